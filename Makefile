@@ -1,0 +1,54 @@
+# The two set-up commands: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) $(wildcard /root/.pyenv/versions/3.12*/bin/python3) python3.12)
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
+
+.PHONY: run test bench install lint format messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# gettext's msgfmt compiles the translations; Debian ships it in `gettext`.
+messages: install
+	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Starting Sprechstunde on http://127.0.0.1:8000 (Ctrl-C stops web and worker)"
+	trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker & \
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Tests run on PostgreSQL; in CI a missing database is a failure, not a skip.
+test: messages lint
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "Tests on PostgreSQL ($(PG_URL))"; \
+		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at 127.0.0.1:5432 is not reachable; CI needs it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL not reachable: tests on SQLite, concurrency tests skipped"; \
+		$(VENV)/bin/pytest -n 2 -p no:cacheprovider; \
+	fi
+
+bench: messages
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest tests/bench -p no:cacheprovider -s -q
+
+clean:
+	rm -rf $(VENV) db.sqlite3 test-db.sqlite3 staticfiles

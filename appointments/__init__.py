@@ -1,0 +1,1 @@
+"""The domain: offices, topics, caseworkers, availability, clients, appointments and interpreters."""

@@ -1,0 +1,24 @@
+"""Routes of the REST API under /api/v1/."""
+
+from django.urls import path
+
+from appointments.api import views
+
+urlpatterns = [
+    path("topics/", views.TopicListView.as_view(), name="api-topics"),
+    path("slots/", views.SlotListView.as_view(), name="api-slots"),
+    path("phone-verifications/", views.PhoneVerificationCreateView.as_view(), name="api-phone-verifications"),
+    path(
+        "phone-verifications/<uuid:verification_id>/confirm/",
+        views.PhoneVerificationConfirmView.as_view(),
+        name="api-phone-verification-confirm",
+    ),
+    path("bookings/", views.BookingCreateView.as_view(), name="api-bookings"),
+    path("bookings/<str:reference>/", views.BookingDetailView.as_view(), name="api-booking"),
+    path(
+        "bookings/<str:reference>/reschedule/",
+        views.BookingRescheduleView.as_view(),
+        name="api-booking-reschedule",
+    ),
+    path("bookings/<str:reference>/cancel/", views.BookingCancelView.as_view(), name="api-booking-cancel"),
+]

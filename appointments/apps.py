@@ -1,0 +1,9 @@
+"""App configuration for the appointments domain."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppointmentsConfig(AppConfig):
+    name = "appointments"
+    verbose_name = _("Appointments")

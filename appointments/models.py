@@ -1,0 +1,435 @@
+"""The domain's tables: offices, topics, caseworkers and their hours, clients, appointments, interpreters."""
+
+import uuid
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Mode(models.TextChoices):
+    TELEPHONE = "telephone", _("Telephone")
+    VIDEO = "video", _("Video")
+    IN_PERSON = "in_person", _("In person")
+
+
+MODE_VALUES = frozenset(Mode.values)
+
+
+def validate_modes(value: object) -> None:
+    if not isinstance(value, list) or not value or not set(value) <= MODE_VALUES:
+        raise ValidationError(
+            _("Choose one or more of: %(modes)s."), params={"modes": ", ".join(Mode.values)}
+        )
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def default_reminder_offsets() -> list[int]:
+    return [24 * 60, 60]
+
+
+class FederalState(models.TextChoices):
+    """German states, by the subdivision codes the `holidays` package uses."""
+
+    BW = "BW", "Baden-Württemberg"
+    BY = "BY", "Bayern"
+    BE = "BE", "Berlin"
+    BB = "BB", "Brandenburg"
+    HB = "HB", "Bremen"
+    HH = "HH", "Hamburg"
+    HE = "HE", "Hessen"
+    MV = "MV", "Mecklenburg-Vorpommern"
+    NI = "NI", "Niedersachsen"
+    NW = "NW", "Nordrhein-Westfalen"
+    RP = "RP", "Rheinland-Pfalz"
+    SL = "SL", "Saarland"
+    SN = "SN", "Sachsen"
+    ST = "ST", "Sachsen-Anhalt"
+    SH = "SH", "Schleswig-Holstein"
+    TH = "TH", "Thüringen"
+
+
+class Office(models.Model):
+    """A job centre location with its time zone, public holidays and booking policy."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
+    )
+    state = models.CharField(_("federal state"), max_length=2, choices=FederalState.choices)
+    phone = models.CharField(_("public phone number"), max_length=40, blank=True)
+    min_notice = models.DurationField(_("minimum notice"), default=timedelta(hours=2))
+    horizon_days = models.PositiveIntegerField(_("booking horizon (days)"), default=28)
+    slot_step_minutes = models.PositiveIntegerField(_("minutes between start times"), default=15)
+    reminder_offsets_minutes = models.JSONField(
+        _("reminders (minutes before)"), default=default_reminder_offsets, blank=True
+    )
+    retention_days = models.PositiveIntegerField(_("retention of personal data (days)"), default=90)
+    require_phone_verification = models.BooleanField(_("confirm phone numbers by SMS code"), default=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [
+            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="office_step_at_least_5")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class OfficeClosure(models.Model):
+    """A day the office is closed beyond the public holidays (staff outing, move)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("office closure")
+        verbose_name_plural = _("office closures")
+        constraints = [models.UniqueConstraint(fields=["office", "date"], name="one_closure_per_office_day")]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.date}"
+
+
+class Language(models.Model):
+    """A language people speak, by its ISO 639 code, named in its own script."""
+
+    code = models.CharField(_("code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=80)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Topic(models.Model):
+    """What a consultation is about, how long it takes and how it can be held."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="topics")
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    duration = models.DurationField(_("duration"), default=timedelta(minutes=30))
+    buffer_before = models.DurationField(_("buffer before"), default=timedelta(0))
+    buffer_after = models.DurationField(_("buffer after"), default=timedelta(0))
+    modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
+    active = models.BooleanField(_("bookable"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gt=timedelta(0)), name="topic_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(buffer_before__gte=timedelta(0), buffer_after__gte=timedelta(0)),
+                name="topic_buffers_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+
+class Caseworker(models.Model):
+    """A member of staff who holds consultations (Fachkraft)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseworker")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="caseworkers")
+    display_name = models.CharField(_("display name"), max_length=120)
+    topics = models.ManyToManyField(Topic, related_name="caseworkers", blank=True)
+    languages = models.ManyToManyField(Language, related_name="caseworkers", blank=True)
+    is_coordinator = models.BooleanField(_("coordinator"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("caseworker")
+        verbose_name_plural = _("caseworkers")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class AvailabilityRule(models.Model):
+    """Weekly consultation hours of a caseworker, in the office's local time."""
+
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.CASCADE, related_name="availability_rules")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
+
+    class Meta:
+        verbose_name = _("weekly hours")
+        verbose_name_plural = _("weekly hours")
+        ordering = ["caseworker", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="rule_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="rule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class ExtraHours(models.Model):
+    """One-off consultation hours on a given day, in the office's local time."""
+
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.CASCADE, related_name="extra_hours")
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
+
+    class Meta:
+        verbose_name = _("extra hours")
+        verbose_name_plural = _("extra hours")
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="extra_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.date} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class Absence(models.Model):
+    """Time a caseworker is away (holiday, sickness, training); no slots are offered then."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        SICKNESS = "sickness", _("Sickness")
+        TRAINING = "training", _("Training")
+        OTHER = "other", _("Other")
+
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.HOLIDAY)
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="absence_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.get_kind_display()} {self.start:%Y-%m-%d}"
+
+
+class Client(models.Model):
+    """A person who books; no account, identified by a confirmed mobile number."""
+
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("mobile number (E.164)"), max_length=20, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    customer_number = models.CharField(_("customer number"), max_length=40, blank=True)
+    language = models.CharField(_("preferred language"), max_length=12, default="de")
+    sms_consent = models.BooleanField(_("agrees to SMS"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Appointment(models.Model):
+    """A booked consultation between a client and a caseworker.
+
+    `blocked_from`/`blocked_until` are the consultation widened by the topic's
+    buffers at booking time; on PostgreSQL an exclusion constraint (migration 0002)
+    forbids two non-cancelled appointments of one caseworker whose blocked ranges overlap.
+    """
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Party(models.TextChoices):
+        CLIENT = "client", _("Client")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    reference = models.CharField(_("booking code"), max_length=12, unique=True)
+    manage_token_hash = models.CharField(max_length=64)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.PROTECT, related_name="appointments")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="appointments")
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    language = models.CharField(_("language of the consultation"), max_length=12, default="de")
+    interpreter_language = models.CharField(_("interpreter needed for"), max_length=12, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    blocked_from = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.BOOKED)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    cancelled_by = models.CharField(_("cancelled by"), max_length=10, choices=Party.choices, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start"]
+        indexes = [models.Index(fields=["caseworker", "blocked_from"], name="appointment_caseworker_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(blocked_from__lte=F("start"), blocked_until__gte=F("end")),
+                name="appointment_blocked_covers_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Interpreter(models.Model):
+    """A (often freelance) interpreter who can be asked to join consultations."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="interpreter"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("mobile number (E.164)"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    agency = models.CharField(_("agency"), max_length=200, blank=True)
+    modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
+    sms_consent = models.BooleanField(_("agrees to SMS"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("interpreter")
+        verbose_name_plural = _("interpreters")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InterpreterLanguage(models.Model):
+    """A language an interpreter works in, with a note on dialects (e.g. Dari, not Farsi)."""
+
+    interpreter = models.ForeignKey(Interpreter, on_delete=models.CASCADE, related_name="languages")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    dialect_note = models.CharField(_("dialects"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("interpreter language")
+        verbose_name_plural = _("interpreter languages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interpreter", "language"], name="one_entry_per_interpreter_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interpreter}: {self.language_id}"
+
+
+class InterpreterRequest(models.Model):
+    """The need for an interpreter at an appointment; the offering workflow drives its status."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        ESCALATED = "escalated", _("Escalated")
+        FALLBACK = "fallback", _("Telephone interpreting service")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="interpreter_request"
+    )
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    interpreter = models.ForeignKey(
+        Interpreter, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("interpreter request")
+        verbose_name_plural = _("interpreter requests")
+
+    def __str__(self) -> str:
+        return f"{self.appointment} → {self.language_id}"
+
+
+class PhoneVerification(models.Model):
+    """A 6-digit SMS code sent to a number, and the token it is exchanged for."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,0 +1,1 @@
+"""Gateways to outside services (SMS), chosen by setting like Django's e-mail back ends."""

@@ -1,0 +1,272 @@
+"""Free consultation times: the one place that decides whether a caseworker can be booked.
+
+Weekly hours and one-off extra hours, minus absences, the office's public holidays
+and closures, and existing appointments widened by their buffers; within the
+office's minimum notice and horizon. Wall-clock times are turned into instants per
+day in the office's zone, so slots stay at 09:00 local across DST changes.
+Everything is loaded in a fixed number of queries, whatever the number of caseworkers.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from django.db.models import Q
+from django.utils import timezone
+
+from appointments.models import (
+    Absence,
+    Appointment,
+    AvailabilityRule,
+    Caseworker,
+    ExtraHours,
+    Office,
+    OfficeClosure,
+    Topic,
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A start time that at least one caseworker can take, with the modes offered then."""
+
+    start: datetime
+    end: datetime
+    modes: tuple[str, ...]
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(state: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("DE", subdiv=state, years=year))
+
+
+def bookable_window(office: Office, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and the (exclusive) latest start the office's policy allows at `now`."""
+    earliest = now + office.min_notice
+    last_day = now.astimezone(office.zone).date() + timedelta(days=office.horizon_days)
+    latest = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=office.zone)
+    return earliest, latest
+
+
+def _merge(intervals: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Sort and merge busy intervals into disjoint ones, as parallel lists of starts and ends."""
+    starts: list[float] = []
+    ends: list[float] = []
+    for start, end in sorted(intervals):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+class _Calendar:
+    """Hours and busy times of the caseworkers who offer a topic, over a range of local days."""
+
+    def __init__(
+        self,
+        *,
+        topic: Topic,
+        modes: frozenset[str],
+        language: str | None,
+        first_day: date,
+        last_day: date,
+        exclude_appointment_id: int | None = None,
+        caseworker_ids: list[int] | None = None,
+    ) -> None:
+        office = topic.office
+        self.zone = office.zone
+        self.duration = topic.duration.total_seconds()
+        self.before = topic.buffer_before.total_seconds()
+        self.after = topic.buffer_after.total_seconds()
+        self.modes = modes
+
+        caseworkers = Caseworker.objects.filter(active=True, office=office, topics=topic)
+        if language:
+            caseworkers = caseworkers.filter(languages__code=language)
+        if caseworker_ids is not None:
+            caseworkers = caseworkers.filter(pk__in=caseworker_ids)
+        self.caseworker_ids = list(caseworkers.order_by("pk").values_list("pk", flat=True))
+
+        range_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=self.zone)
+        range_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=self.zone)
+        ids = self.caseworker_ids
+
+        self.weekly: dict[int, dict[int, list[AvailabilityRule]]] = defaultdict(lambda: defaultdict(list))
+        rules = AvailabilityRule.objects.filter(caseworker_id__in=ids).filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
+        )
+        for rule in rules:
+            self.weekly[rule.caseworker_id][rule.weekday].append(rule)
+
+        self.extra: dict[tuple[int, date], list[ExtraHours]] = defaultdict(list)
+        for extra in ExtraHours.objects.filter(
+            caseworker_id__in=ids, date__gte=first_day, date__lte=last_day
+        ):
+            self.extra[extra.caseworker_id, extra.date].append(extra)
+
+        busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
+        for caseworker_id, start, end in absences.values_list("caseworker_id", "start", "end"):
+            busy[caseworker_id].append((start.timestamp(), end.timestamp()))
+        appointments = Appointment.objects.filter(
+            caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
+        ).exclude(status=Appointment.Status.CANCELLED)
+        if exclude_appointment_id is not None:
+            appointments = appointments.exclude(pk=exclude_appointment_id)
+        for caseworker_id, start, end in appointments.values_list(
+            "caseworker_id", "blocked_from", "blocked_until"
+        ):
+            busy[caseworker_id].append((start.timestamp(), end.timestamp()))
+        self.busy = {caseworker_id: _merge(intervals) for caseworker_id, intervals in busy.items()}
+
+        closed = set(
+            OfficeClosure.objects.filter(office=office, date__range=(first_day, last_day)).values_list(
+                "date", flat=True
+            )
+        )
+        for year in range(first_day.year, last_day.year + 1):
+            closed |= _public_holidays(office.state, year)
+        self.closed = closed
+
+    def hours(self, caseworker_id: int, day: date) -> Iterator[tuple[float, float, frozenset[str]]]:
+        """The caseworker's consultation hours on a local day, as instants, with their usable modes."""
+        if day in self.closed:
+            return
+        entries: list[AvailabilityRule | ExtraHours] = [
+            rule
+            for rule in self.weekly[caseworker_id][day.weekday()]
+            if (rule.valid_from is None or rule.valid_from <= day)
+            and (rule.valid_until is None or rule.valid_until >= day)
+        ]
+        entries.extend(self.extra.get((caseworker_id, day), ()))
+        for entry in entries:
+            modes = self.modes.intersection(entry.modes)
+            if modes:
+                start = datetime.combine(day, entry.start_time, tzinfo=self.zone).timestamp()
+                end = datetime.combine(day, entry.end_time, tzinfo=self.zone).timestamp()
+                yield start, end, modes
+
+    def is_free(self, caseworker_id: int, start: float) -> bool:
+        """Whether the consultation starting at `start`, with its buffers, touches no busy time."""
+        busy = self.busy.get(caseworker_id)
+        if busy is None:
+            return True
+        starts, ends = busy
+        blocked_end = start + self.duration + self.after
+        index = bisect.bisect_left(starts, blocked_end) - 1
+        return index < 0 or ends[index] <= start - self.before
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _requested_modes(topic: Topic, mode: str | None) -> frozenset[str]:
+    modes = frozenset(topic.modes)
+    return modes & {mode} if mode else modes
+
+
+def free_slots(
+    *,
+    topic: Topic,
+    date_from: date,
+    date_to: date,
+    mode: str | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Start times, earliest first, at which some caseworker offering the topic is free."""
+    office = topic.office
+    now = now or timezone.now()
+    earliest, latest = bookable_window(office, now)
+    modes = _requested_modes(topic, mode)
+    if not modes or not topic.active or date_from > date_to:
+        return []
+    calendar = _Calendar(topic=topic, modes=modes, language=language, first_day=date_from, last_day=date_to)
+    step = office.slot_step_minutes * 60
+    first_start = earliest.timestamp()
+    last_start = latest.timestamp()
+    found: dict[float, set[str]] = {}
+    for day in _days(date_from, date_to):
+        for caseworker_id in calendar.caseworker_ids:
+            for begin, finish, hour_modes in calendar.hours(caseworker_id, day):
+                start = begin
+                while start + calendar.duration <= finish and start < last_start:
+                    known = found.get(start)
+                    if (
+                        start >= first_start
+                        and not (known and hour_modes <= known)
+                        and calendar.is_free(caseworker_id, start)
+                    ):
+                        found.setdefault(start, set()).update(hour_modes)
+                    start += step
+    zone = office.zone
+    return [
+        Slot(
+            start=datetime.fromtimestamp(start, tz=UTC).astimezone(zone),
+            end=datetime.fromtimestamp(start + calendar.duration, tz=UTC).astimezone(zone),
+            modes=tuple(sorted(found[start])),
+        )
+        for start in sorted(found)
+    ]
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """Who could take one start time: those whose hours offer it, and of them those free then."""
+
+    offered: list[int]
+    free: list[int]
+
+
+def check_start(
+    *,
+    topic: Topic,
+    mode: str,
+    start: datetime,
+    language: str | None = None,
+    exclude_appointment_id: int | None = None,
+    caseworker_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> StartCheck:
+    """Which caseworkers offer `start` for this topic and mode, and which of them are free then.
+
+    Uses the same hours, policy and busy times as `free_slots`, so a time shown is a time bookable.
+    """
+    office = topic.office
+    now = now or timezone.now()
+    earliest, latest = bookable_window(office, now)
+    modes = _requested_modes(topic, mode)
+    if not modes or not topic.active or not earliest <= start < latest:
+        return StartCheck(offered=[], free=[])
+    day = start.astimezone(office.zone).date()
+    calendar = _Calendar(
+        topic=topic,
+        modes=modes,
+        language=language,
+        first_day=day,
+        last_day=day,
+        exclude_appointment_id=exclude_appointment_id,
+        caseworker_ids=caseworker_ids,
+    )
+    step = office.slot_step_minutes * 60
+    target = start.timestamp()
+    offered: list[int] = []
+    for caseworker_id in calendar.caseworker_ids:
+        for begin, finish, _modes in calendar.hours(caseworker_id, day):
+            if begin <= target and target + calendar.duration <= finish and (target - begin) % step == 0:
+                offered.append(caseworker_id)
+                break
+    return StartCheck(offered=offered, free=[pk for pk in offered if calendar.is_free(pk, target)])

@@ -1,0 +1,311 @@
+"""Booking, rescheduling, cancelling and closing appointments; every change goes through here.
+
+On PostgreSQL an exclusion constraint is the last word on double booking: a
+concurrent insert that loses gets SQLSTATE 23P01 (or, in a many-way race, a
+deadlock 40P01), which becomes `SlotTaken`. On SQLite, IMMEDIATE transactions
+serialise writers, so the availability check inside the transaction decides.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
+from appointments.models import Appointment, Caseworker, Client, InterpreterRequest, Language, Topic
+from appointments.services.availability import check_start
+from appointments.services.phones import normalize_mobile_number
+from appointments.services.tokens import new_token
+from appointments.services.verification import consume_verification
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: a code read out on the phone is not misheard.
+REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
+REFERENCE_LENGTH = 8
+
+_OVERLAP_SQLSTATES = {"23P01", "40P01"}
+
+Status = Appointment.Status
+_ALLOWED_TRANSITIONS = {
+    Status.BOOKED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
+}
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    """What a client tells us about themselves when booking."""
+
+    name: str
+    phone: str
+    email: str = ""
+    customer_number: str = ""
+    language: str = "de"
+    sms_consent: bool = False
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A new appointment and its manage token, which exists in clear text only here."""
+
+    appointment: Appointment
+    manage_token: str
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalize_reference(raw: str) -> str:
+    """Booking codes as people type them: any case, with spaces or dashes."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def _is_overlap(exc: DatabaseError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in _OVERLAP_SQLSTATES
+
+
+def _transition(appointment: Appointment, to: str) -> None:
+    if to not in _ALLOWED_TRANSITIONS.get(appointment.status, set()):
+        raise NotAllowed(_("This appointment can no longer be changed."))
+    appointment.status = to
+    appointment.version += 1
+
+
+def _check_language(code: str | None, field: str) -> None:
+    if code and not Language.objects.filter(code=code).exists():
+        raise ApplicationError(_("This language is not available."), field=field)
+
+
+def _check_request(*, topic: Topic, mode: str, start: datetime) -> None:
+    if not topic.active:
+        raise ApplicationError(_("This topic cannot be booked."), field="topic")
+    if mode not in topic.modes:
+        raise ApplicationError(_("This topic cannot be booked for this kind of consultation."), field="mode")
+    if timezone.is_naive(start):
+        raise ApplicationError(_("Please give the time with its UTC offset."), field="start")
+
+
+def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> list[int]:
+    """Least booked in the week of `start` first, then the one who waited longest for a booking."""
+    zone = topic.office.zone
+    local_day = start.astimezone(zone).date()
+    week_start = datetime.combine(local_day - timedelta(days=local_day.weekday()), time(0), tzinfo=zone)
+    active = Appointment.objects.filter(caseworker_id__in=caseworker_ids).exclude(status=Status.CANCELLED)
+    load = dict(
+        active.filter(start__gte=week_start, start__lt=week_start + timedelta(days=7))
+        .values("caseworker_id")
+        .annotate(n=Count("id"))
+        .values_list("caseworker_id", "n")
+    )
+    last = dict(
+        Appointment.objects.filter(caseworker_id__in=caseworker_ids)
+        .values("caseworker_id")
+        .annotate(last=Max("created_at"))
+        .values_list("caseworker_id", "last")
+    )
+    never = datetime.min.replace(tzinfo=zone)
+    return sorted(caseworker_ids, key=lambda pk: (load.get(pk, 0), last.get(pk) or never, pk))
+
+
+def _candidates(
+    *,
+    topic: Topic,
+    mode: str,
+    start: datetime,
+    language: str | None,
+    now: datetime,
+    exclude_appointment_id: int | None = None,
+    caseworker_ids: list[int] | None = None,
+) -> list[int]:
+    check = check_start(
+        topic=topic,
+        mode=mode,
+        start=start,
+        language=language,
+        exclude_appointment_id=exclude_appointment_id,
+        caseworker_ids=caseworker_ids,
+        now=now,
+    )
+    if not check.offered:
+        raise SlotNotOffered(field="start")
+    if not check.free:
+        raise SlotTaken(field="start")
+    return check.free
+
+
+def _save_with_first_free(
+    appointment: Appointment, caseworker_ids: list[int], fields: list[str] | None
+) -> None:
+    """Give the appointment to the first caseworker the database lets have it."""
+    for caseworker_id in caseworker_ids:
+        appointment.caseworker_id = caseworker_id
+        try:
+            with transaction.atomic():
+                appointment.save(update_fields=fields and [*fields, "caseworker", "updated_at"])
+        except DatabaseError as exc:
+            if not _is_overlap(exc):
+                raise
+            continue
+        return
+    raise SlotTaken(field="start")
+
+
+def _set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
+    appointment.start = start
+    appointment.end = start + topic.duration
+    appointment.blocked_from = start - topic.buffer_before
+    appointment.blocked_until = appointment.end + topic.buffer_after
+
+
+def book_appointment(
+    *,
+    topic: Topic,
+    mode: str,
+    start: datetime,
+    client: ClientDetails,
+    language: str = "de",
+    interpreter_language: str | None = None,
+    verification_token: str | None = None,
+    booked_by: AbstractBaseUser | None = None,
+    caseworker: Caseworker | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a consultation at `start` with a fairly chosen free caseworker (or the one given).
+
+    The client's number must have been confirmed by SMS code unless the office
+    switched that off or a member of staff books on the client's behalf.
+    """
+    now = now or timezone.now()
+    _check_request(topic=topic, mode=mode, start=start)
+    _check_language(language, "language")
+    _check_language(interpreter_language, "interpreter_language")
+    _check_language(client.language, "client.language")
+    phone = normalize_mobile_number(client.phone, field="client.phone")
+    if not client.name.strip():
+        raise ApplicationError(_("Please enter your name."), field="client.name")
+    # With an interpreter the consultation is held in the office's language.
+    spoken = None if interpreter_language else language
+
+    with transaction.atomic():
+        if topic.office.require_phone_verification and booked_by is None:
+            consume_verification(token=verification_token or "", phone=phone, now=now)
+        free = _candidates(
+            topic=topic,
+            mode=mode,
+            start=start,
+            language=spoken,
+            now=now,
+            caseworker_ids=[caseworker.pk] if caseworker else None,
+        )
+        person, _created = Client.objects.update_or_create(
+            phone=phone,
+            defaults={
+                "name": client.name.strip(),
+                "email": client.email,
+                "customer_number": client.customer_number,
+                "language": client.language,
+                "sms_consent": client.sms_consent,
+            },
+        )
+        token, token_hash = new_token()
+        appointment = Appointment(
+            reference=new_reference(),
+            manage_token_hash=token_hash,
+            client=person,
+            topic=topic,
+            mode=mode,
+            language=language,
+            interpreter_language=interpreter_language or "",
+            booked_by=booked_by,
+        )
+        _set_times(appointment, topic, start)
+        _save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
+        if interpreter_language:
+            InterpreterRequest.objects.create(appointment=appointment, language_id=interpreter_language)
+    return Booking(appointment=appointment, manage_token=token)
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("topic__office").get(pk=appointment.pk)
+
+
+def _ensure_not_begun(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != Status.BOOKED or appointment.start <= now:
+        raise NotAllowed(_("This appointment can no longer be changed."))
+
+
+def reschedule_appointment(
+    *, appointment: Appointment, start: datetime, mode: str | None = None, now: datetime | None = None
+) -> Appointment:
+    """Move an appointment to a new free time; it keeps its reference and its version goes up.
+
+    The same caseworker keeps it when free then; otherwise it goes to another, fairly.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _ensure_not_begun(appointment, now)
+        topic = appointment.topic
+        mode = mode or appointment.mode
+        _check_request(topic=topic, mode=mode, start=start)
+        spoken = None if appointment.interpreter_language else appointment.language
+        free = _candidates(
+            topic=topic,
+            mode=mode,
+            start=start,
+            language=spoken,
+            now=now,
+            exclude_appointment_id=appointment.pk,
+        )
+        order = _fair_order(free, topic=topic, start=start)
+        if appointment.caseworker_id in order:
+            order.remove(appointment.caseworker_id)
+            order.insert(0, appointment.caseworker_id)
+        _set_times(appointment, topic, start)
+        appointment.mode = mode
+        appointment.version += 1
+        _save_with_first_free(
+            appointment, order, ["start", "end", "blocked_from", "blocked_until", "mode", "version"]
+        )
+    return appointment
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by: str, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel before it begins; the time is free again at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        _ensure_not_begun(appointment, now)
+        _transition(appointment, Status.CANCELLED)
+        appointment.cancelled_by = by
+        appointment.cancel_reason = reason
+        appointment.save(update_fields=["status", "version", "cancelled_by", "cancel_reason", "updated_at"])
+        InterpreterRequest.objects.filter(appointment=appointment).update(
+            status=InterpreterRequest.Status.CANCELLED, updated_at=now
+        )
+    return appointment
+
+
+def record_outcome(
+    *, appointment: Appointment, outcome: str, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """Close an appointment that has begun as completed or no-show."""
+    now = now or timezone.now()
+    if outcome not in (Status.COMPLETED, Status.NO_SHOW):
+        raise ApplicationError(_("Choose completed or no-show."), field="outcome")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.start > now:
+            raise NotAllowed(_("The outcome can be recorded once the appointment has begun."))
+        _transition(appointment, outcome)
+        appointment.outcome_note = note
+        appointment.save(update_fields=["status", "version", "outcome_note", "updated_at"])
+    return appointment

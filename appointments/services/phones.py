@@ -1,0 +1,19 @@
+"""Mobile numbers as people type them, turned into E.164 or refused."""
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from appointments.exceptions import InvalidPhoneNumber
+
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalize_mobile_number(raw: str, *, region: str = "DE", field: str = "phone") -> str:
+    """E.164 for a mobile number given in local German form ("0151 23456789") or with +country."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(field=field) from exc
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise InvalidPhoneNumber(field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

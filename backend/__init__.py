@@ -1,0 +1,1 @@
+"""The Django project package: settings, URLs and the ASGI/WSGI entry points."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages for clients, staff and interpreters."""

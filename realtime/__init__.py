@@ -1,0 +1,1 @@
+"""Channels: websocket consumers, routing and event publishing."""

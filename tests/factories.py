@@ -1,0 +1,117 @@
+"""Factories for the domain's objects; tests build what they need, nothing from fixture files."""
+
+from datetime import time, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+
+from appointments import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("demo-password-1")
+
+
+class OfficeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Office
+
+    name = factory.Sequence(lambda n: f"Jobcenter {n}")
+    slug = factory.Sequence(lambda n: f"office-{n}")
+    state = "HE"
+    min_notice = timedelta(hours=2)
+    horizon_days = 28
+    slot_step_minutes = 15
+    require_phone_verification = False
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Topic
+
+    office = factory.SubFactory(OfficeFactory)
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    duration = timedelta(minutes=30)
+    modes = factory.LazyFunction(lambda: ["telephone", "video"])
+
+
+class CaseworkerFactory(factory.django.DjangoModelFactory):
+    """A caseworker who speaks German; `topics=[…]` and `languages=[…]` add more."""
+
+    class Meta:
+        model = models.Caseworker
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    office = factory.SubFactory(OfficeFactory)
+    display_name = factory.Sequence(lambda n: f"Caseworker {n}")
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.add(*extracted)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create:
+            self.languages.add(*(extracted or ["de"]))
+
+
+class AvailabilityRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.AvailabilityRule
+
+    caseworker = factory.SubFactory(CaseworkerFactory)
+    weekday = 0
+    start_time = time(9)
+    end_time = time(12)
+    modes = factory.LazyFunction(lambda: ["telephone", "video"])
+
+
+class AbsenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Absence
+
+    caseworker = factory.SubFactory(CaseworkerFactory)
+    kind = models.Absence.Kind.HOLIDAY
+
+
+class ExtraHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ExtraHours
+
+    caseworker = factory.SubFactory(CaseworkerFactory)
+    start_time = time(14)
+    end_time = time(16)
+    modes = factory.LazyFunction(lambda: ["telephone", "video"])
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Client
+
+    name = "Aylin Demir"
+    phone = factory.Sequence(lambda n: f"+4915123{n:06d}")
+    sms_consent = True
+
+
+class InterpreterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Interpreter
+
+    name = factory.Sequence(lambda n: f"Interpreter {n}")
+    modes = factory.LazyFunction(lambda: ["telephone", "video"])
+
+
+def week_of_hours(caseworker, start=time(9), end=time(12), weekdays=range(5), modes=("telephone", "video")):
+    """Weekly hours on the given weekdays (Monday to Friday by default)."""
+    for weekday in weekdays:
+        AvailabilityRuleFactory(
+            caseworker=caseworker, weekday=weekday, start_time=start, end_time=end, modes=list(modes)
+        )
