@@ -1,4 +1,4 @@
-"""Shared test set-up: in-memory SMS, a clean cache, and the PostgreSQL marker's rule."""
+"""Shared test set-up: in-memory SMS, fast password hashing, a clean cache, the PostgreSQL rule."""
 
 import os
 
@@ -11,6 +11,8 @@ from appointments.providers import sms
 
 @pytest.fixture(autouse=True)
 def _in_memory_providers(settings):
+    # Fast hashing: tests create many users; production keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SMS_BACKEND = "appointments.providers.sms.InMemoryBackend"
     sms.outbox.clear()
     cache.clear()
@@ -24,13 +26,18 @@ def sms_outbox():
 
 
 def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` commit for real (other connections must see their data).
+
+    The serialized rollback restores what data migrations wrote (the languages) after each flush.
+    """
     for item in items:
         if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
             item.add_marker(pytest.mark.usefixtures("_require_postgres"))
 
 
 @pytest.fixture
-def _require_postgres(transactional_db):
+def _require_postgres():
     if connection.vendor != "postgresql":
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs on PostgreSQL; this test must not be skipped there")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
@@ -157,6 +157,8 @@ def _save_with_first_free(
 
 
 def _set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
+    # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
+    start = start.astimezone(UTC)
     appointment.start = start
     appointment.end = start + topic.duration
     appointment.blocked_from = start - topic.buffer_before
@@ -232,7 +234,11 @@ def book_appointment(
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().select_related("topic__office").get(pk=appointment.pk)
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("topic__office")
+        .get(pk=appointment.pk)
+    )
 
 
 def _ensure_not_begun(appointment: Appointment, now: datetime) -> None:
