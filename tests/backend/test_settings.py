@@ -1,0 +1,77 @@
+"""Settings from the environment: the embedded default runs, production refuses to guess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from backend.settings import envbool, envint, envlist
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    clean = {"PATH": os.environ["PATH"], **env}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import backend.settings as s; print(s.DATABASES['default']['ENGINE'], s.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_no_environment_runs_on_sqlite_in_debug():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = load_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_database_url_selects_postgresql():
+    result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@h:5432/d")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
+
+
+def test_secret_key_may_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    result = load_settings(DEBUG="false", SECRET_KEY_FILE=str(secret))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("0", False), ("", True), ("Yes", True)])
+def test_envbool(monkeypatch, value, expected):
+    monkeypatch.setenv("FLAG", value)
+    assert envbool("FLAG", True) is expected
+
+
+def test_envbool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        envbool("FLAG", False)
+
+
+def test_envint_and_envlist(monkeypatch):
+    monkeypatch.setenv("NUMBER", "12")
+    monkeypatch.setenv("HOSTS", "a.example, b.example,")
+    assert envint("NUMBER", 1) == 12
+    assert envlist("HOSTS", []) == ["a.example", "b.example"]
+    monkeypatch.setenv("NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured):
+        envint("NUMBER", 1)
