@@ -39,7 +39,9 @@ format: install
 test: messages lint
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "Tests on PostgreSQL ($(PG_URL))"; \
-		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 -p no:cacheprovider; \
+		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 -p no:cacheprovider && \
+		echo "The embedded default: service tests again on SQLite" && \
+		DATABASE_URL=sqlite:///db.sqlite3 $(VENV)/bin/pytest tests/appointments/services -q -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at 127.0.0.1:5432 is not reachable; CI needs it." >&2; exit 1; \
 	else \

@@ -33,12 +33,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
-            item.add_marker(pytest.mark.usefixtures("_require_postgres"))
 
 
-@pytest.fixture
-def _require_postgres():
-    if connection.vendor != "postgresql":
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs on PostgreSQL; this test must not be skipped there")
         pytest.skip("needs PostgreSQL (set DATABASE_URL or run `make test`)")

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
-from django.db.models import Q
+from django.db.models import FloatField, Func, Q
 from django.utils import timezone
 
 from appointments.models import (
@@ -67,6 +67,31 @@ def _merge(intervals: list[tuple[float, float]]) -> tuple[list[float], list[floa
     return starts, ends
 
 
+class EpochSeconds(Func):
+    """A timestamp as seconds since 1970 (UTC): far cheaper to load than thousands of datetimes."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Our times are whole seconds; rounding removes julianday's floating-point noise.
+        template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+@dataclass(frozen=True)
+class _Hours:
+    """A stretch of consultation hours in local wall-clock time, with its modes."""
+
+    start: time
+    end: time
+    modes: frozenset[str]
+
+
 class _Calendar:
     """Hours and busy times of the caseworkers who offer a topic, over a range of local days."""
 
@@ -87,6 +112,7 @@ class _Calendar:
         self.before = topic.buffer_before.total_seconds()
         self.after = topic.buffer_after.total_seconds()
         self.modes = modes
+        self._instants: dict[tuple[date, time], float] = {}
 
         caseworkers = Caseworker.objects.filter(active=True, office=office, topics=topic)
         if language:
@@ -94,38 +120,47 @@ class _Calendar:
         if caseworker_ids is not None:
             caseworkers = caseworkers.filter(pk__in=caseworker_ids)
         self.caseworker_ids = list(caseworkers.order_by("pk").values_list("pk", flat=True))
-
-        range_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=self.zone)
-        range_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=self.zone)
         ids = self.caseworker_ids
 
-        self.weekly: dict[int, dict[int, list[AvailabilityRule]]] = defaultdict(lambda: defaultdict(list))
+        # (caseworker, weekday) → [(valid_from, valid_until, hours)]
+        self.weekly: dict[tuple[int, int], list[tuple[date | None, date | None, _Hours]]] = defaultdict(list)
         rules = AvailabilityRule.objects.filter(caseworker_id__in=ids).filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=last_day),
             Q(valid_until__isnull=True) | Q(valid_until__gte=first_day),
         )
-        for rule in rules:
-            self.weekly[rule.caseworker_id][rule.weekday].append(rule)
-
-        self.extra: dict[tuple[int, date], list[ExtraHours]] = defaultdict(list)
-        for extra in ExtraHours.objects.filter(
-            caseworker_id__in=ids, date__gte=first_day, date__lte=last_day
+        for caseworker_id, weekday, start, end, valid_from, valid_until, rule_modes in rules.values_list(
+            "caseworker_id", "weekday", "start_time", "end_time", "valid_from", "valid_until", "modes"
         ):
-            self.extra[extra.caseworker_id, extra.date].append(extra)
+            hours = _Hours(start, end, modes.intersection(rule_modes))
+            if hours.modes:
+                self.weekly[caseworker_id, weekday].append((valid_from, valid_until, hours))
 
+        self.extra: dict[tuple[int, date], list[_Hours]] = defaultdict(list)
+        extras = ExtraHours.objects.filter(caseworker_id__in=ids, date__gte=first_day, date__lte=last_day)
+        for caseworker_id, day, start, end, extra_modes in extras.values_list(
+            "caseworker_id", "date", "start_time", "end_time", "modes"
+        ):
+            hours = _Hours(start, end, modes.intersection(extra_modes))
+            if hours.modes:
+                self.extra[caseworker_id, day].append(hours)
+
+        range_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=self.zone)
+        range_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=self.zone)
         busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
-        for caseworker_id, start, end in absences.values_list("caseworker_id", "start", "end"):
-            busy[caseworker_id].append((start.timestamp(), end.timestamp()))
         appointments = Appointment.objects.filter(
             caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
         ).exclude(status=Appointment.Status.CANCELLED)
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
-        for caseworker_id, start, end in appointments.values_list(
-            "caseworker_id", "blocked_from", "blocked_until"
+        for rows in (
+            absences.values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end")),
+            appointments.values_list(
+                "caseworker_id", EpochSeconds("blocked_from"), EpochSeconds("blocked_until")
+            ),
         ):
-            busy[caseworker_id].append((start.timestamp(), end.timestamp()))
+            for caseworker_id, start, end in rows:
+                busy[caseworker_id].append((start, end))
         self.busy = {caseworker_id: _merge(intervals) for caseworker_id, intervals in busy.items()}
 
         closed = set(
@@ -137,23 +172,24 @@ class _Calendar:
             closed |= _public_holidays(office.state, year)
         self.closed = closed
 
-    def hours(self, caseworker_id: int, day: date) -> Iterator[tuple[float, float, frozenset[str]]]:
-        """The caseworker's consultation hours on a local day, as instants, with their usable modes."""
+    def instant(self, day: date, wall_clock: time) -> float:
+        """Seconds since 1970 of a local wall-clock time, cached: many caseworkers share hours."""
+        key = (day, wall_clock)
+        if key not in self._instants:
+            self._instants[key] = datetime.combine(day, wall_clock, tzinfo=self.zone).timestamp()
+        return self._instants[key]
+
+    def hours(self, caseworker_id: int, day: date) -> list[_Hours]:
+        """The caseworker's consultation hours on a local day, with the modes usable then."""
         if day in self.closed:
-            return
-        entries: list[AvailabilityRule | ExtraHours] = [
-            rule
-            for rule in self.weekly[caseworker_id][day.weekday()]
-            if (rule.valid_from is None or rule.valid_from <= day)
-            and (rule.valid_until is None or rule.valid_until >= day)
+            return []
+        hours = [
+            entry
+            for valid_from, valid_until, entry in self.weekly.get((caseworker_id, day.weekday()), ())
+            if (valid_from is None or valid_from <= day) and (valid_until is None or valid_until >= day)
         ]
-        entries.extend(self.extra.get((caseworker_id, day), ()))
-        for entry in entries:
-            modes = self.modes.intersection(entry.modes)
-            if modes:
-                start = datetime.combine(day, entry.start_time, tzinfo=self.zone).timestamp()
-                end = datetime.combine(day, entry.end_time, tzinfo=self.zone).timestamp()
-                yield start, end, modes
+        hours.extend(self.extra.get((caseworker_id, day), ()))
+        return hours
 
     def is_free(self, caseworker_id: int, start: float) -> bool:
         """Whether the consultation starting at `start`, with its buffers, touches no busy time."""
@@ -200,18 +236,23 @@ def free_slots(
     last_start = latest.timestamp()
     found: dict[float, set[str]] = {}
     for day in _days(date_from, date_to):
+        # Caseworkers with the same hours share one pass over their start times, and a start
+        # time stops being checked as soon as someone is free then with every mode asked for.
+        sharing: dict[_Hours, list[int]] = defaultdict(list)
         for caseworker_id in calendar.caseworker_ids:
-            for begin, finish, hour_modes in calendar.hours(caseworker_id, day):
-                start = begin
-                while start + calendar.duration <= finish and start < last_start:
-                    known = found.get(start)
-                    if (
-                        start >= first_start
-                        and not (known and hour_modes <= known)
-                        and calendar.is_free(caseworker_id, start)
-                    ):
-                        found.setdefault(start, set()).update(hour_modes)
-                    start += step
+            for hours in calendar.hours(caseworker_id, day):
+                sharing[hours].append(caseworker_id)
+        for hours, caseworker_ids in sharing.items():
+            start = calendar.instant(day, hours.start)
+            finish = calendar.instant(day, hours.end)
+            while start + calendar.duration <= finish and start < last_start:
+                known = found.get(start)
+                if start >= first_start and not (known and hours.modes <= known):
+                    for caseworker_id in caseworker_ids:
+                        if calendar.is_free(caseworker_id, start):
+                            found.setdefault(start, set()).update(hours.modes)
+                            break
+                start += step
     zone = office.zone
     return [
         Slot(
@@ -265,7 +306,9 @@ def check_start(
     target = start.timestamp()
     offered: list[int] = []
     for caseworker_id in calendar.caseworker_ids:
-        for begin, finish, _modes in calendar.hours(caseworker_id, day):
+        for hours in calendar.hours(caseworker_id, day):
+            begin = calendar.instant(day, hours.start)
+            finish = calendar.instant(day, hours.end)
             if begin <= target and target + calendar.duration <= finish and (target - begin) % step == 0:
                 offered.append(caseworker_id)
                 break
