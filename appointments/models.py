@@ -167,6 +167,7 @@ class Caseworker(models.Model):
     languages = models.ManyToManyField(Language, related_name="caseworkers", blank=True)
     is_coordinator = models.BooleanField(_("coordinator"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    feed_version = models.PositiveIntegerField(_("calendar feed version"), default=0)
 
     class Meta:
         verbose_name = _("caseworker")
@@ -319,6 +320,7 @@ class Appointment(models.Model):
     cancelled_by = models.CharField(_("cancelled by"), max_length=10, choices=Party.choices, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     outcome_note = models.TextField(_("outcome note"), blank=True)
+    client_confirmed_at = models.DateTimeField(_("client confirmed attendance"), null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -355,6 +357,7 @@ class Interpreter(models.Model):
     modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
     sms_consent = models.BooleanField(_("agrees to SMS"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    feed_version = models.PositiveIntegerField(_("calendar feed version"), default=0)
 
     class Meta:
         verbose_name = _("interpreter")
@@ -433,3 +436,81 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class Notification(models.Model):
+    """One message to one person: the durable record a worker drives until it is sent or given up.
+
+    Unique per appointment, kind, appointment version, channel and audience, so that
+    nothing is sent twice and a moved appointment never fires its old reminder.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Booking confirmation")
+        RESCHEDULED = "rescheduled", _("Moved")
+        CANCELLED = "cancelled", _("Cancelled")
+        REMINDER = "reminder", _("Reminder")
+        VERIFICATION_CODE = "verification_code", _("Verification code")
+        REPLY = "reply", _("Reply to an SMS")
+
+    class Audience(models.TextChoices):
+        CLIENT = "client", _("Client")
+        CASEWORKER = "caseworker", _("Caseworker")
+        INTERPRETER = "interpreter", _("Interpreter")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not sent")
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    appointment_version = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    reminder_minutes = models.PositiveIntegerField(_("minutes before"), default=0)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    audience = models.CharField(_("to"), max_length=20, choices=Audience.choices, default=Audience.CLIENT)
+    recipient = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=12, default="de")
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    delivery_status = models.CharField(_("delivery"), max_length=20, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-due_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="notification_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "appointment",
+                    "kind",
+                    "reminder_minutes",
+                    "appointment_version",
+                    "channel",
+                    "audience",
+                ],
+                condition=Q(appointment__isnull=False),
+                name="one_message_per_appointment_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_channel_display()})"

@@ -191,10 +191,19 @@ SPECTACULAR_SETTINGS = {
 
 # Outgoing messages go through pluggable back ends, like Django's e-mail back ends.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "appointments.providers.sms.ConsoleBackend")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = envsecret("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_TIMEOUT_SECONDS = envint("TWILIO_TIMEOUT_SECONDS", 10)
+# Only for tests against a local fake of Twilio's REST API.
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "")
+# The console back ends keep what they "send" here for the /dev/outbox/ page (DEBUG only).
+OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(BASE_DIR / "var" / "outbox") if DEBUG else "")
 # Django 6.1's MAILERS replaces EMAIL_BACKEND; SMTP takes its OPTIONS (host, port, …) from here.
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "appointments.providers.mail.OutboxEmailBackend"),
         "OPTIONS": {},
     }
 }

@@ -25,10 +25,12 @@ def sms_outbox():
     return sms.outbox
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` commit for real (other connections must see their data).
 
-    The serialized rollback restores what data migrations wrote (the languages) after each flush.
+    Runs before pytest-django's own hook, which then orders these tests after all others;
+    the serialized rollback restores what data migrations wrote (the languages) after each flush.
     """
     for item in items:
         if item.get_closest_marker("postgres"):

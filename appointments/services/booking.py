@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, Caseworker, Client, InterpreterRequest, Language, Topic
 from appointments.services.availability import check_start
+from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
@@ -230,6 +231,7 @@ def book_appointment(
         _save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
         if interpreter_language:
             InterpreterRequest.objects.create(appointment=appointment, language_id=interpreter_language)
+        schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
     return Booking(appointment=appointment, manage_token=token)
 
 
@@ -247,11 +249,17 @@ def _ensure_not_begun(appointment: Appointment, now: datetime) -> None:
 
 
 def reschedule_appointment(
-    *, appointment: Appointment, start: datetime, mode: str | None = None, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    start: datetime,
+    mode: str | None = None,
+    manage_token: str | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to a new free time; it keeps its reference and its version goes up.
 
     The same caseworker keeps it when free then; otherwise it goes to another, fairly.
+    `manage_token`, when the client made the change, goes into the message's link.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -279,6 +287,9 @@ def reschedule_appointment(
         _save_with_first_free(
             appointment, order, ["start", "end", "blocked_from", "blocked_until", "mode", "version"]
         )
+        schedule_appointment_messages(
+            appointment=appointment, event="rescheduled", manage_token=manage_token, now=now
+        )
     return appointment
 
 
@@ -297,6 +308,7 @@ def cancel_appointment(
         InterpreterRequest.objects.filter(appointment=appointment).update(
             status=InterpreterRequest.Status.CANCELLED, updated_at=now
         )
+        schedule_appointment_messages(appointment=appointment, event="cancelled", now=now)
     return appointment
 
 

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.exceptions import TooManyRequests, VerificationFailed
-from appointments.models import PhoneVerification
-from appointments.providers.sms import send_sms
+from appointments.models import Notification, PhoneVerification
+from appointments.services.messages import render
+from appointments.services.notifications import queue_sms, send_now
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import hash_token, new_token
 
@@ -48,11 +49,15 @@ def start_phone_verification(
         )
         verification.code_hash = _code_hash(verification.id, code)
         verification.save()
-        with translation.override(language):
-            body = _("Your code for the job centre appointment: %(code)s. It is valid for 10 minutes.") % {
-                "code": code
-            }
-        transaction.on_commit(lambda: send_sms(to=e164, body=body))
+        message = queue_sms(
+            to=e164,
+            body=render(language, "sms", "verification_code", code=code),
+            kind=Notification.Kind.VERIFICATION_CODE,
+            language=language,
+            now=now,
+        )
+        # The person is waiting for the code: send it at once; the worker retries if that fails.
+        transaction.on_commit(lambda: send_now(message.pk))
     return verification
 
 

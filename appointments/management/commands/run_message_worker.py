@@ -1,0 +1,30 @@
+"""manage.py run_message_worker: send due SMS and e-mails until stopped; run several side by side."""
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+
+from appointments.services.notifications import run_due_messages
+
+
+class Command(BaseCommand):
+    help = "Send due messages (SMS, e-mail) in a loop. Several workers may run at once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", type=int, default=20, help="messages claimed per round")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when idle")
+        parser.add_argument("--until-idle", action="store_true", help="stop once nothing is due")
+
+    def handle(self, *args, batch, interval, until_idle, **options):
+        self.running = True
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while self.running:
+            if run_due_messages(limit=batch) == 0:
+                if until_idle:
+                    return
+                time.sleep(interval)
+
+    def _stop(self, *_):
+        self.running = False

@@ -1,0 +1,174 @@
+"""Calendar invites (.ics) and feeds: one builder, a stable UID, SEQUENCE = the appointment's version."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from email.message import MIMEPart
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from appointments.models import Appointment, Caseworker, Interpreter
+from appointments.services.messages import render, when
+
+PRODID = "-//Sprechstunde//Jobcenter Termine//DE"
+FEED_SALT = "calendar-feed"
+
+
+def event_uid(appointment: Appointment) -> str:
+    """The same for the life of the appointment, so a moved one replaces itself in calendars."""
+    host = urlsplit(settings.SITE_URL).hostname or "sprechstunde.invalid"
+    return f"appointment-{appointment.pk}@{host}"
+
+
+def manage_url(token: str | None) -> str:
+    """The client's private link, or the page that finds a booking by code, phone and SMS code."""
+    return f"{settings.SITE_URL}/m/{token}" if token else f"{settings.SITE_URL}/m/"
+
+
+def book_url() -> str:
+    return f"{settings.SITE_URL}/"
+
+
+def _organizer(appointment: Appointment) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    organizer.params["cn"] = vText(appointment.topic.office.name)
+    return organizer
+
+
+def _event(appointment: Appointment, *, audience: str, language: str, link: str, now: datetime) -> Event:
+    office = appointment.topic.office
+    client = appointment.client
+    local_start = appointment.start.astimezone(office.zone)
+    mode = render(language, "modes", appointment.mode)
+    values = {
+        "office": office.name,
+        "mode": mode,
+        "reference": appointment.reference,
+        "manage_url": link,
+        "book_url": book_url(),
+        "join_url": link,
+        "phone": client.phone,
+        "client": f"{client.name.split()[0]} {client.name.split()[-1][:1]}." if client.name.split() else "",
+        **when(language, local_start),
+    }
+    event = Event()
+    event.add("uid", event_uid(appointment))
+    event.add("sequence", appointment.version)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", appointment.start.astimezone(UTC))
+    event.add("dtend", appointment.end.astimezone(UTC))
+    event.add("created", appointment.created_at.astimezone(UTC))
+    if audience == "client":
+        event.add("summary", render(language, "invite", "summary", **values))
+        steps = render(language, "next_steps", appointment.mode, **values)
+        event.add("description", f"{steps}\n\n{appointment.reference}\n{link}")
+        event.add("location", render(language, "invite", f"location_{appointment.mode}", **values))
+        event.add("url", link)
+    else:
+        event.add("summary", render(language, "invite", "staff_summary", **values))
+        event.add("description", f"{appointment.topic.name}\n{appointment.reference}")
+        event.add("location", mode)
+    event.add("organizer", _organizer(appointment))
+    if audience == "client" and client.email:
+        attendee = vCalAddress(f"mailto:{client.email}")
+        attendee.params.update({"cn": vText(client.name), "role": "REQ-PARTICIPANT", "rsvp": "FALSE"})
+        event.add("attendee", attendee)
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event["summary"])
+        alarm.add("trigger", timedelta(minutes=-30))
+        event.add_component(alarm)
+    return event
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def invite_method(appointment: Appointment) -> str:
+    return "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "REQUEST"
+
+
+def build_invite(
+    appointment: Appointment,
+    *,
+    audience: str = "client",
+    language: str | None = None,
+    manage_token: str | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """One appointment as an invite: METHOD:REQUEST, or METHOD:CANCEL once it is cancelled."""
+    calendar = _calendar(invite_method(appointment))
+    calendar.add_component(
+        _event(
+            appointment,
+            audience=audience,
+            language=language or appointment.client.language,
+            link=manage_url(manage_token),
+            now=now or timezone.now(),
+        )
+    )
+    return calendar.to_ical()
+
+
+def invite_part(ics: bytes, method: str) -> MIMEPart:
+    """The invite as an e-mail attachment whose `method=` matches the file's METHOD."""
+    part = MIMEPart()
+    part.set_content(
+        ics.decode(),
+        subtype="calendar",
+        charset="utf-8",
+        params={"method": method},
+        disposition="attachment",
+        filename="termin.ics",
+    )
+    return part
+
+
+def feed_token(owner: Caseworker | Interpreter) -> str:
+    """A private, revocable feed token: signed owner and feed version (raising the version revokes it)."""
+    kind = "c" if isinstance(owner, Caseworker) else "i"
+    return signing.dumps([kind, owner.pk, owner.feed_version], salt=FEED_SALT, compress=True)
+
+
+def feed_owner(token: str) -> Caseworker | Interpreter | None:
+    try:
+        kind, pk, version = signing.loads(token, salt=FEED_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    model = Caseworker if kind == "c" else Interpreter
+    return model.objects.filter(pk=pk, feed_version=version, active=True).first()
+
+
+def revoke_feed(owner: Caseworker | Interpreter) -> str:
+    """Invalidate the old feed link and return the new token."""
+    owner.feed_version += 1
+    owner.save(update_fields=["feed_version"])
+    return feed_token(owner)
+
+
+def build_feed(
+    owner: Caseworker | Interpreter, appointments: Iterable[Appointment], *, language: str = "de"
+) -> bytes:
+    """A subscribable calendar of upcoming appointments, with no client data beyond a first name."""
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", str(owner))
+    now = timezone.now()
+    for appointment in appointments:
+        calendar.add_component(
+            _event(appointment, audience="staff", language=language, link=manage_url(None), now=now)
+        )
+    return calendar.to_ical()

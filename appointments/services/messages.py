@@ -1,0 +1,65 @@
+"""Message texts per language (appointments/messages/<lang>.toml) and how carriers count SMS segments."""
+
+import tomllib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.utils import dateformat, translation
+
+CATALOGUES = Path(__file__).resolve().parent.parent / "messages"
+DEFAULT_LANGUAGE = "de"
+
+
+@lru_cache(maxsize=16)
+def _catalogue(language: str) -> dict:
+    path = CATALOGUES / f"{language}.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def available_languages() -> list[str]:
+    return sorted(path.stem for path in CATALOGUES.glob("*.toml"))
+
+
+def text(language: str, *path: str) -> str:
+    """The raw text at a path such as ("sms", "reminder"), in the language if it has one, else in German."""
+    for candidate in (language, DEFAULT_LANGUAGE):
+        value: object = _catalogue(candidate)
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            return value
+    raise KeyError(".".join(path))
+
+
+def render(language: str, *path: str, **values: object) -> str:
+    return text(language, *path).format(**values)
+
+
+def when(language: str, moment: datetime) -> dict[str, str]:
+    """Date and time of a local moment written the way the language writes them."""
+    with translation.override(language):
+        return {
+            name: dateformat.format(moment, text(language, f"{name}_format"))
+            for name in ("date", "time", "long_date")
+        }
+
+
+# GSM 03.38: the basic character set, and the extension table whose characters take two septets.
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def sms_segments(body: str) -> int:
+    """How many SMS a carrier bills for this text: GSM-7 160/153 per part, else UCS-2 70/67."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in body):
+        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in body)
+        return 1 if septets <= 160 else -(-septets // 153)
+    # UCS-2 counts UTF-16 code units: a character outside the BMP (an emoji) takes two.
+    units = len(body.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)

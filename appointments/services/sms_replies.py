@@ -1,0 +1,76 @@
+"""What a client's SMS to us means: STOP/START for consent, 1 or 2 in answer to the reminder."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import Appointment, Client, Notification
+from appointments.services.booking import cancel_appointment
+from appointments.services.invitations import book_url
+from appointments.services.messages import render, when
+from appointments.services.notifications import REPLY_REMINDER_MINUTES, queue_sms, send_now
+
+STOP_WORDS = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ABMELDEN"}
+START_WORDS = {"START", "UNSTOP"}
+
+
+def _asked_appointment(client: Client, now: datetime) -> Appointment | None:
+    """The appointment whose reminder last asked this client to answer 1 or 2, if still ahead."""
+    asked = (
+        Notification.objects.filter(
+            appointment__client=client,
+            kind=Notification.Kind.REMINDER,
+            reminder_minutes__gte=REPLY_REMINDER_MINUTES,
+            channel=Notification.Channel.SMS,
+            status=Notification.Status.SENT,
+        )
+        .order_by("-sent_at")
+        .select_related("appointment__topic__office")
+        .first()
+    )
+    if asked is None:
+        return None
+    appointment = asked.appointment
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+        return None
+    if appointment.version != asked.appointment_version:
+        return None
+    return appointment
+
+
+def handle_inbound_sms(*, sender: str, body: str, now: datetime | None = None) -> None:
+    """Act on an SMS from `sender` (E.164) and queue the answer, in the client's language."""
+    now = now or timezone.now()
+    client = Client.objects.filter(phone=sender).first()
+    if client is None:
+        return  # No client, no answer: we do not text strangers.
+    word = body.strip().upper().rstrip(".!")
+    language = client.language
+    reply: str | None = None
+    with transaction.atomic():
+        if word in STOP_WORDS:
+            Client.objects.filter(pk=client.pk).update(sms_consent=False)
+            reply = render(language, "sms", "reply_stopped")
+        elif word in START_WORDS:
+            Client.objects.filter(pk=client.pk).update(sms_consent=True)
+            reply = render(language, "sms", "reply_started")
+        elif not client.sms_consent:
+            return
+        elif word in {"1", "2"} and (appointment := _asked_appointment(client, now)) is not None:
+            if word == "1":
+                Appointment.objects.filter(pk=appointment.pk).update(client_confirmed_at=now, updated_at=now)
+                local = appointment.start.astimezone(appointment.topic.office.zone)
+                reply = render(language, "sms", "reply_confirmed", **when(language, local))
+            else:
+                # The cancellation message itself tells the client and links to a new booking.
+                cancel_appointment(
+                    appointment=appointment, by=Appointment.Party.CLIENT, reason="SMS: 2", now=now
+                )
+        else:
+            reply = render(language, "sms", "reply_help", book_url=book_url())
+        if reply:
+            message = queue_sms(
+                to=sender, body=reply, kind=Notification.Kind.REPLY, language=language, now=now
+            )
+            transaction.on_commit(lambda: send_now(message.pk))

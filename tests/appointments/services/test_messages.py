@@ -1,0 +1,87 @@
+"""Message texts: every language has every text, and no SMS is longer than two segments."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from appointments.services.messages import _catalogue, available_languages, render, sms_segments, when
+
+LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
+
+# The longest values a real message can carry.
+LONG_VALUES = {
+    "office": "Jobcenter Landkreis Marburg-Biedenkopf",
+    "mode": None,  # filled per language
+    "reference": "ACDEFHJK",
+    "manage_url": "https://termine.jobcenter-musterstadt.de/m/" + "x" * 22,
+    "book_url": "https://termine.jobcenter-musterstadt.de/",
+    "code": "123456",
+    "phone": "+4915123456789",
+}
+# Wednesday 30 December: the longest day and month names in most of our languages.
+LONG_MOMENT = datetime(2026, 12, 30, 11, 45, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_the_six_languages_are_there():
+    assert set(LANGUAGES) <= set(available_languages())
+
+
+def flatten(catalogue: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in catalogue.items():
+        if isinstance(value, dict):
+            keys |= flatten(value, f"{prefix}{key}.")
+        else:
+            keys.add(f"{prefix}{key}")
+    return keys
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_has_every_text(language):
+    assert flatten(_catalogue(language)) == flatten(_catalogue("de"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(_catalogue("de")["sms"]))
+@pytest.mark.parametrize("mode", ["telephone", "video", "in_person"])
+def test_every_sms_fits_two_segments(language, key, mode):
+    values = {**LONG_VALUES, "mode": render(language, "modes", mode), **when(language, LONG_MOMENT)}
+    body = render(language, "sms", key, **values)
+    assert "{" not in body
+    assert sms_segments(body) <= 2, (
+        f"{language}.{key}: {sms_segments(body)} segments, {len(body)} chars: {body}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "segments"),
+    [
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("Grüße aus Köln, Straße" + "a" * 138, 1),  # ä ö ü ß are GSM-7
+        ("€" * 80, 1),  # € takes two septets
+        ("€" * 81, 2),
+        ("ş" + "a" * 69, 1),  # one Turkish ş makes the whole text UCS-2
+        ("ş" + "a" * 70, 2),
+        ("ş" + "a" * 133, 2),
+        ("ş" + "a" * 134, 3),
+        ("مرحبا" * 14, 1),
+        ("Привет" * 12, 2),
+    ],
+)
+def test_segments_are_counted_as_carriers_count_them(body, segments):
+    assert sms_segments(body) == segments
+
+
+def test_dates_are_written_in_the_language():
+    assert when("de", LONG_MOMENT)["long_date"] == "Mittwoch, 30. Dezember 2026"
+    assert when("ru", LONG_MOMENT)["long_date"] == "Среда, 30 декабря 2026"
+    assert "Aralık" in when("tr", LONG_MOMENT)["long_date"]
+    assert "ديسمبر" in when("ar", LONG_MOMENT)["long_date"]
+
+
+def test_unknown_language_falls_back_to_german():
+    assert render("xx", "modes", "video") == render("de", "modes", "video")
