@@ -22,9 +22,11 @@ messages: install
 run: messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Starting Sprechstunde on http://127.0.0.1:8000 (Ctrl-C stops web and worker)"
+	@echo "Starting Sprechstunde on http://127.0.0.1:8000 (Ctrl-C stops web and workers)"
+	@echo "Messages the demo sends: http://127.0.0.1:8000/dev/outbox/"
 	trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker & \
+	$(PY) manage.py run_message_worker & \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
 lint: install

@@ -329,10 +329,10 @@ def send_now(notification_id: int) -> None:
         deliver(notification, now=now)
 
 
-def run_due_messages(*, limit: int = 20, now: datetime | None = None) -> int:
+def run_due_messages(*, limit: int = 20, lease: timedelta = LEASE, now: datetime | None = None) -> int:
     """One worker round: return expired leases, claim due messages, send them. Returns how many."""
     release_expired_leases(now=now)
-    batch = claim_due_messages(limit=limit, now=now)
+    batch = claim_due_messages(limit=limit, now=now, lease=lease)
     for notification in batch:
         deliver(notification, now=now)
     return len(batch)

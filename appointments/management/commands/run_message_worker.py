@@ -2,6 +2,7 @@
 
 import signal
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
@@ -14,14 +15,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=20, help="messages claimed per round")
         parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when idle")
+        parser.add_argument(
+            "--lease", type=float, default=60.0, help="seconds a claim holds before others retake it"
+        )
         parser.add_argument("--until-idle", action="store_true", help="stop once nothing is due")
 
-    def handle(self, *args, batch, interval, until_idle, **options):
+    def handle(self, *args, batch, interval, lease, until_idle, **options):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         while self.running:
-            if run_due_messages(limit=batch) == 0:
+            if run_due_messages(limit=batch, lease=timedelta(seconds=lease)) == 0:
                 if until_idle:
                     return
                 time.sleep(interval)

@@ -1,0 +1,127 @@
+"""A worker killed with SIGKILL mid-batch loses nothing and repeats at most the message in flight.
+
+Real processes (manage.py run_message_worker) on PostgreSQL, sending through the real
+twilio client to a local fake of Twilio's API, which counts what arrives.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from appointments.models import Appointment, Notification
+from tests.factories import ClientFactory
+from tests.fakes.twilio import FakeTwilio
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[3]
+MESSAGES = 240
+LEASE_SECONDS = 2
+
+
+def worker_env(fake: FakeTwilio) -> dict[str, str]:
+    db = connection.settings_dict
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{host}/{db['NAME']}",
+        "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
+        "TWILIO_API_BASE": fake.url,
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "secret",
+        "TWILIO_FROM": "+4930123456",
+        "REDIS_URL": "",
+    }
+
+
+def start_worker(fake: FakeTwilio, log: Path, *extra: str) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "manage.py",
+        "run_message_worker",
+        "--batch",
+        "15",
+        "--lease",
+        str(LEASE_SECONDS),
+    ]
+    # A file, not a pipe: a pipe nobody reads fills up and stalls the worker.
+    with log.open("ab") as output:
+        return subprocess.Popen(  # noqa: S603 (our own command line)
+            [*command, *extra], cwd=ROOT, env=worker_env(fake), stdout=output, stderr=output
+        )
+
+
+@pytest.fixture
+def due_reminders(topic, caseworker):
+    """MESSAGES reminders due now, each for its own appointment, each with a body of its own."""
+    client = ClientFactory()
+    start = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            reference=f"R{n:07d}",
+            manage_token_hash="x",
+            client=client,
+            caseworker=caseworker,
+            topic=topic,
+            mode="telephone",
+            start=start + timedelta(minutes=30 * n),
+            end=start + timedelta(minutes=30 * n + 30),
+            blocked_from=start + timedelta(minutes=30 * n),
+            blocked_until=start + timedelta(minutes=30 * n + 30),
+        )
+        for n in range(MESSAGES)
+    )
+    Notification.objects.bulk_create(
+        Notification(
+            appointment=appointment,
+            kind=Notification.Kind.REMINDER,
+            reminder_minutes=60,
+            channel=Notification.Channel.SMS,
+            recipient=client.phone,
+            body=f"reminder {n}",
+            due_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        for n, appointment in enumerate(appointments)
+    )
+
+
+@pytest.mark.usefixtures("due_reminders")
+def test_killed_worker_sends_every_message_exactly_once_but_the_one_in_flight(tmp_path):
+    fake = FakeTwilio(delay=0.01)
+    log = tmp_path / "workers.log"
+    try:
+        victim = start_worker(fake, log)
+        deadline = time.monotonic() + 60
+        while len(fake.requests) < MESSAGES // 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        sent_before_crash = len(fake.requests)
+        assert MESSAGES // 3 <= sent_before_crash < MESSAGES, "the worker must die mid-run"
+        assert Notification.objects.filter(status=Notification.Status.SENDING).exists(), (
+            "it died holding a lease"
+        )
+
+        # Two workers start after the crash; they share the rest through SKIP LOCKED and
+        # take back the dead worker's messages once its lease has run out.
+        time.sleep(LEASE_SECONDS + 0.5)
+        survivors = [start_worker(fake, log, "--until-idle") for _ in range(2)]
+        for survivor in survivors:
+            assert survivor.wait(timeout=120) == 0, log.read_text()
+    finally:
+        fake.stop()
+
+    per_message = Counter(request["Body"] for request in fake.requests)
+    assert set(per_message) == {f"reminder {n}" for n in range(MESSAGES)}
+    repeated = {body: count for body, count in per_message.items() if count > 1}
+    assert sum(count - 1 for count in repeated.values()) <= 1, repeated
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == MESSAGES
+    assert Notification.objects.exclude(provider_message_id__startswith="SM").count() == 0
