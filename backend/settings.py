@@ -200,11 +200,21 @@ TWILIO_TIMEOUT_SECONDS = envint("TWILIO_TIMEOUT_SECONDS", 10)
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "")
 # The console back ends keep what they "send" here for the /dev/outbox/ page (DEBUG only).
 OUTBOX_DIR = os.environ.get("OUTBOX_DIR", str(BASE_DIR / "var" / "outbox") if DEBUG else "")
-# Django 6.1's MAILERS replaces EMAIL_BACKEND; SMTP takes its OPTIONS (host, port, …) from here.
+# Django 6.1's MAILERS replaces EMAIL_BACKEND; the SMTP back end takes its OPTIONS from here.
+EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "appointments.providers.mail.OutboxEmailBackend")
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "appointments.providers.mail.OutboxEmailBackend"),
-        "OPTIONS": {},
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": envint("EMAIL_PORT", 587),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": envsecret("EMAIL_HOST_PASSWORD"),
+            "use_tls": envbool("EMAIL_USE_TLS", True),
+            "timeout": envint("EMAIL_TIMEOUT_SECONDS", 10),
+        }
+        if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend")
+        else {},
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "termine@sprechstunde.invalid")
