@@ -37,7 +37,12 @@ class FakeTwilio:
                     reply = fake.replies.pop(0) if fake.replies else Reply()
                     sid = f"SM{next(fake._ids):032d}"
                     fake.requests.append(
-                        {"path": self.path, "auth": self.headers.get("Authorization"), **form}
+                        {
+                            "path": self.path,
+                            "auth": self.headers.get("Authorization"),
+                            "at": time.time(),
+                            **form,
+                        }
                     )
                 time.sleep(reply.delay or fake.delay)
                 body = (
