@@ -18,6 +18,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments.events import publish_appointment
 from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, Caseworker, Client, InterpreterRequest, Language, Topic
 from appointments.services.availability import check_start
@@ -232,6 +233,7 @@ def book_appointment(
         if interpreter_language:
             InterpreterRequest.objects.create(appointment=appointment, language_id=interpreter_language)
         schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
+        publish_appointment(appointment, "booked")
     return Booking(appointment=appointment, manage_token=token)
 
 
@@ -290,6 +292,7 @@ def reschedule_appointment(
         schedule_appointment_messages(
             appointment=appointment, event="rescheduled", manage_token=manage_token, now=now
         )
+        publish_appointment(appointment, "rescheduled")
     return appointment
 
 
@@ -309,6 +312,7 @@ def cancel_appointment(
             status=InterpreterRequest.Status.CANCELLED, updated_at=now
         )
         schedule_appointment_messages(appointment=appointment, event="cancelled", now=now)
+        publish_appointment(appointment, "cancelled")
     return appointment
 
 
@@ -326,4 +330,5 @@ def record_outcome(
         _transition(appointment, outcome)
         appointment.outcome_note = note
         appointment.save(update_fields=["status", "version", "outcome_note", "updated_at"])
+        publish_appointment(appointment, outcome)
     return appointment

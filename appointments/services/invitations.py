@@ -10,6 +10,7 @@ from django.core import signing
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
+from appointments.events import client_label
 from appointments.models import Appointment, Caseworker, Interpreter
 from appointments.services.messages import render, when
 
@@ -51,7 +52,7 @@ def _event(appointment: Appointment, *, audience: str, language: str, link: str,
         "book_url": book_url(),
         "join_url": link,
         "phone": client.phone,
-        "client": f"{client.name.split()[0]} {client.name.split()[-1][:1]}." if client.name.split() else "",
+        "client": client_label(client.name),
         **when(language, local_start),
     }
     event = Event()

@@ -1,0 +1,84 @@
+"""Events go to the caseworker's and the office's groups after commit, and a dead layer loses only them."""
+
+from datetime import UTC, datetime
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers, get_channel_layer
+
+from appointments.events import caseworker_group, client_label, office_group
+from appointments.models import Appointment
+from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
+
+START = datetime(2026, 12, 1, 8, tzinfo=UTC)
+
+
+def listen(group: str) -> str:
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    return channel
+
+
+def received(channel: str) -> dict:
+    return async_to_sync(get_channel_layer().receive)(channel)["event"]
+
+
+def book(topic):
+    return book_appointment(
+        topic=topic,
+        mode="video",
+        start=START,
+        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
+    )
+
+
+def test_booking_and_cancelling_reach_caseworker_and_office(
+    topic, caseworker, django_capture_on_commit_callbacks
+):
+    mine, office = listen(caseworker_group(caseworker.pk)), listen(office_group(topic.office_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(topic)
+    event = received(mine)
+    assert event["type"] == "appointment"
+    assert event["op"] == "booked"
+    assert event["reference"] == booking.appointment.reference
+    assert event["start"] == "2026-12-01T09:00:00+01:00"
+    assert event["client"] == "Aylin D."
+    assert "23456789" not in str(event)
+    assert received(office)["op"] == "booked"
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_appointment(appointment=booking.appointment, by=Appointment.Party.CLIENT)
+    assert received(mine)["op"] == "cancelled"
+
+
+def test_nothing_is_published_before_commit(topic, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        book(topic)
+    assert callbacks  # waiting for the commit
+
+
+def test_a_broken_layer_loses_the_event_not_the_booking(
+    topic, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1"]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            booking = book(topic)
+    finally:
+        channel_layers.backends.clear()
+    assert Appointment.objects.filter(pk=booking.appointment.pk).exists()
+    assert "not delivered" in caplog.text
+
+
+@pytest.mark.parametrize(("name", "label"), [("Aylin Demir", "Aylin D."), ("Ali", "Ali"), ("", "")])
+def test_client_label(name, label):
+    assert client_label(name) == label
