@@ -1,15 +1,22 @@
 """Small input and output serializers, one pair per operation; unknown fields are an error."""
 
-from datetime import timedelta
+import unicodedata
+from datetime import date, timedelta
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appointments.models import Appointment, InterpreterRequest, Mode, Topic
+from appointments.api.fields import NamedChoiceField
+from appointments.models import Appointment, InterpreterRequest, Language, Mode, Topic
 from appointments.selectors import bookable_topics
+from appointments.services.availability import bookable_window
 
 MAX_SLOT_RANGE_DAYS = 31
+DEFAULT_SLOT_RANGE_DAYS = 7
 
 
 class StrictSerializer(serializers.Serializer):
@@ -42,7 +49,10 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class TopicSerializer(serializers.ModelSerializer):
+    """A bookable topic with its duration and the modes it can be held in."""
+
     duration_minutes = serializers.IntegerField(source="minutes")
+    modes = serializers.ListField(child=NamedChoiceField(schema_name="Mode", choices=Mode.choices))
     office = serializers.CharField(source="office.slug")
 
     class Meta:
@@ -60,64 +70,116 @@ class TopicField(serializers.SlugRelatedField):
         super().__init__(slug_field="slug", queryset=bookable_topics(), **kwargs)
 
 
+def _days_after(day: date, days: int) -> date:
+    """The day `days` later, or the last day of the calendar."""
+    return day + timedelta(days=days) if (date.max - day).days >= days else date.max
+
+
 class SlotQuerySerializer(StrictSerializer):
+    """The slot query; without dates it asks for a week from the first day one can book.
+
+    The validated range is cut to the days the office lets anyone book (it may come out
+    empty, `date_from` after `date_to`), so that far-off dates cost nothing and never overflow.
+    """
+
     topic = TopicField()
-    mode = serializers.ChoiceField(choices=Mode.choices, required=False)
+    mode = NamedChoiceField(schema_name="Mode", choices=Mode.choices, required=False)
     language = serializers.CharField(max_length=12, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
     def validate(self, attrs):
-        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
-        if date_from and date_to:
-            if date_to < date_from:
-                raise serializers.ValidationError(
-                    {"date_to": [_("The end date lies before the start date.")]}
-                )
-            if date_to - date_from > timedelta(days=MAX_SLOT_RANGE_DAYS):
-                raise serializers.ValidationError(
-                    {
-                        "date_to": [
-                            _("Ask for at most %(days)d days at a time.") % {"days": MAX_SLOT_RANGE_DAYS}
-                        ]
-                    }
-                )
+        office = attrs["topic"].office
+        earliest, latest = bookable_window(office, timezone.now())
+        first_bookable = earliest.astimezone(office.zone).date()
+        last_bookable = (latest.astimezone(office.zone) - timedelta(days=1)).date()
+        date_from = attrs.get("date_from") or first_bookable
+        date_to = attrs.get("date_to") or _days_after(date_from, DEFAULT_SLOT_RANGE_DAYS - 1)
+        if date_to < date_from:
+            raise serializers.ValidationError({"date_to": [_("The end date lies before the start date.")]})
+        if (date_to - date_from).days + 1 > MAX_SLOT_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"date_to": [_("Ask for at most %(days)d days at a time.") % {"days": MAX_SLOT_RANGE_DAYS}]}
+            )
+        attrs["date_from"] = max(date_from, first_bookable)
+        attrs["date_to"] = min(date_to, last_bookable)
         return attrs
 
 
 class SlotSerializer(serializers.Serializer):
+    """A free start time in the office's zone, with its UTC offset."""
+
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
-    modes = serializers.ListField(child=serializers.CharField())
+    modes = serializers.ListField(child=NamedChoiceField(schema_name="Mode", choices=Mode.choices))
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, slot) -> str:
         return slot.start.isoformat()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_end(self, slot) -> str:
         return slot.end.isoformat()
 
 
+class LanguageField(serializers.SlugRelatedField):
+    """A language we know, by its code; the texts of the SMS are chosen by it."""
+
+    default_error_messages = {
+        "does_not_exist": _("This language is not available."),
+        "invalid": _("This language is not available."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Language.objects.all(), **kwargs)
+
+
 class PhoneVerificationInSerializer(StrictSerializer):
+    """The mobile number to send a code to, and optionally the language of the SMS."""
+
     phone = serializers.CharField(max_length=40)
-    language = serializers.CharField(max_length=12, required=False)
+    language = LanguageField(required=False)
 
 
 class PhoneVerificationOutSerializer(serializers.Serializer):
+    """The verification to confirm; the code itself goes only by SMS."""
+
     id = serializers.UUIDField()
     expires_at = serializers.DateTimeField()
 
 
+class SmsCodeField(serializers.CharField):
+    """Six digits as people type them: with spaces, and in any script's digits (٣ is 3)."""
+
+    default_error_messages = {"invalid": _("The code has 6 digits.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=6, max_length=6, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 20:
+            self.fail("invalid")
+        digits = "".join(data.split())
+        if len(digits) != 6 or not digits.isdecimal():
+            self.fail("invalid")
+        return "".join(str(unicodedata.decimal(ch)) for ch in digits)
+
+
 class PhoneCodeSerializer(StrictSerializer):
-    code = serializers.RegexField(
-        r"^\d{6}$", max_length=6, error_messages={"invalid": _("The code has 6 digits.")}
-    )
+    """The 6-digit code from the SMS."""
+
+    code = SmsCodeField()
 
 
 class VerificationTokenSerializer(serializers.Serializer):
+    """Proof that the number was confirmed, for one booking."""
+
     verification_token = serializers.CharField()
 
 
 class ClientInSerializer(StrictSerializer):
+    """The person who books; the phone number as people type it, in German or international form."""
+
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40)
     email = serializers.EmailField(max_length=254, allow_null=True, allow_blank=True, required=False)
@@ -127,8 +189,10 @@ class ClientInSerializer(StrictSerializer):
 
 
 class BookingInSerializer(StrictSerializer):
+    """A booking: what, how, when, in which language, for whom; unknown fields are refused."""
+
     topic = TopicField()
-    mode = serializers.ChoiceField(choices=Mode.choices)
+    mode = NamedChoiceField(schema_name="Mode", choices=Mode.choices)
     start = AwareDateTimeField()
     language = serializers.CharField(max_length=12, default="de")
     interpreter_language = serializers.CharField(max_length=12, allow_null=True, required=False)
@@ -137,11 +201,15 @@ class BookingInSerializer(StrictSerializer):
 
 
 class RescheduleInSerializer(StrictSerializer):
+    """The new start time, and optionally another mode."""
+
     start = AwareDateTimeField()
-    mode = serializers.ChoiceField(choices=Mode.choices, required=False)
+    mode = NamedChoiceField(schema_name="Mode", choices=Mode.choices, required=False)
 
 
 class CancelInSerializer(StrictSerializer):
+    """An optional reason for cancelling."""
+
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -151,13 +219,25 @@ class CaseworkerOutSerializer(serializers.Serializer):
 
 class InterpreterOutSerializer(serializers.ModelSerializer):
     language = serializers.CharField(source="language_id")
+    status = NamedChoiceField(schema_name="InterpreterStatus", choices=InterpreterRequest.Status.choices)
 
     class Meta:
         model = InterpreterRequest
         fields = ["language", "status"]
 
 
+class ErrorSerializer(serializers.Serializer):
+    """What every refusal without a field at fault looks like (404, 409, 429, 500)."""
+
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False, help_text="The input at fault, when there is one.")
+
+
 class BookingOutSerializer(serializers.ModelSerializer):
+    """A booking as its holder sees it; times in the office's zone with their UTC offset."""
+
+    status = NamedChoiceField(schema_name="AppointmentStatus", choices=Appointment.Status.choices)
+    mode = NamedChoiceField(schema_name="Mode", choices=Mode.choices)
     topic = serializers.CharField(source="topic.slug")
     start = serializers.SerializerMethodField()
     end = serializers.SerializerMethodField()
@@ -180,18 +260,23 @@ class BookingOutSerializer(serializers.ModelSerializer):
             "interpreter",
         ]
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, appointment) -> str:
         return appointment.start.astimezone(appointment.topic.office.zone).isoformat()
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_end(self, appointment) -> str:
         return appointment.end.astimezone(appointment.topic.office.zone).isoformat()
 
+    @extend_schema_field(InterpreterOutSerializer(allow_null=True))
     def get_interpreter(self, appointment) -> dict | None:
         request = getattr(appointment, "interpreter_request", None)
         return InterpreterOutSerializer(request).data if request else None
 
 
 class NewBookingOutSerializer(BookingOutSerializer):
+    """A new booking, with the manage token that is shown this once and never again."""
+
     manage_token = serializers.CharField()
 
     class Meta(BookingOutSerializer.Meta):

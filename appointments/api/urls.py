@@ -1,6 +1,6 @@
 """Routes of the REST API under /api/v1/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from appointments.api import views
 
@@ -21,4 +21,7 @@ urlpatterns = [
         name="api-booking-reschedule",
     ),
     path("bookings/<str:reference>/cancel/", views.BookingCancelView.as_view(), name="api-booking-cancel"),
+    # Last: any other address under /api/v1/ ending in a slash is a JSON 404, not the site's HTML page.
+    # (Without the slash, CommonMiddleware's redirect to the slashed address still applies.)
+    re_path(r"^(?:.*/)?$", views.not_found),
 ]

@@ -1,17 +1,19 @@
 """API views: parse the request, call one service or selector, render the answer."""
 
-from datetime import timedelta
-
-from django.utils import timezone
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from appointments.access import access_booking
 from appointments.api import serializers as s
+from appointments.api.parsers import JSONParser
+from appointments.api.throttling import ScopedRateThrottle
 from appointments.models import Appointment
 from appointments.selectors import bookable_topics
 from appointments.services.availability import free_slots
@@ -27,6 +29,17 @@ TOKEN_PARAMETER = OpenApiParameter(
     "token", OpenApiTypes.STR, description="The manage token, if not sent as `Authorization: Token …`."
 )
 
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Field errors, `{field: [message]}` (nested for `client`), or `{detail}` for a body "
+    "that is not JSON.",
+)
+NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="No booking with this code and token.")
+CONFLICT = OpenApiResponse(
+    s.ErrorSerializer, description="The time was just taken, or the booking can no longer be changed."
+)
+THROTTLED = OpenApiResponse(s.ErrorSerializer, description="Too many requests; try again later.")
+
 
 def manage_token(request) -> str | None:
     """The booking's manage token from `Authorization: Token …` or `?token=`."""
@@ -36,11 +49,23 @@ def manage_token(request) -> str | None:
     return request.query_params.get("token")
 
 
-class ThrottledView(APIView):
+def acting_caseworker(request) -> AbstractBaseUser | None:
+    """The logged-in user if they are an active caseworker, who may book on a client's behalf."""
+    caseworker = getattr(request.user, "caseworker", None) if request.user.is_authenticated else None
+    return request.user if caseworker is not None and caseworker.active else None
+
+
+class ApiView(APIView):
+    """JSON in and out; a body nested too deeply to parse is a 400 like any other bad JSON."""
+
+    parser_classes = [JSONParser]
+
+
+class ThrottledView(ApiView):
     throttle_classes = [ScopedRateThrottle]
 
 
-class TopicListView(APIView):
+class TopicListView(ApiView):
     @extend_schema(responses=s.TopicSerializer(many=True), summary="Bookable topics")
     def get(self, request):
         return Response(s.TopicSerializer(bookable_topics(), many=True).data)
@@ -51,22 +76,22 @@ class SlotListView(ThrottledView):
 
     @extend_schema(
         parameters=[s.SlotQuerySerializer],
-        responses=inline_serializer("SlotList", {"results": s.SlotSerializer(many=True)}),
+        responses={
+            200: inline_serializer("SlotList", {"results": s.SlotSerializer(many=True)}),
+            400: FIELD_ERRORS,
+            429: THROTTLED,
+        },
         summary="Free start times, earliest first",
     )
     def get(self, request):
         query = s.SlotQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        topic = query.validated_data["topic"]
-        today = timezone.now().astimezone(topic.office.zone).date()
-        date_from = query.validated_data.get("date_from", today)
-        date_to = query.validated_data.get("date_to", date_from + timedelta(days=6))
         slots = free_slots(
-            topic=topic,
+            topic=query.validated_data["topic"],
             mode=query.validated_data.get("mode"),
             language=query.validated_data.get("language"),
-            date_from=date_from,
-            date_to=date_to,
+            date_from=query.validated_data["date_from"],
+            date_to=query.validated_data["date_to"],
         )
         return Response({"results": s.SlotSerializer(slots, many=True).data})
 
@@ -76,15 +101,15 @@ class PhoneVerificationCreateView(ThrottledView):
 
     @extend_schema(
         request=s.PhoneVerificationInSerializer,
-        responses={201: s.PhoneVerificationOutSerializer},
+        responses={201: s.PhoneVerificationOutSerializer, 400: FIELD_ERRORS, 429: THROTTLED},
         summary="Send a 6-digit code by SMS",
     )
     def post(self, request):
         data = s.PhoneVerificationInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        language = data.validated_data.get("language")
         verification = start_phone_verification(
-            phone=data.validated_data["phone"],
-            language=data.validated_data.get("language") or request.LANGUAGE_CODE,
+            phone=data.validated_data["phone"], language=language.code if language else request.LANGUAGE_CODE
         )
         return Response(s.PhoneVerificationOutSerializer(verification).data, status=status.HTTP_201_CREATED)
 
@@ -94,7 +119,7 @@ class PhoneVerificationConfirmView(ThrottledView):
 
     @extend_schema(
         request=s.PhoneCodeSerializer,
-        responses=s.VerificationTokenSerializer,
+        responses={200: s.VerificationTokenSerializer, 400: FIELD_ERRORS, 429: THROTTLED},
         summary="Exchange the SMS code for a verification token",
     )
     def post(self, request, verification_id):
@@ -109,7 +134,7 @@ class BookingCreateView(ThrottledView):
 
     @extend_schema(
         request=s.BookingInSerializer,
-        responses={201: s.NewBookingOutSerializer},
+        responses={201: s.NewBookingOutSerializer, 400: FIELD_ERRORS, 409: CONFLICT, 429: THROTTLED},
         summary="Book a consultation (409 if the time was just taken)",
     )
     def post(self, request):
@@ -117,9 +142,6 @@ class BookingCreateView(ThrottledView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         client = values["client"]
-        staff = (
-            request.user if request.user.is_authenticated and hasattr(request.user, "caseworker") else None
-        )
         booking = book_appointment(
             topic=values["topic"],
             mode=values["mode"],
@@ -135,7 +157,7 @@ class BookingCreateView(ThrottledView):
                 sms_consent=client["sms_consent"],
             ),
             verification_token=values.get("verification_token"),
-            booked_by=staff,
+            booked_by=acting_caseworker(request),
         )
         appointment = booking.appointment
         appointment.manage_token = booking.manage_token
@@ -150,7 +172,11 @@ class BookingView(ThrottledView):
 
 
 class BookingDetailView(BookingView):
-    @extend_schema(parameters=[TOKEN_PARAMETER], responses=s.BookingOutSerializer, summary="The booking")
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        responses={200: s.BookingOutSerializer, 404: NOT_FOUND, 429: THROTTLED},
+        summary="The booking",
+    )
     def get(self, request, reference):
         return Response(s.BookingOutSerializer(self.booking(request, reference)).data)
 
@@ -159,7 +185,13 @@ class BookingRescheduleView(BookingView):
     @extend_schema(
         parameters=[TOKEN_PARAMETER],
         request=s.RescheduleInSerializer,
-        responses=s.BookingOutSerializer,
+        responses={
+            200: s.BookingOutSerializer,
+            400: FIELD_ERRORS,
+            404: NOT_FOUND,
+            409: CONFLICT,
+            429: THROTTLED,
+        },
         summary="Move the booking to another free time",
     )
     def post(self, request, reference):
@@ -176,7 +208,13 @@ class BookingCancelView(BookingView):
     @extend_schema(
         parameters=[TOKEN_PARAMETER],
         request=s.CancelInSerializer,
-        responses=s.BookingOutSerializer,
+        responses={
+            200: s.BookingOutSerializer,
+            400: FIELD_ERRORS,
+            404: NOT_FOUND,
+            409: CONFLICT,
+            429: THROTTLED,
+        },
         summary="Cancel the booking",
     )
     def post(self, request, reference):
@@ -187,3 +225,9 @@ class BookingCancelView(BookingView):
             appointment=appointment, by=Appointment.Party.CLIENT, reason=data.validated_data.get("reason", "")
         )
         return Response(s.BookingOutSerializer(appointment).data)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """An address the API does not have: the same JSON 404 as an unknown booking."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=status.HTTP_404_NOT_FOUND)
