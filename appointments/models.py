@@ -76,6 +76,22 @@ class Office(models.Model):
     )
     retention_days = models.PositiveIntegerField(_("retention of personal data (days)"), default=90)
     require_phone_verification = models.BooleanField(_("confirm phone numbers by SMS code"), default=True)
+    coordinator_email = models.EmailField(_("coordinators' e-mail"), blank=True)
+    interpreter_preferred_minutes = models.PositiveIntegerField(
+        _("minutes a preferred interpreter has the offer alone"), default=60
+    )
+    interpreter_reminder_minutes = models.PositiveIntegerField(
+        _("remind interpreters who did not answer after (minutes)"), default=240
+    )
+    interpreter_alert_hours = models.PositiveIntegerField(
+        _("alert the coordinator when still open (hours before)"), default=48
+    )
+    interpreter_fallback_hours = models.PositiveIntegerField(
+        _("switch to the telephone interpreting service (hours before)"), default=24
+    )
+    interpreting_fallback = models.CharField(
+        _("telephone interpreting service"), max_length=200, blank=True, default="Telefondolmetschdienst"
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -326,6 +342,11 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Calls (issue 5): an opaque room id for the video room and the telephone conference.
+    call_room = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    call_status = models.CharField(_("call status"), max_length=20, blank=True)
+    call_status_at = models.DateTimeField(_("call status changed"), null=True, blank=True)
+    call_admitted_at = models.DateTimeField(_("client admitted to the call"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appointment")
@@ -388,8 +409,56 @@ class InterpreterLanguage(models.Model):
         return f"{self.interpreter}: {self.language_id}"
 
 
+class InterpreterAvailability(models.Model):
+    """Weekly hours in which an interpreter takes work, in the office's local time."""
+
+    interpreter = models.ForeignKey(Interpreter, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("interpreter hours")
+        verbose_name_plural = _("interpreter hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="interpreter_hours_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.interpreter} {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        )
+
+
+class InterpreterAbsence(models.Model):
+    """Time an interpreter cannot take work."""
+
+    interpreter = models.ForeignKey(Interpreter, on_delete=models.CASCADE, related_name="absences")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("interpreter absence")
+        verbose_name_plural = _("interpreter absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="interpreter_absence_end_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interpreter} {self.start:%Y-%m-%d}"
+
+
 class InterpreterRequest(models.Model):
-    """The need for an interpreter at an appointment; the offering workflow drives its status."""
+    """The need for an interpreter at an appointment; the offering workflow drives its status.
+
+    `blocked_from`/`blocked_until` mirror the appointment's time; on PostgreSQL an
+    exclusion constraint (migration 0006) forbids an interpreter two accepted
+    assignments at overlapping times.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -406,15 +475,44 @@ class InterpreterRequest(models.Model):
     interpreter = models.ForeignKey(
         Interpreter, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    preferred_interpreter = models.ForeignKey(
+        Interpreter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    blocked_from = models.DateTimeField(null=True)
+    blocked_until = models.DateTimeField(null=True)
+    offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
+    pool_offered_at = models.DateTimeField(_("offered to all"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("coordinator alerted"), null=True, blank=True)
+    fallback_at = models.DateTimeField(_("fallback chosen"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("interpreter request")
         verbose_name_plural = _("interpreter requests")
+        indexes = [models.Index(fields=["status", "language"], name="interpreter_request_open")]
 
     def __str__(self) -> str:
         return f"{self.appointment} → {self.language_id}"
+
+
+class InterpreterDecline(models.Model):
+    """An interpreter said no to a request (or withdrew from it), with their reason."""
+
+    request = models.ForeignKey(InterpreterRequest, on_delete=models.CASCADE, related_name="declines")
+    interpreter = models.ForeignKey(Interpreter, on_delete=models.CASCADE, related_name="declines")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    withdrawn = models.BooleanField(_("withdrew after accepting"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interpreter decline")
+        verbose_name_plural = _("interpreter declines")
+
+    def __str__(self) -> str:
+        return f"{self.interpreter} ✗ {self.request_id}"
 
 
 class PhoneVerification(models.Model):
@@ -456,6 +554,9 @@ class Notification(models.Model):
         REMINDER = "reminder", _("Reminder")
         VERIFICATION_CODE = "verification_code", _("Verification code")
         REPLY = "reply", _("Reply to an SMS")
+        INTERPRETER_OFFER = "interpreter_offer", _("Interpreter request offered")
+        INTERPRETER_REMINDER = "interpreter_reminder", _("Interpreter request still open")
+        INTERPRETER_ALERT = "interpreter_alert", _("No interpreter yet")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("Client")
@@ -506,6 +607,7 @@ class Notification(models.Model):
                     "appointment_version",
                     "channel",
                     "audience",
+                    "recipient",
                 ],
                 condition=Q(appointment__isnull=False),
                 name="one_message_per_appointment_version",

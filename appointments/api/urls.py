@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from appointments.api import views
+from appointments.api import interpreters, views
 
 urlpatterns = [
     path("topics/", views.TopicListView.as_view(), name="api-topics"),
@@ -21,6 +21,33 @@ urlpatterns = [
         name="api-booking-reschedule",
     ),
     path("bookings/<str:reference>/cancel/", views.BookingCancelView.as_view(), name="api-booking-cancel"),
+    path(
+        "bookings/<str:reference>/calendar.ics",
+        views.BookingCalendarView.as_view(),
+        name="api-booking-calendar",
+    ),
+    path("interpreter-requests/", interpreters.OfferListView.as_view(), name="api-interpreter-offers"),
+    path(
+        "interpreter-requests/assignments/",
+        interpreters.AssignmentListView.as_view(),
+        name="api-interpreter-assignments",
+    ),
+    path(
+        "interpreter-requests/<int:request_id>/accept/",
+        interpreters.AcceptView.as_view(),
+        name="api-interpreter-accept",
+    ),
+    path(
+        "interpreter-requests/<int:request_id>/decline/",
+        interpreters.DeclineView.as_view(),
+        name="api-interpreter-decline",
+    ),
+    path(
+        "interpreter-requests/<int:request_id>/withdraw/",
+        interpreters.WithdrawView.as_view(),
+        name="api-interpreter-withdraw",
+    ),
+    path("interpreter-figures/", interpreters.FiguresView.as_view(), name="api-interpreter-figures"),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404, not the site's HTML page.
     # (Without the slash, CommonMiddleware's redirect to the slashed address still applies.)
     re_path(r"^(?:.*/)?$", views.not_found),

@@ -1,7 +1,7 @@
 """API views: parse the request, call one service or selector, render the answer."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -23,6 +23,7 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
+from appointments.services.invitations import build_invite, invite_method
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -199,7 +200,10 @@ class BookingRescheduleView(BookingView):
         data = s.RescheduleInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appointment = reschedule_appointment(
-            appointment=appointment, start=data.validated_data["start"], mode=data.validated_data.get("mode")
+            appointment=appointment,
+            start=data.validated_data["start"],
+            mode=data.validated_data.get("mode"),
+            manage_token=manage_token(request),
         )
         return Response(s.BookingOutSerializer(appointment).data)
 
@@ -225,6 +229,21 @@ class BookingCancelView(BookingView):
             appointment=appointment, by=Appointment.Party.CLIENT, reason=data.validated_data.get("reason", "")
         )
         return Response(s.BookingOutSerializer(appointment).data)
+
+
+class BookingCalendarView(BookingView):
+    @extend_schema(
+        parameters=[TOKEN_PARAMETER],
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY, 404: NOT_FOUND, 429: THROTTLED},
+        summary="The booking as a calendar invite (.ics)",
+    )
+    def get(self, request, reference):
+        token = manage_token(request)
+        appointment = access_booking(reference=reference, token=token)
+        ics = build_invite(appointment, manage_token=token)
+        response = HttpResponse(ics, content_type=f"text/calendar; method={invite_method(appointment)}")
+        response["Content-Disposition"] = f'attachment; filename="termin-{appointment.reference}.ics"'
+        return response
 
 
 @csrf_exempt

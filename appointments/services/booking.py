@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from appointments.events import publish_appointment
 from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
-from appointments.models import Appointment, Caseworker, Client, InterpreterRequest, Language, Topic
+from appointments.models import Appointment, Caseworker, Client, Language, Topic
 from appointments.services.availability import check_start
+from appointments.services.interpreting import appointment_changed, request_interpreter
 from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
@@ -230,9 +231,9 @@ def book_appointment(
         )
         _set_times(appointment, topic, start)
         _save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
-        if interpreter_language:
-            InterpreterRequest.objects.create(appointment=appointment, language_id=interpreter_language)
         schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
+        if interpreter_language:
+            request_interpreter(appointment=appointment, language=interpreter_language, now=now)
         publish_appointment(appointment, "booked")
     return Booking(appointment=appointment, manage_token=token)
 
@@ -292,6 +293,7 @@ def reschedule_appointment(
         schedule_appointment_messages(
             appointment=appointment, event="rescheduled", manage_token=manage_token, now=now
         )
+        appointment_changed(appointment, now=now)
         publish_appointment(appointment, "rescheduled")
     return appointment
 
@@ -308,10 +310,8 @@ def cancel_appointment(
         appointment.cancelled_by = by
         appointment.cancel_reason = reason
         appointment.save(update_fields=["status", "version", "cancelled_by", "cancel_reason", "updated_at"])
-        InterpreterRequest.objects.filter(appointment=appointment).update(
-            status=InterpreterRequest.Status.CANCELLED, updated_at=now
-        )
         schedule_appointment_messages(appointment=appointment, event="cancelled", now=now)
+        appointment_changed(appointment, now=now)
         publish_appointment(appointment, "cancelled")
     return appointment
 

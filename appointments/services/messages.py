@@ -34,7 +34,7 @@ def text(language: str, *path: str) -> str:
     raise KeyError(".".join(path))
 
 
-def render(language: str, *path: str, **values: object) -> str:
+def render(language: str, /, *path: str, **values: object) -> str:
     return text(language, *path).format(**values)
 
 

@@ -78,7 +78,10 @@ def schedule_appointment_messages(
     """
     now = now or timezone.now()
     Notification.objects.filter(
-        appointment=appointment, status=Status.PENDING, appointment_version__lt=appointment.version
+        appointment=appointment,
+        status=Status.PENDING,
+        appointment_version__lt=appointment.version,
+        audience__in=[Audience.CLIENT, Audience.CASEWORKER],
     ).update(status=Status.CANCELLED, error="superseded", updated_at=now)
 
     client = appointment.client
@@ -394,3 +397,83 @@ def _after_undelivered(notification: Notification, error_code: int | None, now: 
         return ["error", "status", "due_at", "provider_message_id"]
     notification.status = Status.FAILED
     return ["error", "status"]
+
+
+def schedule_participant_messages(
+    *,
+    appointment: Appointment,
+    event: str,
+    audience: str,
+    email: str,
+    phone: str,
+    now: datetime | None = None,
+) -> None:
+    """Invite, updates and reminders for a third participant (the interpreter), in German.
+
+    E-mail carries the .ics (REQUEST or CANCEL); SMS says when it moved or was cancelled,
+    and reminds before it. Pending messages of this participant's earlier versions are withdrawn.
+    """
+    now = now or timezone.now()
+    recipients = [address for address in (email, phone) if address]
+    Notification.objects.filter(
+        appointment=appointment, audience=audience, recipient__in=recipients, status=Status.PENDING
+    ).update(status=Status.CANCELLED, error="superseded", updated_at=now)
+    language = settings.LANGUAGE_CODE
+    local = appointment.start.astimezone(appointment.topic.office.zone)
+    request = appointment.interpreter_request
+    values = {
+        "language": request.language.name,
+        "mode": render(language, "modes", appointment.mode),
+        "url": f"{settings.SITE_URL}/interpreter/",
+        **when(language, local),
+    }
+    kind = _EVENT_KINDS[event]
+    base = {
+        "appointment": appointment,
+        "appointment_version": appointment.version,
+        "language": language,
+        "audience": audience,
+    }
+    rows = []
+    if email:
+        subject = render(language, "interpreter", "booked_subject", **values)
+        text = "booked" if event != "cancelled" else "cancelled"
+        rows.append(
+            Notification(
+                **base,
+                kind=kind,
+                channel=Channel.EMAIL,
+                recipient=email,
+                subject=subject,
+                body=render(language, "interpreter", text, **values),
+                due_at=now,
+            )
+        )
+    if phone and event in ("rescheduled", "cancelled"):
+        text = "moved" if event == "rescheduled" else "cancelled"
+        rows.append(
+            Notification(
+                **base,
+                kind=kind,
+                channel=Channel.SMS,
+                recipient=phone,
+                body=render(language, "interpreter", text, **values),
+                due_at=now,
+            )
+        )
+    if phone and event != "cancelled":
+        for minutes in appointment.topic.office.reminder_offsets_minutes:
+            due = appointment.start - timedelta(minutes=minutes)
+            if due > now:
+                rows.append(
+                    Notification(
+                        **base,
+                        kind=Kind.REMINDER,
+                        reminder_minutes=minutes,
+                        channel=Channel.SMS,
+                        recipient=phone,
+                        body=render(language, "interpreter", "reminder", **values),
+                        due_at=due,
+                    )
+                )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,4 +1,4 @@
-"""manage.py run_message_worker: send due SMS and e-mails until stopped; run several side by side."""
+"""manage.py run_message_worker: send due messages and climb the interpreter escalation ladder."""
 
 import signal
 import time
@@ -6,11 +6,14 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
+from appointments.services.interpreting import escalate_interpreter_requests
 from appointments.services.notifications import run_due_messages
+
+ESCALATION_EVERY_SECONDS = 60
 
 
 class Command(BaseCommand):
-    help = "Send due messages (SMS, e-mail) in a loop. Several workers may run at once."
+    help = "Send due messages (SMS, e-mail) and escalate open interpreter requests. Several may run at once."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=20, help="messages claimed per round")
@@ -24,7 +27,11 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        next_escalation = 0.0
         while self.running:
+            if time.monotonic() >= next_escalation:
+                escalate_interpreter_requests()
+                next_escalation = time.monotonic() + ESCALATION_EVERY_SECONDS
             if run_due_messages(limit=batch, lease=timedelta(seconds=lease)) == 0:
                 if until_idle:
                     return

@@ -16,6 +16,13 @@ ENDPOINTS = {
     "/api/v1/bookings/{reference}/": {"get"},
     "/api/v1/bookings/{reference}/reschedule/": {"post"},
     "/api/v1/bookings/{reference}/cancel/": {"post"},
+    "/api/v1/bookings/{reference}/calendar.ics": {"get"},
+    "/api/v1/interpreter-requests/": {"get"},
+    "/api/v1/interpreter-requests/assignments/": {"get"},
+    "/api/v1/interpreter-requests/{request_id}/accept/": {"post"},
+    "/api/v1/interpreter-requests/{request_id}/decline/": {"post"},
+    "/api/v1/interpreter-requests/{request_id}/withdraw/": {"post"},
+    "/api/v1/interpreter-figures/": {"get"},
 }
 
 

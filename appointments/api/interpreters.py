@@ -1,0 +1,152 @@
+"""The interpreter side of the API: offers, assignments, accept, decline, withdraw; figures."""
+
+from datetime import UTC, date, datetime
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from appointments.api.views import ApiView
+from appointments.events import client_label
+from appointments.models import Interpreter, InterpreterRequest
+from appointments.services.interpreting import (
+    accept_interpreter_request,
+    assignments_for,
+    decline_interpreter_request,
+    interpreter_figures,
+    offers_for,
+    withdraw_from_assignment,
+)
+
+
+def acting_interpreter(request) -> Interpreter:
+    """The logged-in interpreter; anyone else is refused."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    interpreter = getattr(request.user, "interpreter", None)
+    if interpreter is None or not interpreter.active:
+        raise PermissionDenied
+    return interpreter
+
+
+class InterpreterRequestSerializer(serializers.ModelSerializer):
+    """What an interpreter may know: language, time, mode, duration and the client's first name; no case."""
+
+    language = serializers.CharField(source="language_id")
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    mode = serializers.CharField(source="appointment.mode")
+    duration_minutes = serializers.IntegerField(source="appointment.topic.minutes")
+    client = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InterpreterRequest
+        fields = ["id", "language", "status", "start", "end", "mode", "duration_minutes", "client"]
+
+    def _local(self, request, moment) -> str:
+        return moment.astimezone(request.appointment.topic.office.zone).isoformat()
+
+    def get_start(self, request) -> str:
+        return self._local(request, request.appointment.start)
+
+    def get_end(self, request) -> str:
+        return self._local(request, request.appointment.end)
+
+    def get_client(self, request) -> str | None:
+        # The first name only once the job is theirs.
+        if request.status != InterpreterRequest.Status.ACCEPTED:
+            return None
+        return client_label(request.appointment.client.name).split(" ")[0]
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and set(data) - {"reason"}:
+            raise ValidationError({name: ["Unknown field."] for name in set(data) - {"reason"}})
+        return super().to_internal_value(data)
+
+
+class OfferListView(ApiView):
+    @extend_schema(responses=InterpreterRequestSerializer(many=True), summary="Requests I may accept")
+    def get(self, request):
+        return Response(InterpreterRequestSerializer(offers_for(acting_interpreter(request)), many=True).data)
+
+
+class AssignmentListView(ApiView):
+    @extend_schema(responses=InterpreterRequestSerializer(many=True), summary="My upcoming assignments")
+    def get(self, request):
+        return Response(
+            InterpreterRequestSerializer(assignments_for(acting_interpreter(request)), many=True).data
+        )
+
+
+class AcceptView(ApiView):
+    @extend_schema(request=None, responses=InterpreterRequestSerializer, summary="Accept (409 if taken)")
+    def post(self, request, request_id):
+        accepted = accept_interpreter_request(request_id=request_id, interpreter=acting_interpreter(request))
+        return Response(InterpreterRequestSerializer(accepted).data)
+
+
+class DeclineView(ApiView):
+    @extend_schema(request=DeclineSerializer, responses={204: None}, summary="Decline, with a reason")
+    def post(self, request, request_id):
+        interpreter = acting_interpreter(request)
+        data = DeclineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decline_interpreter_request(
+            request_id=request_id, interpreter=interpreter, reason=data.validated_data.get("reason", "")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WithdrawView(ApiView):
+    @extend_schema(
+        request=DeclineSerializer, responses=InterpreterRequestSerializer, summary="Give a job back"
+    )
+    def post(self, request, request_id):
+        interpreter = acting_interpreter(request)
+        data = DeclineSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reopened = withdraw_from_assignment(
+            request_id=request_id, interpreter=interpreter, reason=data.validated_data.get("reason", "")
+        )
+        return Response(InterpreterRequestSerializer(reopened).data)
+
+
+class FigureSerializer(serializers.Serializer):
+    language = serializers.CharField()
+    requests = serializers.IntegerField()
+    filled = serializers.IntegerField()
+    filled_in_time = serializers.IntegerField()
+    fallbacks = serializers.IntegerField()
+    median_minutes_to_accept = serializers.FloatField(allow_null=True)
+
+
+class FiguresView(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; the current month if left out")],
+        responses=FigureSerializer(many=True),
+        summary="Interpreter figures per language for a month (coordinators)",
+    )
+    def get(self, request):
+        caseworker = getattr(request.user, "caseworker", None) if request.user.is_authenticated else None
+        if caseworker is None or not (caseworker.is_coordinator or request.user.is_superuser):
+            raise PermissionDenied
+        try:
+            month = (
+                date.fromisoformat(f"{request.query_params['month']}-01")
+                if "month" in request.query_params
+                else None
+            )
+        except ValueError as exc:
+            raise ValidationError({"month": ["Use the form YYYY-MM."]}) from exc
+        month = month or datetime.now(UTC).date().replace(day=1)
+        since = datetime(month.year, month.month, 1, tzinfo=caseworker.office.zone)
+        until = datetime(
+            month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=caseworker.office.zone
+        )
+        rows = interpreter_figures(office=caseworker.office, since=since, until=until)
+        return Response(FigureSerializer(rows, many=True).data)

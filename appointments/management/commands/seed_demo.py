@@ -1,0 +1,497 @@
+"""manage.py seed_demo: a demo job centre with staff, hours, topics, interpreters and bookings; safe to rerun.
+
+Everything is keyed on stable names (office slug, usernames, topic slugs), so a second
+run changes nothing; demo bookings are made through the booking service, and only
+while the office has none. Phone numbers come from the ranges the Bundesnetzagentur
+keeps free for films and books ("drama numbers"), so no real person gets a demo SMS.
+Every demo login has the password DEMO_PASSWORD: for a local demo only, which is why
+the command refuses to run with DEBUG off unless told --force.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.models import (
+    Absence,
+    Appointment,
+    AvailabilityRule,
+    Caseworker,
+    FederalState,
+    Interpreter,
+    InterpreterLanguage,
+    Mode,
+    Office,
+    Topic,
+)
+from appointments.services.availability import free_slots
+from appointments.services.booking import ClientDetails, book_appointment
+
+DEMO_PASSWORD = "demo-sprechstunde"  # noqa: S105 (documented demo login, refused with DEBUG off)
+BOTH = (Mode.TELEPHONE, Mode.VIDEO)
+PHONE_ONLY = (Mode.TELEPHONE,)
+VIDEO_ONLY = (Mode.VIDEO,)
+MON_FRI = (0, 1, 2, 3, 4)
+
+OFFICE = {
+    "slug": "musterstadt",
+    "name": "Jobcenter Musterstadt",
+    "state": FederalState.HE,
+    "time_zone": "Europe/Berlin",
+    "phone": "069 90009 100",  # a Frankfurt drama number
+    "require_phone_verification": True,
+}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    slug: str
+    name: str
+    description: str
+    minutes: int
+    buffer_after_minutes: int = 0
+
+
+TOPICS = (
+    TopicSpec(
+        "buergergeld",
+        "Fragen zum Bürgergeld",
+        "Antrag, Bescheid, Weiterbewilligung, Unterlagen.",
+        30,
+    ),
+    TopicSpec(
+        "arbeitsvermittlung",
+        "Arbeitsvermittlung",
+        "Stellensuche, Bewerbungen, Eingliederungsvereinbarung.",
+        45,
+        buffer_after_minutes=5,
+    ),
+    TopicSpec("weiterbildung", "Weiterbildung", "Kurse, Bildungsgutschein, Sprachkurse.", 30),
+    TopicSpec("kurze-rueckfrage", "Kurze Rückfrage", "Eine kurze Frage, die schnell geklärt ist.", 15),
+)
+
+
+@dataclass(frozen=True)
+class Hours:
+    weekdays: tuple[int, ...]
+    start: time
+    end: time
+    modes: tuple[str, ...] = BOTH
+
+
+@dataclass(frozen=True)
+class CaseworkerSpec:
+    username: str
+    first_name: str
+    last_name: str
+    languages: tuple[str, ...]
+    topics: tuple[str, ...]
+    hours: tuple[Hours, ...]
+    coordinator: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+ALL_TOPICS = tuple(topic.slug for topic in TOPICS)
+
+CASEWORKERS = (
+    CaseworkerSpec(
+        "koordination",
+        "Sabine",
+        "Keller",
+        ("de", "en"),
+        ("buergergeld", "weiterbildung", "kurze-rueckfrage"),
+        (Hours(MON_FRI, time(9), time(12)),),
+        coordinator=True,
+    ),
+    CaseworkerSpec(
+        "m.yilmaz",
+        "Mehmet",
+        "Yılmaz",
+        ("de", "tr", "en"),
+        ("buergergeld", "arbeitsvermittlung", "kurze-rueckfrage"),
+        (Hours(MON_FRI, time(8), time(12)), Hours((3,), time(14), time(18))),
+    ),
+    CaseworkerSpec(
+        "o.kovalenko",
+        "Olena",
+        "Kovalenko",
+        ("de", "uk", "ru"),
+        ("arbeitsvermittlung", "weiterbildung", "kurze-rueckfrage"),
+        (
+            Hours((0, 1, 2, 3), time(8, 30), time(12, 30), VIDEO_ONLY),
+            Hours((0, 1, 2, 3), time(13, 30), time(15, 30), PHONE_ONLY),
+        ),
+    ),
+    CaseworkerSpec(
+        "j.becker",
+        "Jonas",
+        "Becker",
+        ("de",),
+        ("arbeitsvermittlung", "weiterbildung", "kurze-rueckfrage"),
+        (Hours(MON_FRI, time(8), time(12), PHONE_ONLY), Hours((1, 3), time(13), time(16))),
+    ),
+    CaseworkerSpec(
+        "l.haddad",
+        "Layla",
+        "Haddad",
+        ("de", "ar", "en"),
+        ("buergergeld", "kurze-rueckfrage"),
+        (Hours((0, 2, 4), time(9), time(13)), Hours((1, 3), time(13), time(17), VIDEO_ONLY)),
+    ),
+    CaseworkerSpec(
+        "p.wagner",
+        "Petra",
+        "Wagner",
+        ("de", "ru"),
+        ALL_TOPICS,
+        (Hours(MON_FRI, time(7, 30), time(11, 30), PHONE_ONLY), Hours((2,), time(12, 30), time(15))),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AbsenceSpec:
+    """An absence next week: `weekday` of next week's Monday-based days, local times."""
+
+    username: str
+    kind: str
+    weekday: int
+    start: time
+    end: time
+    days: int = 0  # ends `days` after the start day
+
+
+ABSENCES = (
+    AbsenceSpec("j.becker", Absence.Kind.HOLIDAY, 0, time(0), time(0), days=3),
+    AbsenceSpec("p.wagner", Absence.Kind.TRAINING, 2, time(9), time(12)),
+    AbsenceSpec("l.haddad", Absence.Kind.OTHER, 4, time(9), time(11)),
+)
+
+
+@dataclass(frozen=True)
+class InterpreterSpec:
+    username: str
+    name: str
+    phone: str
+    agency: str
+    languages: tuple[tuple[str, str], ...]  # (language code, dialect note)
+    modes: tuple[str, ...] = BOTH
+
+
+INTERPRETERS = (
+    InterpreterSpec(
+        "i.alkhatib",
+        "Samir Al-Khatib",
+        "+49 171 3920090",
+        "Sprachmittlerpool Rhein-Main",
+        (("ar", "Syrisch, Irakisch und Hocharabisch; kein maghrebinisches Arabisch"),),
+    ),
+    InterpreterSpec(
+        "i.aydin",
+        "Elif Aydın",
+        "+49 171 3920091",
+        "",
+        (("tr", "Türkeitürkisch"),),
+    ),
+    InterpreterSpec(
+        "i.shevchenko",
+        "Iryna Shevchenko",
+        "+49 171 3920092",
+        "Sprachmittlerpool Rhein-Main",
+        (("uk", ""),),
+        VIDEO_ONLY,
+    ),
+    InterpreterSpec(
+        "i.volkov",
+        "Dmitri Volkov",
+        "+49 171 3920093",
+        "",
+        (("ru", ""),),
+        PHONE_ONLY,
+    ),
+    InterpreterSpec(
+        "i.ahmadi",
+        "Farid Ahmadi",
+        "+49 171 3920094",
+        "Sprachmittlerpool Rhein-Main",
+        (
+            ("prs", "Dari (afghanisches Persisch), Muttersprache"),
+            ("fa", "Farsi (iranisches Persisch); Dari und Farsi bitte getrennt anfragen"),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class BookingSpec:
+    """A demo booking: the `nth` free start on the `day`-th day that has one, from tomorrow on."""
+
+    topic: str
+    mode: str
+    client: ClientDetails
+    day: int
+    nth: int
+    language: str = "de"
+    interpreter_language: str | None = None
+
+
+BOOKINGS = (
+    BookingSpec(
+        "buergergeld",
+        Mode.TELEPHONE,
+        ClientDetails(name="Aylin Demir", phone="+49 171 3920001", language="tr", sms_consent=True),
+        day=0,
+        nth=0,
+        language="tr",
+    ),
+    BookingSpec(
+        "arbeitsvermittlung",
+        Mode.VIDEO,
+        ClientDetails(
+            name="Thomas Schulz",
+            phone="+49 171 3920002",
+            email="thomas.schulz@example.org",
+            customer_number="962D104711",
+            sms_consent=True,
+        ),
+        day=0,
+        nth=2,
+    ),
+    BookingSpec(
+        "buergergeld",
+        Mode.VIDEO,
+        ClientDetails(name="Fatima Al-Sayed", phone="+49 171 3920003", language="ar", sms_consent=True),
+        day=1,
+        nth=1,
+        interpreter_language="ar",
+    ),
+    BookingSpec(
+        "weiterbildung",
+        Mode.VIDEO,
+        ClientDetails(name="Nataliia Bondarenko", phone="+49 171 3920004", language="uk", sms_consent=True),
+        day=2,
+        nth=0,
+        language="uk",
+    ),
+    BookingSpec(
+        "kurze-rueckfrage",
+        Mode.TELEPHONE,
+        ClientDetails(name="Kevin Schneider", phone="+49 171 3920005", sms_consent=True),
+        day=1,
+        nth=3,
+    ),
+    BookingSpec(
+        "arbeitsvermittlung",
+        Mode.TELEPHONE,
+        ClientDetails(name="Marija Petrović", phone="+49 171 3920006", language="ru", sms_consent=True),
+        day=3,
+        nth=1,
+        language="ru",
+    ),
+)
+
+# Whose logins the command prints at the end.
+SHOWN_CASEWORKER = "m.yilmaz"
+SHOWN_INTERPRETER = "i.alkhatib"
+BOOKING_DAYS = 14
+
+
+class Command(BaseCommand):
+    help = "Create a demo office with staff, topics, interpreters and a few bookings (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="run even with DEBUG off (creates known demo logins)"
+        )
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates logins with a known password; it runs only with DEBUG on "
+                "(or pass --force on a throw-away database)."
+            )
+        now = timezone.now()
+        with transaction.atomic():
+            office = self._office()
+            topics = self._topics(office)
+            caseworkers = self._caseworkers(office, topics)
+            self._absences(office, caseworkers, now)
+            self._interpreters()
+            booked = self._bookings(
+                office, topics, booked_by=caseworkers[CASEWORKERS[0].username].user, now=now
+            )
+        self._report(office, booked)
+
+    def _office(self) -> Office:
+        office, _ = Office.objects.update_or_create(
+            slug=OFFICE["slug"], defaults={k: v for k, v in OFFICE.items() if k != "slug"}
+        )
+        return office
+
+    def _topics(self, office: Office) -> dict[str, Topic]:
+        topics = {}
+        for position, spec in enumerate(TOPICS):
+            topics[spec.slug], _ = Topic.objects.update_or_create(
+                office=office,
+                slug=spec.slug,
+                defaults={
+                    "name": spec.name,
+                    "description": spec.description,
+                    "duration": timedelta(minutes=spec.minutes),
+                    "buffer_after": timedelta(minutes=spec.buffer_after_minutes),
+                    "modes": list(BOTH),
+                    "active": True,
+                    "position": position,
+                },
+            )
+        return topics
+
+    def _user(self, username: str, *, first_name: str, last_name: str, admin: bool = False):
+        user, created = get_user_model().objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": f"{username}@musterstadt.example",
+                "is_staff": admin,
+                "is_superuser": admin,
+                "is_active": True,
+            },
+        )
+        if created:
+            # Only on creation: a rerun must not change (re-salt) the stored password.
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _caseworkers(self, office: Office, topics: dict[str, Topic]) -> dict[str, Caseworker]:
+        caseworkers = {}
+        for spec in CASEWORKERS:
+            user = self._user(
+                spec.username, first_name=spec.first_name, last_name=spec.last_name, admin=spec.coordinator
+            )
+            caseworker, _ = Caseworker.objects.update_or_create(
+                user=user,
+                defaults={
+                    "office": office,
+                    "display_name": spec.display_name,
+                    "is_coordinator": spec.coordinator,
+                    "active": True,
+                },
+            )
+            caseworker.languages.set(spec.languages)
+            caseworker.topics.set([topics[slug] for slug in spec.topics])
+            for hours in spec.hours:
+                for weekday in hours.weekdays:
+                    AvailabilityRule.objects.update_or_create(
+                        caseworker=caseworker,
+                        weekday=weekday,
+                        start_time=hours.start,
+                        defaults={"end_time": hours.end, "modes": list(hours.modes)},
+                    )
+            caseworkers[spec.username] = caseworker
+        return caseworkers
+
+    def _absences(self, office: Office, caseworkers: dict[str, Caseworker], now: datetime) -> None:
+        today = now.astimezone(office.zone).date()
+        next_monday = today + timedelta(days=7 - today.weekday())
+        for spec in ABSENCES:
+            day = next_monday + timedelta(days=spec.weekday)
+            Absence.objects.get_or_create(
+                caseworker=caseworkers[spec.username],
+                kind=spec.kind,
+                start=datetime.combine(day, spec.start, tzinfo=office.zone),
+                end=datetime.combine(day + timedelta(days=spec.days), spec.end, tzinfo=office.zone),
+            )
+
+    def _interpreters(self) -> None:
+        for spec in INTERPRETERS:
+            first_name, _, last_name = spec.name.partition(" ")
+            user = self._user(spec.username, first_name=first_name, last_name=last_name)
+            interpreter, _ = Interpreter.objects.update_or_create(
+                user=user,
+                defaults={
+                    "name": spec.name,
+                    "phone": spec.phone.replace(" ", ""),
+                    "email": user.email,
+                    "agency": spec.agency,
+                    "modes": list(spec.modes),
+                    "sms_consent": True,
+                    "active": True,
+                },
+            )
+            for code, note in spec.languages:
+                InterpreterLanguage.objects.update_or_create(
+                    interpreter=interpreter, language_id=code, defaults={"dialect_note": note}
+                )
+
+    def _bookings(self, office: Office, topics: dict[str, Topic], *, booked_by, now: datetime) -> int:
+        if Appointment.objects.filter(topic__office=office).exists():
+            return 0
+        first_day = now.astimezone(office.zone).date() + timedelta(days=1)
+        booked = 0
+        for spec in BOOKINGS:
+            topic = topics[spec.topic]
+            start = self._pick_start(topic, spec, first_day, now)
+            if start is None:
+                self.stderr.write(f"No free time for the demo booking of {spec.client.name}; skipped.")
+                continue
+            book_appointment(
+                topic=topic,
+                mode=spec.mode,
+                start=start,
+                client=spec.client,
+                language=spec.language,
+                interpreter_language=spec.interpreter_language,
+                booked_by=booked_by,
+                now=now,
+            )
+            booked += 1
+        return booked
+
+    @staticmethod
+    def _pick_start(topic: Topic, spec: BookingSpec, first_day: date, now: datetime) -> datetime | None:
+        slots = free_slots(
+            topic=topic,
+            date_from=first_day,
+            date_to=first_day + timedelta(days=BOOKING_DAYS),
+            mode=spec.mode,
+            # With an interpreter the consultation is held in German by anyone.
+            language=None if spec.interpreter_language else spec.language,
+            now=now,
+        )
+        zone = topic.office.zone
+        by_day: dict[date, list[datetime]] = {}
+        for slot in slots:
+            by_day.setdefault(slot.start.astimezone(zone).date(), []).append(slot.start)
+        if not by_day:
+            return None
+        days = sorted(by_day)
+        starts = by_day[days[min(spec.day, len(days) - 1)]]
+        return starts[min(spec.nth, len(starts) - 1)]
+
+    def _report(self, office: Office, booked: int) -> None:
+        coordinator = CASEWORKERS[0].username
+        site = settings.SITE_URL
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo office {office.name!r} ({office.slug}) is ready: {len(CASEWORKERS)} caseworkers, "
+                f"{len(TOPICS)} topics, {len(INTERPRETERS)} interpreters, {booked} new bookings."
+            )
+        )
+        self.stdout.write("Demo logins (username / password), for a local demo only:")
+        for role, username in (
+            ("coordinator, admin", coordinator),
+            ("caseworker", SHOWN_CASEWORKER),
+            ("interpreter", SHOWN_INTERPRETER),
+        ):
+            self.stdout.write(f"  {role + ':':20} {username} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Admin: {site}/admin/")
