@@ -277,7 +277,7 @@ class Absence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.caseworker} {self.get_kind_display()} {self.start:%Y-%m-%d}"
+        return f"{self.caseworker} {self.get_kind_display()} {timezone.localtime(self.start):%Y-%m-%d}"
 
 
 class Client(models.Model):
@@ -449,7 +449,7 @@ class InterpreterAbsence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.interpreter} {self.start:%Y-%m-%d}"
+        return f"{self.interpreter} {timezone.localtime(self.start):%Y-%m-%d}"
 
 
 class InterpreterRequest(models.Model):

@@ -253,8 +253,10 @@ def _deliver_sms(notification: Notification, now: datetime) -> None:
     except SmsError as exc:
         _retry_or_fail(notification, exc.reason, retry=exc.retry, now=now)
     else:
-        # The body stays until the SMS arrived: an unreachable phone means sending it again.
-        _finish(notification, status=Status.SENT, provider_message_id=message_id, sent_at=now)
+        # The body stays until the SMS arrived (an unreachable phone means sending it again),
+        # but a code is never sent twice: a new one is asked for instead.
+        changes = {"body": ""} if notification.kind == Kind.VERIFICATION_CODE else {}
+        _finish(notification, status=Status.SENT, provider_message_id=message_id, sent_at=now, **changes)
 
 
 def _kept(notification: Notification) -> str:
