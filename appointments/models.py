@@ -352,7 +352,10 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["start"]
-        indexes = [models.Index(fields=["caseworker", "blocked_from"], name="appointment_caseworker_time")]
+        indexes = [
+            models.Index(fields=["caseworker", "blocked_from"], name="appointment_caseworker_time"),
+            models.Index(fields=["manage_token_hash"], name="appointment_manage_token"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_ends_after_start"),
             models.CheckConstraint(

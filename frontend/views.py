@@ -1,9 +1,601 @@
-"""Page views; the booking pages build on the services in appointments/."""
+"""The client's booking and manage pages: each view parses a form, calls a service and renders.
 
-from django.shortcuts import render
+The booking flow keeps its answers in the session under `FLOW`; every step checks
+the answers before it again, so a step opened out of order, or a session that no
+longer fits the offer, leads back to the first step that needs an answer.
+"""
 
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from appointments.access import access_booking, access_booking_by_token, booking_for_phone
+from appointments.exceptions import (
+    ApplicationError,
+    NotAllowed,
+    SlotNotOffered,
+    SlotTaken,
+    VerificationFailed,
+)
+from appointments.models import Appointment, Language, Mode, Topic
 from appointments.selectors import bookable_topics
+from appointments.services.availability import check_start, free_slots
+from appointments.services.booking import (
+    ClientDetails,
+    book_appointment,
+    cancel_appointment,
+    consultation_language,
+    reschedule_appointment,
+)
+from appointments.services.messages import when
+from appointments.services.verification import confirm_phone_verification, start_phone_verification
+from frontend.forms import CodeForm, DetailsForm, FindBookingForm, LanguageForm, ModeForm, TopicForm
+
+FLOW = "booking"
+DONE = "booked"
+FINDING = "finding"
+MANAGING = "managing"
+DAYS_PER_PAGE = 3
+JOIN_BEFORE = timedelta(minutes=10)
+STEPS = ("topic", "mode", "language", "start", "details", "code")
+STEP_URLS = {
+    "topic": "frontend:home",
+    "mode": "frontend:mode",
+    "language": "frontend:language",
+    "start": "frontend:time",
+    "details": "frontend:details",
+}
 
 
-def home(request):
-    return render(request, "frontend/home.html", {"topics": bookable_topics()})
+class Flow:
+    """The answers given so far, each checked against today's offer when read."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        data = request.session.get(FLOW)
+        self.data: dict = data if isinstance(data, dict) else {}
+        self.topic: Topic | None = None
+
+    def save(self, **answers) -> None:
+        self.data.update(answers)
+        self.request.session[FLOW] = self.data
+
+    def forget(self, *keys: str) -> None:
+        for key in keys:
+            self.data.pop(key, None)
+        self.request.session[FLOW] = self.data
+
+    def first_missing(self, upto: str) -> str | None:
+        """The first step before `upto` whose answer is missing or no longer valid."""
+        for step in STEPS[: STEPS.index(upto)]:
+            if not getattr(self, f"_valid_{step}")():
+                return step
+        return None
+
+    def _valid_topic(self) -> bool:
+        slug = self.data.get("topic")
+        self.topic = bookable_topics().filter(slug=slug).first() if isinstance(slug, str) else None
+        return self.topic is not None
+
+    def _valid_mode(self) -> bool:
+        return self.data.get("mode") in self.topic.modes
+
+    def _valid_language(self) -> bool:
+        code = self.data.get("language")
+        return isinstance(code, str) and Language.objects.filter(code=code).exists()
+
+    def _valid_start(self) -> bool:
+        return self.start is not None
+
+    def _valid_details(self) -> bool:
+        return all(isinstance(self.data.get(key), str) for key in ("name", "phone"))
+
+    @property
+    def start(self) -> datetime | None:
+        return _parse_start(self.data.get("start"))
+
+    @property
+    def verification_id(self) -> str | None:
+        """The pending SMS code's id, if the session holds a well-formed one."""
+        try:
+            return str(uuid.UUID(self.data.get("verification_id")))
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+    @property
+    def interpreter_language(self) -> str | None:
+        return self.data["language"] if self.data.get("interpreter") else None
+
+    @property
+    def spoken(self) -> str | None:
+        return consultation_language(
+            language=self.data.get("language"), interpreter_language=self.interpreter_language
+        )
+
+
+def _posted(request: HttpRequest):
+    """The submitted data, even when empty, so that an empty form is checked; None on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _flow_or_redirect(request: HttpRequest, step: str) -> tuple[Flow, HttpResponse | None]:
+    flow = Flow(request)
+    missing = flow.first_missing(step)
+    if missing is not None:
+        return flow, redirect(STEP_URLS[missing])
+    return flow, None
+
+
+def _local(moment: datetime, topic: Topic) -> datetime:
+    return moment.astimezone(topic.office.zone)
+
+
+def _parse_start(raw: object) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(raw or "")
+    except (TypeError, ValueError):
+        return None
+    return start if timezone.is_aware(start) else None
+
+
+def _parse_day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+def _slot_page(*, topic: Topic, mode: str, language: str | None, first_day: date | None) -> dict:
+    """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
+    today = timezone.now().astimezone(topic.office.zone).date()
+    first = max(first_day or today, today)
+    last = today + timedelta(days=topic.office.horizon_days)
+    slots = free_slots(topic=topic, date_from=first, date_to=last, mode=mode, language=language)
+    ui_language = translation.get_language()
+    days = []
+    later = None
+    for day, grouped in groupby(slots, key=lambda slot: slot.start.date()):
+        if len(days) == DAYS_PER_PAGE:
+            later = day
+            break
+        day_slots = list(grouped)
+        times = [
+            {"value": slot.start.isoformat(), "label": when(ui_language, slot.start)["time"]}
+            for slot in day_slots
+        ]
+        days.append({"label": when(ui_language, day_slots[0].start)["long_date"], "times": times})
+    return {
+        "days": days,
+        "later": later.isoformat() if later else None,
+        "earlier": first > today,
+        "office_phone": topic.office.phone,
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: what this is, the language switch, and the first question (the topic)."""
+    flow = Flow(request)
+    form = TopicForm(_posted(request), topics=bookable_topics(), initial={"topic": flow.data.get("topic")})
+    if request.method == "POST" and form.is_valid():
+        previous = flow.data.get("topic")
+        topic = form.cleaned_data["topic"]
+        if previous != topic.slug:
+            flow.data = {}
+        flow.save(topic=topic.slug)
+        return redirect("frontend:mode")
+    return render(request, "frontend/home.html", {"form": form, "step": 1})
+
+
+def mode(request: HttpRequest) -> HttpResponse:
+    flow, back = _flow_or_redirect(request, "mode")
+    if back:
+        return back
+    form = ModeForm(_posted(request), modes=flow.topic.modes, initial={"mode": flow.data.get("mode")})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["mode"] != flow.data.get("mode"):
+            flow.forget("start")
+        flow.save(mode=form.cleaned_data["mode"])
+        return redirect("frontend:language")
+    return render(request, "frontend/mode.html", {"form": form, "topic": flow.topic, "step": 2})
+
+
+def language(request: HttpRequest) -> HttpResponse:
+    flow, back = _flow_or_redirect(request, "language")
+    if back:
+        return back
+    initial = {
+        "language": flow.data.get("language") or translation.get_language(),
+        "interpreter": flow.data.get("interpreter", False),
+    }
+    form = LanguageForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        flow.save(language=form.cleaned_data["language"].code, interpreter=form.cleaned_data["interpreter"])
+        flow.forget("start")
+        return redirect("frontend:time")
+    return render(request, "frontend/language.html", {"form": form, "step": 3})
+
+
+def time_step(request: HttpRequest) -> HttpResponse:
+    flow, back = _flow_or_redirect(request, "start")
+    if back:
+        return back
+    topic = flow.topic
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start"))
+        problem = _check_time(topic=topic, mode=flow.data["mode"], start=start, language=flow.spoken)
+        if problem is None:
+            flow.save(start=start.isoformat())
+            return redirect("frontend:details")
+        messages.error(request, problem)
+        return redirect("frontend:time")
+    page = _slot_page(
+        topic=topic,
+        mode=flow.data["mode"],
+        language=flow.spoken,
+        first_day=_parse_day(request.GET.get("from")),
+    )
+    return render(
+        request,
+        "frontend/time.html",
+        {**page, "step": 4, "action": reverse("frontend:time"), "interpreter": flow.data.get("interpreter")},
+    )
+
+
+def _check_time(*, topic: Topic, mode: str, start: datetime | None, language: str | None) -> str | None:
+    """Why this start cannot be chosen, or None if it can."""
+    if start is None:
+        return str(SlotNotOffered.default_message)
+    check = check_start(topic=topic, mode=mode, start=start, language=language)
+    if not check.offered:
+        return str(SlotNotOffered.default_message)
+    if not check.free:
+        return str(SlotTaken.default_message)
+    return None
+
+
+def details(request: HttpRequest) -> HttpResponse:
+    flow, back = _flow_or_redirect(request, "details")
+    if back:
+        return back
+    fields = ("name", "phone", "email", "customer_number", "sms_consent")
+    form = DetailsForm(_posted(request), initial={key: flow.data.get(key) for key in fields})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["phone"] != flow.data.get("phone"):
+            flow.forget("verification_id", "verification_token")
+        flow.save(**form.cleaned_data)
+        if not flow.topic.office.require_phone_verification or flow.data.get("verification_token"):
+            return _book(request, flow)
+        if flow.verification_id is None:
+            try:
+                _send_code(flow)
+            except ApplicationError as exc:
+                form.add_error("phone", exc.message)
+                return render(request, "frontend/details.html", {"form": form, **_summary(flow), "step": 5})
+        return redirect("frontend:code")
+    return render(request, "frontend/details.html", {"form": form, **_summary(flow), "step": 5})
+
+
+def _summary(flow: Flow) -> dict:
+    local = _local(flow.start, flow.topic)
+    return {
+        "topic": flow.topic,
+        "mode_label": Mode(flow.data["mode"]).label,
+        **when(translation.get_language(), local),
+    }
+
+
+def _send_code(flow: Flow) -> None:
+    verification = start_phone_verification(phone=flow.data["phone"], language=translation.get_language())
+    flow.save(verification_id=str(verification.pk), code_sent_at=verification.created_at.isoformat())
+
+
+def _resend_wait(flow: Flow) -> int:
+    """Seconds until a new code may be asked for (shown as a countdown where JavaScript runs)."""
+    try:
+        sent = datetime.fromisoformat(flow.data.get("code_sent_at", ""))
+    except (TypeError, ValueError):
+        return 0
+    elapsed = (timezone.now() - sent).total_seconds()
+    return max(0, int(settings.PHONE_CODE_RESEND_SECONDS - elapsed))
+
+
+def code(request: HttpRequest) -> HttpResponse:
+    flow, back = _flow_or_redirect(request, "code")
+    if back:
+        return back
+    if flow.verification_id is None:
+        return redirect("frontend:details")
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        try:
+            _send_code(flow)
+            messages.success(request, _("We have sent you a new code."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("frontend:code")
+    form = CodeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = confirm_phone_verification(
+                verification_id=flow.verification_id, code=form.cleaned_data["code"]
+            )
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            flow.save(verification_token=token)
+            flow.forget("verification_id")
+            return _book(request, flow)
+    return render(
+        request,
+        "frontend/code.html",
+        {"form": form, "phone": flow.data["phone"], "resend_wait": _resend_wait(flow), "step": 6},
+    )
+
+
+def _book(request: HttpRequest, flow: Flow) -> HttpResponse:
+    data = flow.data
+    client = ClientDetails(
+        name=data["name"],
+        phone=data["phone"],
+        email=data.get("email") or "",
+        customer_number=data.get("customer_number") or "",
+        language=translation.get_language(),
+        sms_consent=bool(data.get("sms_consent")),
+    )
+    try:
+        booking = book_appointment(
+            topic=flow.topic,
+            mode=data["mode"],
+            start=flow.start,
+            client=client,
+            language=data["language"],
+            interpreter_language=flow.interpreter_language,
+            verification_token=data.get("verification_token"),
+        )
+    except (SlotTaken, SlotNotOffered) as exc:
+        flow.forget("start")
+        messages.error(request, f"{exc.message} {_fresh_times()}")
+        return redirect("frontend:time")
+    except VerificationFailed:
+        flow.forget("verification_token", "verification_id")
+        messages.error(request, _("Please confirm your mobile number again with a new code."))
+        return redirect("frontend:details")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(STEP_URLS.get(_field_step(exc.field), "frontend:details"))
+    request.session.pop(FLOW, None)
+    request.session[DONE] = {"reference": booking.appointment.reference, "token": booking.manage_token}
+    return redirect("frontend:done")
+
+
+def _fresh_times() -> str:
+    return _("Here are the times that are free now.")
+
+
+def _field_step(field: str | None) -> str:
+    return {"topic": "topic", "mode": "mode", "language": "language", "interpreter_language": "language"}.get(
+        field or "", "details"
+    )
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    booked = request.session.get(DONE)
+    if not isinstance(booked, dict):
+        return redirect("frontend:home")
+    try:
+        appointment = access_booking(reference=booked.get("reference", ""), token=booked.get("token"))
+    except Http404:
+        return redirect("frontend:home")
+    context = _booking_context(request, Managed(appointment, booked["token"]))
+    return render(request, "frontend/done.html", context | {"step": 7})
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A booking the person may manage: by its private link (token) or after an SMS code (session)."""
+
+    appointment: Appointment
+    token: str | None = None
+
+    def url(self, name: str) -> str:
+        if self.token:
+            return reverse(
+                f"frontend:{name}", kwargs={"reference": self.appointment.reference, "token": self.token}
+            )
+        return reverse(f"frontend:found-{name}")
+
+
+def _booking_context(request: HttpRequest, managed: Managed) -> dict:
+    appointment, token = managed.appointment, managed.token
+    now = timezone.now()
+    booked = appointment.status == Appointment.Status.BOOKED
+    return {
+        "appointment": appointment,
+        "mode_label": Mode(appointment.mode).label,
+        "office_phone": appointment.topic.office.phone,
+        "manage_path": managed.url("manage"),
+        "manage_link": request.build_absolute_uri(managed.url("manage")) if token else "",
+        "reschedule_url": managed.url("reschedule"),
+        "cancel_url": managed.url("cancel"),
+        "ics_url": f"/api/v1/bookings/{appointment.reference}/calendar.ics?token={token}" if token else "",
+        "can_change": booked and appointment.start > now,
+        "can_join": booked
+        and appointment.mode == Mode.VIDEO
+        and appointment.start - JOIN_BEFORE <= now < appointment.end,
+        "join_url": reverse(
+            "realtime:client-call", kwargs={"reference": appointment.reference, "token": token}
+        )
+        if token
+        else "",
+        **when(translation.get_language(), _local(appointment.start, appointment.topic)),
+    }
+
+
+def _by_link(reference: str, token: str) -> Managed | None:
+    try:
+        return Managed(access_booking(reference=reference, token=token), token)
+    except Http404:
+        return None
+
+
+def _by_session(request: HttpRequest) -> Managed | None:
+    """The booking whose phone number this session confirmed with an SMS code (see find_booking)."""
+    reference = request.session.get(MANAGING)
+    appointment = booking_for_phone(reference=reference) if isinstance(reference, str) else None
+    return Managed(appointment) if appointment else None
+
+
+def _link_invalid(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/link_invalid.html", status=404)
+
+
+def manage(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    managed = _by_link(reference, token)
+    return _show(request, managed) if managed else _link_invalid(request)
+
+
+def found_manage(request: HttpRequest) -> HttpResponse:
+    managed = _by_session(request)
+    return _show(request, managed) if managed else redirect("frontend:find")
+
+
+def _show(request: HttpRequest, managed: Managed) -> HttpResponse:
+    return render(request, "frontend/manage.html", _booking_context(request, managed))
+
+
+def manage_by_token(request: HttpRequest, token: str) -> HttpResponse:
+    """The short link in messages (/m/<token>): find the booking by its token's hash, then show it."""
+    try:
+        appointment = access_booking_by_token(token=token)
+    except Http404:
+        return _link_invalid(request)
+    return redirect("frontend:manage", reference=appointment.reference, token=token)
+
+
+def reschedule(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    managed = _by_link(reference, token)
+    return _reschedule(request, managed) if managed else _link_invalid(request)
+
+
+def found_reschedule(request: HttpRequest) -> HttpResponse:
+    managed = _by_session(request)
+    return _reschedule(request, managed) if managed else redirect("frontend:find")
+
+
+def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
+    appointment = managed.appointment
+    here, back = managed.url("reschedule"), managed.url("manage")
+    if request.method == "POST":
+        start = _parse_start(request.POST.get("start"))
+        try:
+            if start is None:
+                raise SlotNotOffered(field="start")
+            reschedule_appointment(appointment=appointment, start=start, manage_token=managed.token)
+        except (SlotTaken, SlotNotOffered) as exc:
+            messages.error(request, f"{exc.message} {_fresh_times()}")
+            return redirect(here)
+        except NotAllowed as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        messages.success(request, _("Done. Your appointment has a new time."))
+        return redirect(back)
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
+        return redirect(back)
+    spoken = consultation_language(
+        language=appointment.language, interpreter_language=appointment.interpreter_language
+    )
+    page = _slot_page(
+        topic=appointment.topic,
+        mode=appointment.mode,
+        language=spoken,
+        first_day=_parse_day(request.GET.get("from")),
+    )
+    return render(
+        request, "frontend/time.html", {**page, "action": here, "rescheduling": True, "back_url": back}
+    )
+
+
+def cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    managed = _by_link(reference, token)
+    return _cancel(request, managed) if managed else _link_invalid(request)
+
+
+def found_cancel(request: HttpRequest) -> HttpResponse:
+    managed = _by_session(request)
+    return _cancel(request, managed) if managed else redirect("frontend:find")
+
+
+def _cancel(request: HttpRequest, managed: Managed) -> HttpResponse:
+    back = managed.url("manage")
+    if request.method == "POST":
+        try:
+            cancel_appointment(appointment=managed.appointment, by=Appointment.Party.CLIENT)
+        except NotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your appointment is cancelled."))
+        return redirect(back)
+    context = _booking_context(request, managed)
+    if not context["can_change"]:
+        return redirect(back)
+    return render(request, "frontend/cancel.html", context)
+
+
+def find_booking(request: HttpRequest) -> HttpResponse:
+    """Without the link: booking code and mobile number; an SMS code goes out only if both match.
+
+    The next page looks the same either way, so the form tells nobody whether a booking exists.
+    """
+    form = FindBookingForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        reference, phone = form.cleaned_data["reference"], form.cleaned_data["phone"]
+        found = {"reference": reference, "verification_id": None}
+        if booking_for_phone(reference=reference, phone=phone):
+            try:
+                verification = start_phone_verification(phone=phone, language=translation.get_language())
+            except ApplicationError as exc:
+                form.add_error("phone", exc.message)
+                return render(request, "frontend/find.html", {"form": form})
+            found["verification_id"] = str(verification.pk)
+        request.session[FINDING] = found
+        return redirect("frontend:find-code")
+    return render(request, "frontend/find.html", {"form": form})
+
+
+def find_code(request: HttpRequest) -> HttpResponse:
+    found = request.session.get(FINDING)
+    if not isinstance(found, dict):
+        return redirect("frontend:find")
+    form = CodeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if not found.get("verification_id"):
+                raise VerificationFailed(field="code")
+            confirm_phone_verification(
+                verification_id=found["verification_id"], code=form.cleaned_data["code"]
+            )
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(FINDING)
+            request.session[MANAGING] = found["reference"]
+            return redirect("frontend:found-manage")
+    return render(request, "frontend/find_code.html", {"form": form})
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (BITV 2.0) with an e-mail link to report a barrier."""
+    feedback_email = getattr(settings, "ACCESSIBILITY_FEEDBACK_EMAIL", settings.DEFAULT_FROM_EMAIL)
+    return render(
+        request,
+        "frontend/accessibility.html",
+        {"feedback_email": feedback_email, "feedback_subject": _("A barrier on the booking pages")},
+    )

@@ -69,6 +69,12 @@ def normalize_reference(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
+def consultation_language(*, language: str, interpreter_language: str | None) -> str | None:
+    """The language the caseworker must speak: none to ask for when an interpreter comes along,
+    because then the consultation is held in the office's language."""
+    return None if interpreter_language else language
+
+
 def _is_overlap(exc: DatabaseError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) in _OVERLAP_SQLSTATES
 
@@ -194,8 +200,7 @@ def book_appointment(
     phone = normalize_mobile_number(client.phone, field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
-    # With an interpreter the consultation is held in the office's language.
-    spoken = None if interpreter_language else language
+    spoken = consultation_language(language=language, interpreter_language=interpreter_language)
 
     with transaction.atomic():
         if topic.office.require_phone_verification and booked_by is None:
@@ -271,7 +276,9 @@ def reschedule_appointment(
         topic = appointment.topic
         mode = mode or appointment.mode
         _check_request(topic=topic, mode=mode, start=start)
-        spoken = None if appointment.interpreter_language else appointment.language
+        spoken = consultation_language(
+            language=appointment.language, interpreter_language=appointment.interpreter_language
+        )
         free = _candidates(
             topic=topic,
             mode=mode,

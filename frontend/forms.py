@@ -1,0 +1,154 @@
+"""Forms of the booking pages: one small form per step, errors in the person's language."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from appointments.exceptions import ApplicationError
+from appointments.models import Language, Mode, Topic
+from appointments.services.booking import normalize_reference
+from appointments.services.phones import normalize_mobile_number
+
+
+class StepForm(forms.Form):
+    """A form of one step: labels without a trailing colon, as plain text reads best."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class TopicForm(StepForm):
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.none(),
+        to_field_name="slug",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose a topic."),
+            "invalid_choice": _("Please choose a topic."),
+        },
+    )
+
+    def __init__(self, *args, topics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+
+
+class ModeForm(StepForm):
+    mode = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose telephone or video."),
+            "invalid_choice": _("Please choose telephone or video."),
+        },
+    )
+
+    def __init__(self, *args, modes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = [(value, label) for value, label in Mode.choices if value in modes]
+
+
+class LanguageForm(StepForm):
+    language = forms.ModelChoiceField(
+        queryset=Language.objects.all(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": _("Please choose a language."),
+            "invalid_choice": _("Please choose a language."),
+        },
+    )
+    interpreter = forms.BooleanField(
+        label=_("I need an interpreter"),
+        help_text=_("Then we bring in an interpreter. It costs you nothing."),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        language = data.get("language")
+        if data.get("interpreter") and language and language.code == "de":
+            self.add_error(
+                "interpreter", _("For German you need no interpreter. Please choose your own language.")
+            )
+        return data
+
+
+class MobileNumberMixin:
+    """Accepts local German forms and +country; stores E.164."""
+
+    def clean_phone(self):
+        try:
+            return normalize_mobile_number(self.cleaned_data["phone"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+def mobile_number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Your mobile number"),
+        help_text=_(
+            'For example <span dir="ltr">0151 23456789</span> or <span dir="ltr">+90 532 1234567</span>.'
+        ),
+        max_length=40,
+        error_messages={"required": _("Please enter your mobile number.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+    )
+
+
+class DetailsForm(MobileNumberMixin, StepForm):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Please enter your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = mobile_number_field()
+    email = forms.EmailField(
+        label=_("E-mail (if you like)"),
+        help_text=_("Then you also get the appointment by e-mail."),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Please enter a valid e-mail address, or leave the field empty.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    customer_number = forms.CharField(
+        label=_("Customer number (if you have it at hand)"),
+        help_text=_("You find it on letters from the job centre."),
+        required=False,
+        max_length=40,
+    )
+    sms_consent = forms.BooleanField(
+        label=_("Yes, you may send me SMS about this appointment: the code, the confirmation and reminders."),
+        error_messages={"required": _("We need your OK to send you the code by SMS.")},
+    )
+
+
+class CodeForm(StepForm):
+    code = forms.RegexField(
+        label=_("Code from the SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={
+            "required": _("Please enter the 6-digit code from the SMS."),
+            "invalid": _("The code has 6 digits. Please check the SMS."),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6", "size": "6"}
+        ),
+    )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+
+class FindBookingForm(MobileNumberMixin, StepForm):
+    reference = forms.CharField(
+        label=_("Booking code"),
+        help_text=_("It is in the SMS and on the confirmation page, for example K7MX3PQA."),
+        max_length=20,
+        error_messages={"required": _("Please enter your booking code.")},
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "dir": "ltr"}),
+    )
+    phone = mobile_number_field()
+
+    def clean_reference(self):
+        return normalize_reference(self.cleaned_data["reference"])
