@@ -127,11 +127,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# channels-redis keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
+# and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
+CHANNEL_LAYER_CAPACITY = envint("CHANNEL_LAYER_CAPACITY", 10_000)
+CHANNEL_LAYER_REDIS_CONNECTIONS = envint("CHANNEL_LAYER_REDIS_CONNECTIONS", 2000)
+
+
+def redis_channel_layer(url: str) -> dict:
+    """channels-redis with room for big groups, and redis-py 8's new defaults undone.
+
+    redis-py 8 reads with a 5 s socket time-out, the same as channels-redis's BZPOPMIN wait, so an
+    idle process's receive loop raises TimeoutError and daphne closes a websocket (1011) every few
+    seconds; and its pool refuses a 101st connection ("Too many connections"), so a burst of
+    connects or disconnects fails group_add/group_discard. tests/realtime/test_multiprocess.py
+    and tests/bench/bench_websockets.py show both.
+    """
+    host = {"address": url, "socket_timeout": 15, "max_connections": CHANNEL_LAYER_REDIS_CONNECTIONS}
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [host], "capacity": CHANNEL_LAYER_CAPACITY},
+    }
+
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -158,6 +178,10 @@ LOCALE_PATHS = [BASE_DIR / "frontend" / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -244,3 +268,22 @@ LOGGING = {
     # The twilio client logs every request's URL and headers at INFO.
     "loggers": {"twilio": {"level": "WARNING"}},
 }
+
+# Calls and video (issue 5)
+# ICE servers for the browser; TURN credentials are time-limited, signed with coturn's REST secret.
+STUN_URLS = envlist("STUN_URLS", [])
+TURN_URLS = envlist("TURN_URLS", [])
+TURN_SECRET = envsecret("TURN_SECRET")
+TURN_CREDENTIAL_TTL_SECONDS = envint("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
+# "builtin" is peer-to-peer WebRTC (mesh, up to 3 people); an SFU (Jitsi, LiveKit) may come later.
+VIDEO_BACKEND = os.environ.get("VIDEO_BACKEND", "builtin")
+VOICE_BACKEND = os.environ.get("VOICE_BACKEND", "appointments.providers.voice.ConsoleBackend")
+# The caller id shown on outgoing conference calls (a number of the office, never a person's).
+TWILIO_VOICE_FROM = os.environ.get("TWILIO_VOICE_FROM", "")
+# How long before the start a client may enter the waiting room, and how long after the end.
+CALL_OPENS_MINUTES_BEFORE = envint("CALL_OPENS_MINUTES_BEFORE", 10)
+CALL_CLOSES_MINUTES_AFTER = envint("CALL_CLOSES_MINUTES_AFTER", 60)
+# "relay" forces every call through TURN (a privacy option, and how the relay test proves TURN works).
+ICE_TRANSPORT_POLICY = os.environ.get("ICE_TRANSPORT_POLICY", "all")
+if ICE_TRANSPORT_POLICY not in {"all", "relay"}:
+    raise ImproperlyConfigured(f"ICE_TRANSPORT_POLICY must be all or relay, not {ICE_TRANSPORT_POLICY!r}")

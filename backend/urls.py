@@ -10,6 +10,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("django.contrib.auth.urls")),
+    path("dolmetschen/", include("frontend.interpreter_urls")),
     path("", include("appointments.urls")),
+    path("", include("realtime.urls")),
+    path("", include("appointments.voice_urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,3 +1,11 @@
-"""Websocket routes; the call, staff and interpreter consumers register here as they land."""
+"""Websocket routes: call signalling per room, and the staff's and interpreters' live feeds."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime import consumers
+
+websocket_urlpatterns = [
+    path("ws/calls/<str:room>/", consumers.CallConsumer.as_asgi()),
+    path("ws/staff/", consumers.StaffConsumer.as_asgi()),
+    path("ws/interpreters/", consumers.InterpreterConsumer.as_asgi()),
+]

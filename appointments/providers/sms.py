@@ -116,18 +116,21 @@ def classify_twilio_error(code: int | None, status: int | None, reason: str) -> 
     return SmsError(reason, code=code)
 
 
+def twilio_client() -> TwilioClient:
+    """The official client with our credentials and time-out; pointed at TWILIO_API_BASE in tests."""
+    http_client = (
+        _BaseUrlHttpClient(settings.TWILIO_API_BASE, timeout=settings.TWILIO_TIMEOUT_SECONDS)
+        if settings.TWILIO_API_BASE
+        else TwilioHttpClient(timeout=settings.TWILIO_TIMEOUT_SECONDS)
+    )
+    return TwilioClient(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+
+
 class TwilioBackend(BaseBackend):
     """Twilio's Messages API through the official client."""
 
     def __init__(self) -> None:
-        http_client = (
-            _BaseUrlHttpClient(settings.TWILIO_API_BASE, timeout=settings.TWILIO_TIMEOUT_SECONDS)
-            if settings.TWILIO_API_BASE
-            else TwilioHttpClient(timeout=settings.TWILIO_TIMEOUT_SECONDS)
-        )
-        self.client = TwilioClient(
-            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
-        )
+        self.client = twilio_client()
 
     def send(self, *, to: str, body: str, status_callback: str | None = None) -> str:
         sender = (

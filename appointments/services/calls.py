@@ -1,0 +1,280 @@
+"""Calls: who may join which room, the waiting room, phone conferences, and the call status.
+
+A room id is opaque (not the booking code) and names both the video room and the
+telephone conference, so nothing personal appears in either. Events go to the
+caseworker's and the office's staff groups after commit, without names or numbers.
+"""
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.access import access_booking
+from appointments.events import caseworker_group, office_group, publish
+from appointments.exceptions import InvalidPhoneNumber
+from appointments.models import Appointment, Caseworker, Interpreter, InterpreterRequest, Mode
+from appointments.providers import voice
+
+logger = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    CASEWORKER = "caseworker"
+    INTERPRETER = "interpreter"
+
+
+class CallStatus(StrEnum):
+    WAITING = "waiting"
+    IN_PROGRESS = "in_progress"
+    PHONE_REQUESTED = "phone_requested"
+    RINGING = "ringing"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+class CallRefused(Exception):
+    """Not allowed into this room, or not now; the same answer for every reason."""
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One person's place in a call: which room, in which role, and whether they are in or waiting."""
+
+    appointment_id: int
+    room: str
+    role: Role
+    admitted: bool
+
+
+def ensure_call_room(appointment: Appointment) -> str:
+    """The appointment's room id, created once (a conditional update keeps it stable under races)."""
+    if not appointment.call_room:
+        Appointment.objects.filter(pk=appointment.pk, call_room__isnull=True).update(
+            call_room=secrets.token_urlsafe(24)
+        )
+        appointment.refresh_from_db(fields=["call_room"])
+    return appointment.call_room
+
+
+def _seat(appointment: Appointment, role: Role) -> Seat:
+    return Seat(
+        appointment_id=appointment.pk,
+        room=appointment.call_room,
+        role=role,
+        admitted=role != Role.CLIENT or appointment.call_admitted_at is not None,
+    )
+
+
+def _check_open(appointment: Appointment, now: datetime) -> None:
+    opens = appointment.start - timedelta(minutes=settings.CALL_OPENS_MINUTES_BEFORE)
+    closes = appointment.end + timedelta(minutes=settings.CALL_CLOSES_MINUTES_AFTER)
+    if appointment.status != Appointment.Status.BOOKED or not opens <= now <= closes:
+        raise CallRefused
+
+
+def client_seat(*, room: str, reference: str, token: str, now: datetime | None = None) -> Seat:
+    """The booked client, by booking code and manage token, from shortly before the start of a video call."""
+    try:
+        appointment = access_booking(reference=reference, token=token)
+    except Http404 as exc:
+        raise CallRefused from exc
+    if not room or appointment.call_room != room or appointment.mode != Mode.VIDEO:
+        raise CallRefused
+    _check_open(appointment, now or timezone.now())
+    return _seat(appointment, Role.CLIENT)
+
+
+def staff_seat(*, room: str, user) -> Seat:
+    """The appointment's caseworker, a coordinator of its office (covering), or its accepted interpreter."""
+    appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
+    if appointment is None or not user.is_authenticated or appointment.status != Appointment.Status.BOOKED:
+        raise CallRefused
+    caseworker = Caseworker.objects.filter(user=user, active=True).first()
+    if caseworker is not None and (
+        caseworker.pk == appointment.caseworker_id
+        or (caseworker.is_coordinator and caseworker.office_id == appointment.topic.office_id)
+    ):
+        return _seat(appointment, Role.CASEWORKER)
+    interpreter = Interpreter.objects.filter(user=user, active=True).first()
+    if (
+        interpreter is not None
+        and InterpreterRequest.objects.filter(
+            appointment=appointment, interpreter=interpreter, status=InterpreterRequest.Status.ACCEPTED
+        ).exists()
+    ):
+        return _seat(appointment, Role.INTERPRETER)
+    raise CallRefused
+
+
+def _call_event(appointment: Appointment, op: str, status: str) -> dict:
+    """A staff event about a call: the booking code and room, never a name or a number."""
+    return {
+        "type": "call",
+        "op": op,
+        "reference": appointment.reference,
+        "room": appointment.call_room,
+        "status": status,
+    }
+
+
+def _record(seat_or_id: Seat | int, status: CallStatus, op: str, *, now: datetime | None = None, **fields):
+    """Record the call's status on the appointment and tell the staff groups after the commit."""
+    appointment_id = seat_or_id.appointment_id if isinstance(seat_or_id, Seat) else seat_or_id
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().select_related("topic").get(pk=appointment_id)
+        appointment.call_status = status
+        appointment.call_status_at = now or timezone.now()
+        for name, value in fields.items():
+            setattr(appointment, name, value)
+        appointment.save(update_fields=["call_status", "call_status_at", *fields])
+        publish(
+            [caseworker_group(appointment.caseworker_id), office_group(appointment.topic.office_id)],
+            _call_event(appointment, op, status),
+        )
+
+
+def mark_client_waiting(*, seat: Seat) -> None:
+    """The client entered the waiting room: the caseworker's dashboard shows it at once."""
+    if seat.role != Role.CLIENT:
+        raise CallRefused
+    _record(seat, CallStatus.WAITING, "client_waiting")
+
+
+def admit_client(*, seat: Seat, now: datetime | None = None) -> None:
+    """The caseworker lets the client in; a client who reconnects later stays admitted."""
+    if seat.role != Role.CASEWORKER:
+        raise CallRefused
+    now = now or timezone.now()
+    _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
+
+
+def end_video_call(*, seat: Seat) -> None:
+    """The caseworker hung up: the call is over for the record (others may still say goodbye)."""
+    if seat.role == Role.CASEWORKER:
+        _record(seat, CallStatus.ENDED, "ended")
+
+
+def request_phone_call(*, seat: Seat) -> None:
+    """The client pressed "call me by phone instead": the caseworker is told at once."""
+    if seat.role != Role.CLIENT:
+        raise CallRefused
+    _record(seat, CallStatus.PHONE_REQUESTED, "phone_requested")
+
+
+@dataclass(frozen=True)
+class ConferenceLeg:
+    role: Role
+    call_id: str
+
+
+def staff_phone_number(raw: str) -> str:
+    """E.164 for the number the caseworker is rung on (a desk line is fine), or InvalidPhoneNumber."""
+    try:
+        number = phonenumbers.parse(raw, "DE")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(field="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _may_call(appointment: Appointment, user) -> bool:
+    caseworker = Caseworker.objects.filter(user=user, active=True).first()
+    return caseworker is not None and (
+        caseworker.pk == appointment.caseworker_id
+        or (caseworker.is_coordinator and caseworker.office_id == appointment.topic.office_id)
+    )
+
+
+def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: str) -> list[ConferenceLeg]:
+    """Ring caseworker, client and (if one accepted) the interpreter into one conference.
+
+    Nobody sees another's number: each leg is a call from the office's number into a
+    conference named by the opaque room id. A leg that cannot be placed marks the call failed.
+    """
+    if appointment.status != Appointment.Status.BOOKED or not _may_call(appointment, user):
+        raise CallRefused
+    room = ensure_call_room(appointment)
+    parties = [(Role.CASEWORKER, caseworker_phone), (Role.CLIENT, appointment.client.phone)]
+    request = InterpreterRequest.objects.filter(
+        appointment=appointment, status=InterpreterRequest.Status.ACCEPTED, interpreter__isnull=False
+    ).select_related("interpreter")
+    for accepted in request:
+        if accepted.interpreter.phone:
+            parties.append((Role.INTERPRETER, accepted.interpreter.phone))
+    _record(appointment.pk, CallStatus.RINGING, "phone_started")
+    backend = voice.get_backend()
+    legs = []
+    for role, number in parties:
+        try:
+            call_id = backend.call(
+                to=number,
+                role=role,
+                twiml_url=f"{settings.SITE_URL}{reverse('twilio-voice-twiml', args=[room, role])}",
+                status_callback=f"{settings.SITE_URL}{reverse('twilio-voice-status', args=[room, role])}",
+            )
+        except voice.VoiceError as exc:
+            logger.warning("Conference leg %s for room %s… failed: %s", role, room[:6], exc.reason)
+            _record(appointment.pk, CallStatus.FAILED, "phone_failed")
+            raise
+        legs.append(ConferenceLeg(role, call_id))
+    return legs
+
+
+def conference_twiml(*, room: str, role: str) -> str:
+    """The TwiML for one leg; an unknown room or role gets a polite hang-up, not the conference."""
+    if role not in {r.value for r in Role} or not Appointment.objects.filter(call_room=room).exists():
+        raise CallRefused
+    return voice.conference_twiml(room=room, role=role)
+
+
+# Twilio's CallStatus values, and what each means for the appointment's call.
+_ANSWERED = {"in-progress"}
+_UNREACHED = {"busy", "failed", "no-answer", "canceled"}
+
+
+def record_voice_status(*, room: str, role: str, status: str) -> None:
+    """One leg's status: answered → in progress; caseworker gone → ended; client unreached → failed."""
+    appointment = Appointment.objects.filter(call_room=room).only("pk").first()
+    if appointment is None:
+        raise CallRefused
+    if status in _ANSWERED:
+        _record(appointment.pk, CallStatus.IN_PROGRESS, "phone_answered")
+    elif status == "completed" and role == Role.CASEWORKER:
+        _record(appointment.pk, CallStatus.ENDED, "ended")
+    elif status in _UNREACHED and role != Role.INTERPRETER:
+        _record(appointment.pk, CallStatus.FAILED, "phone_failed")
+
+
+def ice_servers(*, now: datetime | None = None) -> list[dict]:
+    """STUN and TURN servers for the browser; TURN with coturn's time-limited REST credentials.
+
+    The username is the expiry time (Unix seconds) and the password its HMAC-SHA1 under
+    TURN_SECRET, base64-encoded, as coturn's `use-auth-secret` expects; nothing personal in either.
+    """
+    servers = [{"urls": list(settings.STUN_URLS)}] if settings.STUN_URLS else []
+    if settings.TURN_URLS and settings.TURN_SECRET:
+        expires = int((now or timezone.now()).timestamp()) + settings.TURN_CREDENTIAL_TTL_SECONDS
+        username = f"{expires}:sprechstunde"
+        digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+        servers.append(
+            {
+                "urls": list(settings.TURN_URLS),
+                "username": username,
+                "credential": base64.b64encode(digest).decode(),
+            }
+        )
+    return servers

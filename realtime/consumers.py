@@ -1,0 +1,253 @@
+"""Websocket consumers: call signalling per room, and the staff's live feed; thin, rules live in services."""
+
+import json
+import secrets
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from appointments.services import calls
+from realtime import protocol
+from realtime.groups import call_group, interpreter_feed_groups, staff_feed_groups
+
+FORBIDDEN = 4403  # close code: not allowed into this room or feed
+
+
+class CallConsumer(AsyncJsonWebsocketConsumer):
+    """One participant of a call room; the protocol is documented in realtime/protocol.py."""
+
+    async def connect(self):
+        self.room = self.scope["url_route"]["kwargs"]["room"]
+        self.group = call_group(self.room)
+        self.peer = secrets.token_urlsafe(12)
+        self.seat: calls.Seat | None = None
+        self.joined = False
+        self.admitted = False
+        self.window_start, self.window_frames = time.monotonic(), 0
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            try:
+                self.seat = await database_sync_to_async(calls.staff_seat)(room=self.room, user=user)
+            except calls.CallRefused:
+                await self.close(code=FORBIDDEN)
+                return
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.joined:
+            await self._announce("left")
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.joined = False
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        now = time.monotonic()
+        if now - self.window_start > protocol.RATE_WINDOW_SECONDS:
+            self.window_start, self.window_frames = now, 0
+        self.window_frames += 1
+        if self.window_frames > protocol.MAX_FRAMES_PER_WINDOW:
+            await self.send_error("rate_limited", "too many frames; slow down")
+            return
+        if text_data is None:
+            await self.send_error("invalid", "text frames only")
+            return
+        if len(text_data.encode()) > protocol.MAX_FRAME_BYTES:
+            await self.send_error("too_large", f"frames are limited to {protocol.MAX_FRAME_BYTES} bytes")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid", "not JSON")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        try:
+            message = protocol.parse(content)
+            if message["type"] != "join" and not self.joined:
+                raise protocol.ProtocolError("not_joined", "send join first")
+            await getattr(self, "on_" + message["type"].replace("-", "_"))(message)
+        except protocol.ProtocolError as exc:
+            await self.send_error(exc.code, exc.detail)
+        except calls.CallRefused:
+            await self.send_error("forbidden", "not allowed")
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    # Messages from this participant.
+
+    async def on_join(self, message):
+        if self.joined:
+            raise protocol.ProtocolError("already_joined", "already in the room")
+        if self.seat is None:
+            try:
+                self.seat = await database_sync_to_async(calls.client_seat)(
+                    room=self.room, reference=message.get("reference", ""), token=message.get("token", "")
+                )
+            except calls.CallRefused:
+                await self.send_error("forbidden", "not allowed into this room")
+                await self.close(code=FORBIDDEN)
+                return
+        self.admitted = self.seat.admitted
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        await self.send_json(
+            {
+                "type": "presence",
+                "op": "you",
+                "peer": self.peer,
+                "role": self.seat.role,
+                "admitted": self.admitted,
+            }
+        )
+        await self._announce("joined", reply_to=self.channel_name)
+        if not self.admitted:
+            await database_sync_to_async(calls.mark_client_waiting)(seat=self.seat)
+            await self.channel_layer.group_send(
+                self.group, {"type": "call.waiting", "peer": self.peer, "role": self.seat.role}
+            )
+
+    async def on_presence(self, message):
+        await self._announce("ping", reply_to=self.channel_name)
+
+    async def on_admit(self, message):
+        await database_sync_to_async(calls.admit_client)(seat=self.seat)
+        await self.channel_layer.group_send(self.group, {"type": "call.admit"})
+
+    async def on_offer(self, message):
+        await self._relay(message)
+
+    on_answer = on_offer
+    on_ice_candidate = on_offer
+
+    async def on_hang_up(self, message):
+        await database_sync_to_async(calls.end_video_call)(seat=self.seat)
+        await self.channel_layer.group_send(
+            self.group, {"type": "call.hangup", "peer": self.peer, "role": self.seat.role}
+        )
+
+    async def on_leave(self, message):
+        await self.disconnect(1000)
+        await self.close()
+
+    async def on_switch_to_phone(self, message):
+        await database_sync_to_async(calls.request_phone_call)(seat=self.seat)
+        await self.channel_layer.group_send(self.group, {"type": "call.switch", "peer": self.peer})
+
+    async def _relay(self, message):
+        if not self.admitted:
+            raise protocol.ProtocolError("not_admitted", "wait until you are admitted")
+        payload = {key: value for key, value in message.items() if key not in {"type", "to"}}
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "call.signal",
+                "kind": message["type"],
+                "from": self.peer,
+                "to": message["to"],
+                **payload,
+            },
+        )
+
+    async def _announce(self, op: str, reply_to: str | None = None) -> None:
+        event = {"type": "call.presence", "op": op, "peer": self.peer, "role": self.seat.role}
+        await self.channel_layer.group_send(
+            self.group, {**event, "admitted": self.admitted, "reply_to": reply_to}
+        )
+
+    # Events from the room's group (and replies sent straight to this channel).
+
+    async def call_presence(self, event):
+        if event["peer"] == self.peer:
+            return
+        if event.get("reply_to"):
+            await self.channel_layer.send(
+                event["reply_to"],
+                {
+                    "type": "call.presence",
+                    "op": "here",
+                    "peer": self.peer,
+                    "role": self.seat.role,
+                    "admitted": self.admitted,
+                    "reply_to": None,
+                },
+            )
+        if event["op"] != "ping":
+            await self.send_json(
+                {key: event[key] for key in ("op", "peer", "role", "admitted")} | {"type": "presence"}
+            )
+
+    async def call_waiting(self, event):
+        if event["peer"] != self.peer:
+            await self.send_json({"type": "waiting", "peer": event["peer"], "role": event["role"]})
+
+    async def call_admit(self, event):
+        if self.seat.role == calls.Role.CLIENT and not self.admitted:
+            self.admitted = True
+            await self.send_json({"type": "admit", "peer": self.peer})
+            await self._announce("admitted")
+
+    async def call_signal(self, event):
+        if event["to"] != self.peer or not self.admitted:
+            return
+        payload = {key: value for key, value in event.items() if key not in {"type", "kind", "to"}}
+        await self.send_json({"type": event["kind"], **payload})
+
+    async def call_hangup(self, event):
+        if event["peer"] != self.peer:
+            await self.send_json({"type": "hang-up", "peer": event["peer"], "role": event["role"]})
+
+    async def call_switch(self, event):
+        await self.send_json({"type": "switch-to-phone", "peer": event["peer"]})
+
+
+class FeedConsumer(AsyncJsonWebsocketConsumer):
+    """A read-only live feed: joins the groups `feed_groups(user)` names and forwards their events."""
+
+    @staticmethod
+    def feed_groups(user) -> list[str]:
+        raise NotImplementedError
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.groups_joined = await database_sync_to_async(self.feed_groups)(user) if user else []
+        if not self.groups_joined:
+            await self.close(code=FORBIDDEN)
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            ping = (
+                text_data is not None and len(text_data) <= 256 and json.loads(text_data) == {"type": "ping"}
+            )
+        except ValueError:
+            ping = False
+        if ping:
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json(
+                {"type": "error", "code": "read_only", "detail": "this feed only answers pings"}
+            )
+
+    async def event_message(self, event):
+        await self.send_json(event["event"])
+
+
+class StaffConsumer(FeedConsumer):
+    """A caseworker's live feed (a coordinator's includes the office)."""
+
+    feed_groups = staticmethod(staff_feed_groups)
+
+
+class InterpreterConsumer(FeedConsumer):
+    """Offers and taken requests for an interpreter; the page refetches its lists over HTTP on each."""
+
+    feed_groups = staticmethod(interpreter_feed_groups)

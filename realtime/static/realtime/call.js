@@ -1,0 +1,262 @@
+// The video page: device check, waiting room and a peer-to-peer WebRTC mesh (up to 3 people),
+// signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py). No framework, no build step.
+"use strict";
+(function () {
+  const config = JSON.parse(document.getElementById("call-config").textContent);
+  const t = config.strings;
+  const root = document.getElementById("call");
+  const $ = (id) => document.getElementById(id);
+  const peers = new Map(); // peer id → {role, admitted, pc, figure}
+  let me = null; // {peer, role, admitted}
+  let socket = null;
+  let stream = null;
+  let leaving = false;
+  let chain = Promise.resolve();
+
+  function stage(name) { root.dataset.stage = name; }
+  function status(text) { $("call-status").textContent = text || ""; }
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  // Device check: camera preview, microphone level, a test tone for the speaker.
+  async function checkDevices() {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { facingMode: "user" } });
+    } catch (error) {
+      if (error.name === "NotFoundError" || error.name === "OverconstrainedError") {
+        try {
+          stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        } catch (second) {
+          return deviceError(second);
+        }
+      } else {
+        return deviceError(error);
+      }
+    }
+    $("preview").srcObject = stream;
+    $("self-view").srcObject = stream;
+    showLevel(stream);
+    $("enter").disabled = false;
+  }
+
+  function deviceError(error) {
+    const message = error.name === "NotAllowedError" || error.name === "SecurityError" ? t.denied : t.nodevice;
+    $("device-error").textContent = message;
+    $("device-error").hidden = false;
+  }
+
+  function showLevel(media) {
+    if (!media.getAudioTracks().length || !window.AudioContext) return;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(media).connect(analyser);
+    const samples = new Uint8Array(analyser.fftSize);
+    (function tick() {
+      analyser.getByteTimeDomainData(samples);
+      let peak = 0;
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128) / 128);
+      $("mic-level").value = peak;
+      if (root.dataset.stage === "check") requestAnimationFrame(tick);
+    })();
+  }
+
+  function testSpeaker() {
+    const context = new AudioContext();
+    const tone = context.createOscillator();
+    tone.frequency.value = 440;
+    tone.connect(context.destination);
+    tone.start();
+    tone.stop(context.currentTime + 0.8);
+  }
+
+  // Signalling.
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${config.ws}`);
+    socket.onopen = () => { status(""); send({ type: "join", ...config.join }); };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      chain = chain.then(() => handle(message)).catch((error) => console.error(error));
+    };
+    socket.onclose = (event) => {
+      if (leaving || event.code === 4403) return;
+      status(t.reconnecting);
+      for (const id of [...peers.keys()]) dropPeer(id);
+      setTimeout(connect, 1000 + Math.random() * 2000); // jitter: a restart must not bring every page back at once
+    };
+  }
+
+  async function handle(message) {
+    switch (message.type) {
+      case "presence": return onPresence(message);
+      case "waiting": return notice(t.waiting, { admit: true });
+      case "admit":
+        me.admitted = true;
+        stage("call");
+        for (const id of peers.keys()) await maybeOffer(id);
+        return;
+      case "offer": return onOffer(message);
+      case "answer": return peers.get(message.from)?.pc?.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      case "ice-candidate": {
+        const pc = peers.get(message.from)?.pc;
+        if (pc) await pc.addIceCandidate(message.candidate || null);
+        return;
+      }
+      case "hang-up":
+        dropPeer(message.peer);
+        return status(t.left);
+      case "switch-to-phone":
+        if (config.role === "client") return status(t.phone_asked);
+        return notice(t.phone_requested, { phone: Boolean(config.phoneUrl) });
+      case "error":
+        if (message.code === "forbidden") { leaving = true; status(t.closed); }
+        return;
+    }
+  }
+
+  async function onPresence(message) {
+    if (message.op === "you") {
+      me = { peer: message.peer, role: message.role, admitted: message.admitted };
+      stage(me.admitted ? "call" : "waiting");
+      return;
+    }
+    if (message.op === "left") return dropPeer(message.peer);
+    const known = peers.get(message.peer) || { pc: null, figure: null };
+    known.role = message.role;
+    known.admitted = message.admitted;
+    peers.set(message.peer, known);
+    if (me.role === "caseworker" && known.role === "client" && !known.admitted) notice(t.waiting, { admit: true });
+    await maybeOffer(message.peer);
+  }
+
+  // Of each admitted pair, the peer with the smaller id offers: no glare, no double connection.
+  async function maybeOffer(id) {
+    const other = peers.get(id);
+    if (!me || !me.admitted || !other || !other.admitted || other.pc || me.peer > id) return;
+    const pc = peerConnection(id);
+    await pc.setLocalDescription(await pc.createOffer());
+    send({ type: "offer", to: id, sdp: pc.localDescription.sdp });
+  }
+
+  async function onOffer(message) {
+    const known = peers.get(message.from) || { role: "", admitted: true, pc: null, figure: null };
+    peers.set(message.from, known);
+    const pc = known.pc || peerConnection(message.from);
+    await pc.setRemoteDescription({ type: "offer", sdp: message.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    send({ type: "answer", to: message.from, sdp: pc.localDescription.sdp });
+  }
+
+  function peerConnection(id) {
+    const known = peers.get(id);
+    const pc = new RTCPeerConnection({
+      iceServers: config.iceServers,
+      iceTransportPolicy: config.iceTransportPolicy,
+    });
+    known.pc = pc;
+    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    pc.onicecandidate = (event) => send({ type: "ice-candidate", to: id, candidate: event.candidate ? event.candidate.toJSON() : null });
+    pc.ontrack = (event) => showRemote(id, event.streams[0]);
+    pc.onconnectionstatechange = () => { root.dataset.connections = JSON.stringify(connectionStates()); };
+    return pc;
+  }
+
+  function showRemote(id, media) {
+    const known = peers.get(id);
+    if (!known.figure) {
+      known.figure = document.createElement("figure");
+      const video = document.createElement("video");
+      video.autoplay = true;
+      video.playsInline = true;
+      video.className = "call-video";
+      const caption = document.createElement("figcaption");
+      caption.textContent = t[known.role] || "";
+      known.figure.append(video, caption);
+      $("videos").append(known.figure);
+    }
+    known.figure.querySelector("video").srcObject = media;
+  }
+
+  function dropPeer(id) {
+    const known = peers.get(id);
+    if (!known) return;
+    if (known.pc) known.pc.close();
+    if (known.figure) known.figure.remove();
+    peers.delete(id);
+    root.dataset.connections = JSON.stringify(connectionStates());
+  }
+
+  function connectionStates() {
+    const states = {};
+    for (const [id, known] of peers) if (known.pc) states[id] = known.pc.connectionState;
+    return states;
+  }
+
+  function notice(text, { admit = false, phone = false } = {}) {
+    $("notice-text").textContent = text;
+    $("admit").hidden = !admit;
+    $("phone-form").hidden = !phone;
+    $("admit-notice").hidden = false;
+  }
+
+  // Controls.
+  function toggle(kind, button) {
+    const tracks = stream ? (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks()) : [];
+    const off = button.getAttribute("aria-pressed") !== "true";
+    for (const track of tracks) track.enabled = !off;
+    button.setAttribute("aria-pressed", String(off));
+  }
+
+  function hangUp() {
+    leaving = true;
+    send({ type: "hang-up" });
+    send({ type: "leave" });
+    for (const id of [...peers.keys()]) dropPeer(id);
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stage("ended");
+  }
+
+  async function callByPhone(event) {
+    event.preventDefault();
+    const form = new FormData($("phone-form"));
+    status(t.calling);
+    const response = await fetch(config.phoneUrl, {
+      method: "POST",
+      body: form,
+      headers: { "X-CSRFToken": form.get("csrfmiddlewaretoken") },
+    });
+    status(response.ok ? t.calling : (await response.json()).detail);
+  }
+
+  $("enter").addEventListener("click", connect);
+  $("speaker-test").addEventListener("click", testSpeaker);
+  $("admit").addEventListener("click", () => { send({ type: "admit" }); $("admit-notice").hidden = true; });
+  $("mute").addEventListener("click", (e) => toggle("audio", e.currentTarget));
+  $("camera").addEventListener("click", (e) => toggle("video", e.currentTarget));
+  $("hang-up").addEventListener("click", hangUp);
+  $("phone-form").addEventListener("submit", callByPhone);
+  const phoneButton = $("switch-to-phone");
+  if (phoneButton) {
+    phoneButton.addEventListener("click", () => {
+      if (socket && socket.readyState === WebSocket.OPEN) send({ type: "switch-to-phone" });
+      else { connect(); socket.addEventListener("open", () => send({ type: "switch-to-phone" })); }
+    });
+  }
+  // The local candidate type ("host", "srflx", "relay") of each connection's selected pair: for support and tests.
+  async function candidateTypes() {
+    const types = {};
+    for (const [id, known] of peers) {
+      if (!known.pc) continue;
+      const stats = await known.pc.getStats();
+      for (const report of stats.values()) {
+        if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
+          types[id] = stats.get(report.localCandidateId)?.candidateType;
+        }
+      }
+    }
+    return types;
+  }
+  window.sprechstundeCall = { connections: connectionStates, candidateTypes, stage: () => root.dataset.stage };
+  checkDevices();
+})();

@@ -1,0 +1,12 @@
+"""Routes of the video page (include them at the site's root)."""
+
+from django.urls import path
+
+from realtime import views
+
+app_name = "realtime"
+urlpatterns = [
+    path("video/raum/<str:room>/", views.staff_call, name="staff-call"),
+    path("video/raum/<str:room>/anrufen/", views.phone_call, name="phone-call"),
+    path("video/<str:reference>/<str:token>/", views.client_call, name="client-call"),
+]

@@ -1,0 +1,87 @@
+"""The video page: the client's by booking code and manage token, staff's by room and login."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from appointments.access import access_booking
+from appointments.exceptions import InvalidPhoneNumber
+from appointments.models import Appointment, Mode
+from appointments.providers.voice import VoiceError
+from appointments.services.calls import (
+    CallRefused,
+    ensure_call_room,
+    ice_servers,
+    staff_phone_number,
+    staff_seat,
+    start_phone_conference,
+)
+
+
+def _page(request, *, room: str, role: str, join: dict):
+    config = {
+        "ws": f"/ws/calls/{room}/",
+        "role": role,
+        "join": join,
+        "iceServers": ice_servers(),
+        "iceTransportPolicy": settings.ICE_TRANSPORT_POLICY,
+        "phoneUrl": reverse("realtime:phone-call", args=[room]) if role == "caseworker" else "",
+        "strings": {
+            "denied": _(
+                "The browser may not use camera or microphone. Allow them in the address bar, then reload."
+            ),
+            "nodevice": _("No camera or microphone was found. You can still be called by phone."),
+            "waiting": _("The client is waiting."),
+            "phone_requested": _("The client asks to be called by phone instead."),
+            "phone_asked": _("Your caseworker has been told and will call you by phone."),
+            "left": _("Someone has left the call."),
+            "closed": _("This video room is not open. It opens 10 minutes before your appointment."),
+            "reconnecting": _("Connection lost. Reconnecting…"),
+            "client": _("Client"),
+            "caseworker": _("Caseworker"),
+            "interpreter": _("Interpreter"),
+            "calling": _("Calling…"),
+        },
+    }
+    return render(request, "realtime/call.html", {"config": config, "role": role})
+
+
+@require_GET
+def client_call(request, reference, token):
+    appointment = access_booking(reference=reference, token=token)
+    if appointment.mode != Mode.VIDEO or appointment.status != Appointment.Status.BOOKED:
+        raise Http404
+    room = ensure_call_room(appointment)
+    return _page(request, room=room, role="client", join={"reference": appointment.reference, "token": token})
+
+
+@require_GET
+def staff_call(request, room):
+    try:
+        seat = staff_seat(room=room, user=request.user)
+    except CallRefused as exc:
+        raise PermissionDenied from exc
+    return _page(request, room=room, role=seat.role, join={})
+
+
+@require_POST
+def phone_call(request, room):
+    """The caseworker's "call by phone" button: ring everybody into the room's conference."""
+    appointment = Appointment.objects.select_related("client", "topic").filter(call_room=room).first()
+    if appointment is None:
+        raise Http404
+    try:
+        number = staff_phone_number(request.POST.get("phone", ""))
+    except InvalidPhoneNumber:
+        return JsonResponse({"detail": _("Enter your telephone number.")}, status=400)
+    try:
+        legs = start_phone_conference(appointment=appointment, user=request.user, caseworker_phone=number)
+    except CallRefused as exc:
+        raise PermissionDenied from exc
+    except VoiceError:
+        return JsonResponse({"detail": _("The call could not be placed.")}, status=502)
+    return JsonResponse({"legs": [leg.role for leg in legs]}, status=201)

@@ -1,0 +1,17 @@
+"""The project's ASGI application plus static files, for daphne processes started by tests."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.realtime.e2e_settings")
+
+from channels.routing import ProtocolTypeRouter
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+from backend.asgi import application as project
+
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(project.application_mapping["http"]),
+        "websocket": project.application_mapping["websocket"],
+    }
+)
