@@ -41,6 +41,7 @@ from appointments.models import (
     Notification,
     Office,
 )
+from appointments.services.invitations import interpreter_url
 from appointments.services.messages import render, when
 from appointments.services.notifications import schedule_participant_messages
 
@@ -53,10 +54,6 @@ ACTIVE = (Status.OPEN, Status.ESCALATED)
 class AlreadyTaken(ApplicationError):
     status_code = 409
     default_message = _("Another interpreter has just accepted this request.")
-
-
-def interpreter_url() -> str:
-    return f"{settings.SITE_URL}/interpreter/"
 
 
 def _is_free(interpreter: Interpreter, request: InterpreterRequest, hours, absences, busy) -> bool:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
@@ -31,6 +32,10 @@ def manage_url(token: str | None) -> str:
 
 def book_url() -> str:
     return f"{settings.SITE_URL}/"
+
+
+def interpreter_url() -> str:
+    return f"{settings.SITE_URL}{reverse('interpreter:overview')}"
 
 
 def _organizer(appointment: Appointment) -> vCalAddress:

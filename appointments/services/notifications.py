@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Client, Notification
 from appointments.providers.sms import NotMobile, SmsError, Unsubscribed, classify_twilio_error, send_sms
-from appointments.services.invitations import book_url, build_invite, invite_method, invite_part, manage_url
+from appointments.services.invitations import (
+    book_url,
+    build_invite,
+    interpreter_url,
+    invite_method,
+    invite_part,
+    manage_url,
+)
 from appointments.services.messages import render, when
 
 logger = logging.getLogger(__name__)
@@ -426,7 +433,7 @@ def schedule_participant_messages(
     values = {
         "language": request.language.name,
         "mode": render(language, "modes", appointment.mode),
-        "url": f"{settings.SITE_URL}/interpreter/",
+        "url": interpreter_url(),
         **when(language, local),
     }
     kind = _EVENT_KINDS[event]

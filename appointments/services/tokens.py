@@ -10,8 +10,8 @@ def hash_token(token: str) -> str:
 
 
 def new_token() -> tuple[str, str]:
-    """A fresh 192-bit URL-safe token and the hash to store instead of it."""
-    token = secrets.token_urlsafe(24)
+    """A fresh 128-bit URL-safe token (22 characters, short enough for an SMS) and its hash to store."""
+    token = secrets.token_urlsafe(16)
     return token, hash_token(token)
 
 

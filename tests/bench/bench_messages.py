@@ -2,58 +2,20 @@
 
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from appointments.models import Appointment, Notification
+from appointments.models import Notification
 from tests.bench.helpers import report
-from tests.factories import CaseworkerFactory, ClientFactory, TopicFactory
 from tests.fakes.twilio import FakeTwilio
-from tests.fakes.workers import start_worker
+from tests.fakes.workers import create_due_reminders, start_worker
 
 pytestmark = pytest.mark.postgres
 
 REMINDERS = 3000
 WORKERS = 2
 TWILIO_LATENCY = 0.02
-
-
-def due_now_reminders(count: int) -> float:
-    """`count` reminders all due at the moment returned (seconds since 1970)."""
-    topic = TopicFactory()
-    caseworker = CaseworkerFactory(office=topic.office, topics=[topic])
-    client = ClientFactory()
-    start = datetime(2027, 1, 4, 7, tzinfo=UTC)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            reference=f"B{n:07d}",
-            manage_token_hash="x",
-            client=client,
-            caseworker=caseworker,
-            topic=topic,
-            mode="telephone",
-            start=start + timedelta(minutes=30 * n),
-            end=start + timedelta(minutes=30 * n + 30),
-            blocked_from=start + timedelta(minutes=30 * n),
-            blocked_until=start + timedelta(minutes=30 * n + 30),
-        )
-        for n in range(count)
-    )
-    due = datetime.now(UTC)
-    Notification.objects.bulk_create(
-        Notification(
-            appointment=appointment,
-            kind=Notification.Kind.REMINDER,
-            reminder_minutes=60,
-            channel=Notification.Channel.SMS,
-            recipient=client.phone,
-            body=f"reminder {n}",
-            due_at=due,
-        )
-        for n, appointment in enumerate(appointments)
-    )
-    return due.timestamp()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -65,7 +27,8 @@ def test_reminder_lateness(tmp_path):
     fake = FakeTwilio(delay=TWILIO_LATENCY)
     log = tmp_path / "workers.log"
     try:
-        due = due_now_reminders(REMINDERS)
+        due = datetime.now(UTC)
+        create_due_reminders(REMINDERS, due=due)
         started = time.perf_counter()
         workers = [start_worker(fake, log, "--until-idle") for _ in range(WORKERS)]
         for worker in workers:
@@ -73,7 +36,7 @@ def test_reminder_lateness(tmp_path):
         elapsed = time.perf_counter() - started
     finally:
         fake.stop()
-    lateness = [request["at"] - due for request in fake.requests]
+    lateness = [request["at"] - due.timestamp() for request in fake.requests]
     assert len(lateness) == REMINDERS
     assert Notification.objects.filter(status=Notification.Status.SENT).count() == REMINDERS
     within = sum(1 for late in lateness if late <= 60) / len(lateness)

@@ -7,14 +7,13 @@ twilio client to a local fake of Twilio's API, which counts what arrives.
 import signal
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from appointments.models import Appointment, Notification
-from tests.factories import ClientFactory
+from appointments.models import Notification
 from tests.fakes.twilio import FakeTwilio
-from tests.fakes.workers import LEASE_SECONDS, start_worker
+from tests.fakes.workers import LEASE_SECONDS, create_due_reminders, start_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -22,37 +21,8 @@ MESSAGES = 240
 
 
 @pytest.fixture
-def due_reminders(topic, caseworker):
-    """MESSAGES reminders due now, each for its own appointment, each with a body of its own."""
-    client = ClientFactory()
-    start = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
-    appointments = Appointment.objects.bulk_create(
-        Appointment(
-            reference=f"R{n:07d}",
-            manage_token_hash="x",
-            client=client,
-            caseworker=caseworker,
-            topic=topic,
-            mode="telephone",
-            start=start + timedelta(minutes=30 * n),
-            end=start + timedelta(minutes=30 * n + 30),
-            blocked_from=start + timedelta(minutes=30 * n),
-            blocked_until=start + timedelta(minutes=30 * n + 30),
-        )
-        for n in range(MESSAGES)
-    )
-    Notification.objects.bulk_create(
-        Notification(
-            appointment=appointment,
-            kind=Notification.Kind.REMINDER,
-            reminder_minutes=60,
-            channel=Notification.Channel.SMS,
-            recipient=client.phone,
-            body=f"reminder {n}",
-            due_at=datetime(2026, 1, 1, tzinfo=UTC),
-        )
-        for n, appointment in enumerate(appointments)
-    )
+def due_reminders():
+    create_due_reminders(MESSAGES, due=datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.usefixtures("due_reminders")

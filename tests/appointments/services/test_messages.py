@@ -14,7 +14,7 @@ LONG_VALUES = {
     "office": "Jobcenter Landkreis Marburg-Biedenkopf",
     "mode": None,  # filled per language
     "reference": "ACDEFHJK",
-    "manage_url": "https://termine.jobcenter-musterstadt.de/m/" + "x" * 22,
+    "manage_url": "https://termine.jobcenter-musterstadt.de/m/" + "x" * 22,  # a 128-bit token
     "book_url": "https://termine.jobcenter-musterstadt.de/",
     "code": "123456",
     "phone": "+4915123456789",
@@ -85,3 +85,17 @@ def test_dates_are_written_in_the_language():
 
 def test_unknown_language_falls_back_to_german():
     assert render("xx", "modes", "video") == render("de", "modes", "video")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", ["offer", "offer_reminder", "moved", "cancelled", "reminder"])
+def test_every_interpreter_sms_fits_two_segments(language, key):
+    values = {
+        "language": "Українська",
+        "minutes": 45,
+        "mode": render(language, "modes", "telephone"),
+        "url": "https://termine.jobcenter-musterstadt.de/dolmetschen/",
+        **when(language, LONG_MOMENT),
+    }
+    body = render(language, "interpreter", key, **values)
+    assert sms_segments(body) <= 2, f"{language}.{key}: {len(body)} chars: {body}"

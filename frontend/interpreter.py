@@ -1,0 +1,108 @@
+"""The interpreter's page: open requests for my languages, my jobs, my calendar feed; no JS needed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appointments.events import client_label
+from appointments.exceptions import ApplicationError
+from appointments.models import Interpreter
+from appointments.services.calls import ensure_call_room
+from appointments.services.interpreting import (
+    accept_interpreter_request,
+    assignments_for,
+    decline_interpreter_request,
+    offers_for,
+    withdraw_from_assignment,
+)
+from appointments.services.invitations import feed_token
+
+
+def _interpreter(request) -> Interpreter:
+    interpreter = getattr(request.user, "interpreter", None)
+    if interpreter is None or not interpreter.active:
+        raise PermissionDenied
+    return interpreter
+
+
+def _job(request_) -> dict:
+    appointment = request_.appointment
+    zone = appointment.topic.office.zone
+    join = None
+    if appointment.mode == "video":
+        join = reverse("realtime:staff-call", kwargs={"room": ensure_call_room(appointment)})
+    return {
+        "id": request_.pk,
+        "start": appointment.start.astimezone(zone),
+        "end": appointment.end.astimezone(zone),
+        "mode": appointment.get_mode_display(),
+        "language": request_.language.name,
+        "client": client_label(appointment.client.name).split(" ")[0],
+        "join_url": join,
+    }
+
+
+def _offer(request_) -> dict:
+    appointment = request_.appointment
+    zone = appointment.topic.office.zone
+    return {
+        "id": request_.pk,
+        "start": appointment.start.astimezone(zone),
+        "end": appointment.end.astimezone(zone),
+        "mode": appointment.get_mode_display(),
+        "language": request_.language.name,
+        "minutes": appointment.topic.minutes,
+    }
+
+
+@login_required
+def overview(request):
+    interpreter = _interpreter(request)
+    feed = request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": feed_token(interpreter)}))
+    return render(
+        request,
+        "frontend/interpreter/overview.html",
+        {
+            "offers": [_offer(r) for r in offers_for(interpreter)],
+            "jobs": [_job(r) for r in assignments_for(interpreter).select_related("language")],
+            "feed_url": feed,
+        },
+    )
+
+
+def _act(request, service, success: str, **arguments):
+    """Run one interpreting service for the logged-in interpreter and say how it went."""
+    try:
+        service(interpreter=_interpreter(request), **arguments)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, success)
+    return redirect("interpreter:overview")
+
+
+@login_required
+@require_POST
+def accept(request, request_id):
+    success = _("The job is yours. It is now under “My jobs”.")
+    return _act(request, accept_interpreter_request, success, request_id=request_id)
+
+
+@login_required
+@require_POST
+def decline(request, request_id):
+    success = _("Declined. We will not offer you this request again.")
+    reason = request.POST.get("reason", "")[:300]
+    return _act(request, decline_interpreter_request, success, request_id=request_id, reason=reason)
+
+
+@login_required
+@require_POST
+def withdraw(request, request_id):
+    success = _("You have given the job back. It is offered to others now.")
+    reason = request.POST.get("reason", "")[:300]
+    return _act(request, withdraw_from_assignment, success, request_id=request_id, reason=reason)

@@ -1,0 +1,87 @@
+"""The interpreter's page: offers and jobs of the logged-in interpreter only, usable without JavaScript."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from appointments.models import InterpreterRequest
+from appointments.services.booking import ClientDetails, book_appointment
+from tests.factories import InterpreterFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
+
+START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+def interpreter(client, languages=("ar",)):
+    person = InterpreterFactory(user=UserFactory(), modes=["video", "telephone"])
+    for code in languages:
+        person.languages.create(language_id=code)
+    client.force_login(person.user)
+    return person
+
+
+@pytest.fixture
+def request_id(topic):
+    appointment = book_appointment(
+        topic=topic,
+        mode="video",
+        start=START,
+        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
+        interpreter_language="ar",
+        booked_by=UserFactory(),
+    ).appointment
+    return appointment.interpreter_request.pk
+
+
+def test_login_is_required(client):
+    response = client.get("/dolmetschen/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/konto/login/")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_caseworkers_are_not_interpreters(client, caseworker):
+    client.force_login(caseworker.user)
+    assert client.get("/dolmetschen/").status_code == 403
+
+
+def test_offer_accept_and_join_without_javascript(client, request_id):
+    interpreter(client)
+    page = client.get("/dolmetschen/")
+    assert page.status_code == 200
+    assert f"/dolmetschen/{request_id}/annehmen/" in page.text
+    assert "Demir" not in page.text
+    accepted = client.post(f"/dolmetschen/{request_id}/annehmen/", follow=True)
+    assert accepted.status_code == 200
+    assert InterpreterRequest.objects.get().status == "accepted"
+    assert "/video/raum/" in accepted.text
+    assert "Aylin" in accepted.text
+    assert "Demir" not in accepted.text
+    assert "/calendar/" in accepted.text
+
+
+def test_someone_else_sees_it_gone_and_gets_told(client, request_id):
+    first = interpreter(client)
+    client.post(f"/dolmetschen/{request_id}/annehmen/")
+    client.logout()
+    second = interpreter(client)
+    assert first != second
+    assert f"/dolmetschen/{request_id}/annehmen/" not in client.get("/dolmetschen/").text
+    late = client.post(f"/dolmetschen/{request_id}/annehmen/", follow=True)
+    assert late.status_code == 200
+    assert InterpreterRequest.objects.get().interpreter == first
+
+
+def test_decline_and_give_back(client, request_id):
+    interpreter(client)
+    client.post(f"/dolmetschen/{request_id}/annehmen/")
+    client.post(f"/dolmetschen/{request_id}/zurueckgeben/", {"reason": "krank"})
+    assert InterpreterRequest.objects.get().status == "open"
+    assert f"/dolmetschen/{request_id}/annehmen/" not in client.get("/dolmetschen/").text
+
+
+def test_a_stranger_cannot_act_on_a_request(client, request_id):
+    interpreter(client, languages=("tr",))
+    client.post(f"/dolmetschen/{request_id}/annehmen/")
+    assert InterpreterRequest.objects.get().status == "open"
