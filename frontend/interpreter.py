@@ -1,10 +1,13 @@
 """The interpreter's page: open requests for my languages, my jobs, my calendar feed; no JS needed."""
 
+from datetime import date, datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +19,7 @@ from appointments.services.interpreting import (
     accept_interpreter_request,
     assignments_for,
     decline_interpreter_request,
+    interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )
@@ -106,3 +110,21 @@ def withdraw(request, request_id):
     success = _("You have given the job back. It is offered to others now.")
     reason = request.POST.get("reason", "")[:300]
     return _act(request, withdraw_from_assignment, success, request_id=request_id, reason=reason)
+
+
+@login_required
+def figures(request):
+    """Interpreter figures per language for a month, for the office's coordinators."""
+    caseworker = getattr(request.user, "caseworker", None)
+    if caseworker is None or not caseworker.is_coordinator:
+        raise PermissionDenied
+    zone = caseworker.office.zone
+    try:
+        month = date.fromisoformat(f"{request.GET['monat']}-01") if "monat" in request.GET else None
+    except ValueError:
+        month = None
+    month = month or timezone.now().astimezone(zone).date().replace(day=1)
+    since = datetime(month.year, month.month, 1, tzinfo=zone)
+    until = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
+    rows = interpreter_figures(office=caseworker.office, since=since, until=until)
+    return render(request, "frontend/interpreter/figures.html", {"rows": rows, "month": since})

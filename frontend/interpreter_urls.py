@@ -7,6 +7,7 @@ from frontend import interpreter
 app_name = "interpreter"
 urlpatterns = [
     path("", interpreter.overview, name="overview"),
+    path("zahlen/", interpreter.figures, name="figures"),
     path("<int:request_id>/annehmen/", interpreter.accept, name="accept"),
     path("<int:request_id>/ablehnen/", interpreter.decline, name="decline"),
     path("<int:request_id>/zurueckgeben/", interpreter.withdraw, name="withdraw"),

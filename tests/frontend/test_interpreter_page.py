@@ -85,3 +85,14 @@ def test_a_stranger_cannot_act_on_a_request(client, request_id):
     interpreter(client, languages=("tr",))
     client.post(f"/dolmetschen/{request_id}/annehmen/")
     assert InterpreterRequest.objects.get().status == "open"
+
+
+def test_figures_page_for_coordinators_only(client, request_id, caseworker):
+    client.force_login(caseworker.user)
+    assert client.get("/dolmetschen/zahlen/?monat=2026-11").status_code == 403
+    caseworker.is_coordinator = True
+    caseworker.save()
+    page = client.get("/dolmetschen/zahlen/?monat=2026-11")
+    assert page.status_code == 200
+    assert '<th scope="row">ar</th><td>1</td><td>0</td>' in page.text
+    assert client.get("/dolmetschen/zahlen/?monat=kaputt").status_code == 200
