@@ -221,12 +221,16 @@ def offers_for(interpreter: Interpreter, *, now: datetime | None = None) -> list
         .select_related("appointment__topic__office", "appointment__client")
         .order_by("appointment__start")
     )
-    return [
-        request
-        for request in requests
-        if (not _preferred_window_open(request, now) or request.preferred_interpreter_id == interpreter.pk)
-        and interpreter in eligible_interpreters(request)
-    ]
+    return [request for request in requests if _offered_to(request, interpreter, now)]
+
+
+def _offered_to(request: InterpreterRequest, interpreter: Interpreter, now: datetime) -> bool:
+    """Whether an open request is this interpreter's to take now: still ahead, their tier's turn, eligible."""
+    if request.appointment.start <= now:
+        return False
+    if _preferred_window_open(request, now) and request.preferred_interpreter_id != interpreter.pk:
+        return False
+    return interpreter in eligible_interpreters(request)
 
 
 def assignments_for(interpreter: Interpreter, *, now: datetime | None = None):
@@ -249,7 +253,9 @@ def access_interpreter_request(*, request_id: int, interpreter: Interpreter) -> 
     )
     if request is None:
         raise Http404
-    if request.interpreter_id == interpreter.pk or request in offers_for(interpreter):
+    if request.interpreter_id == interpreter.pk or (
+        request.status in ACTIVE and _offered_to(request, interpreter, timezone.now())
+    ):
         return request
     raise Http404
 
@@ -275,7 +281,7 @@ def accept_interpreter_request(
     if (
         request.status in ACTIVE
         and request.interpreter_id is None
-        and request not in offers_for(interpreter, now=now)
+        and not _offered_to(request, interpreter, now)
     ):
         # Not offered to them, unless it was taken meanwhile: then they were simply too late.
         request.refresh_from_db(fields=["status", "interpreter"])
