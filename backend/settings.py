@@ -200,6 +200,9 @@ REST_FRAMEWORK = {
         "manage": os.environ.get("THROTTLE_MANAGE", "120/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front of us (nginx: 1): throttles then count the client's address, not one
+    # that a client could forge in X-Forwarded-For. 0 uses the peer address as it is.
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from appointments.events import caseworker_group, office_group, publish
 from appointments.models import Appointment, Client, Notification
 from appointments.providers.sms import NotMobile, SmsError, Unsubscribed, classify_twilio_error, send_sms
 from appointments.services.invitations import (
@@ -253,9 +254,9 @@ def _deliver_sms(notification: Notification, now: datetime) -> None:
         )
     except Unsubscribed as exc:
         Client.objects.filter(phone=notification.recipient).update(sms_consent=False)
-        _finish(notification, status=Status.FAILED, error=exc.reason)
+        _fail(notification, exc.reason)
     except NotMobile as exc:
-        _finish(notification, status=Status.FAILED, error=exc.reason)
+        _fail(notification, exc.reason)
         fall_back_to_email(notification, now=now)
     except SmsError as exc:
         _retry_or_fail(notification, exc.reason, retry=exc.retry, now=now)
@@ -278,7 +279,27 @@ def _retry_or_fail(notification: Notification, reason: str, *, retry: bool, now:
             notification, status=Status.PENDING, due_at=now + backoff(notification.attempts), error=reason
         )
     else:
-        _finish(notification, status=Status.FAILED, error=reason)
+        _fail(notification, reason)
+
+
+def _fail(notification: Notification, reason: str) -> None:
+    _finish(notification, status=Status.FAILED, error=reason)
+    _tell_staff_it_failed(notification)
+
+
+def _tell_staff_it_failed(notification: Notification) -> None:
+    """A client's message that could not be delivered shows up live for the caseworker, who may phone."""
+    appointment = notification.appointment
+    if appointment is None or notification.audience != Audience.CLIENT:
+        return
+    event = {
+        "type": "message",
+        "op": "failed",
+        "reference": appointment.reference,
+        "kind": notification.kind,
+        "channel": notification.channel,
+    }
+    publish([caseworker_group(appointment.caseworker_id), office_group(appointment.topic.office_id)], event)
 
 
 def fall_back_to_email(notification: Notification, *, now: datetime) -> None:
@@ -405,6 +426,7 @@ def _after_undelivered(notification: Notification, error_code: int | None, now: 
         notification.delivery_status = ""
         return ["error", "status", "due_at", "provider_message_id"]
     notification.status = Status.FAILED
+    _tell_staff_it_failed(notification)
     return ["error", "status"]
 
 

@@ -8,7 +8,9 @@ from channels.layers import channel_layers, get_channel_layer
 
 from appointments.events import caseworker_group, client_label, office_group
 from appointments.models import Appointment
+from appointments.providers import sms
 from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
+from appointments.services.notifications import run_due_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
@@ -82,3 +84,34 @@ def test_a_broken_layer_loses_the_event_not_the_booking(
 @pytest.mark.parametrize(("name", "label"), [("Aylin Demir", "Aylin D."), ("Ali", "Ali"), ("", "")])
 def test_client_label(name, label):
     assert client_label(name) == label
+
+
+class RefusingBackend(sms.BaseBackend):
+    """Twilio's answer to a number that is not valid: permanent, no retry."""
+
+    def send(self, *, to, body, status_callback=None):
+        raise sms.SmsError("Twilio 400 21211", code=21211)
+
+
+def test_a_failed_client_sms_is_told_to_the_caseworker(
+    topic, caseworker, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = f"{__name__}.RefusingBackend"
+    mine = listen(caseworker_group(caseworker.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        book_appointment(
+            topic=topic,
+            mode="video",
+            start=START,
+            client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
+        )
+    assert received(mine)["op"] == "booked"
+    with django_capture_on_commit_callbacks(execute=True):
+        run_due_messages()
+    event = received(mine)
+    assert (event["type"], event["op"], event["kind"], event["channel"]) == (
+        "message",
+        "failed",
+        "confirmation",
+        "sms",
+    )
