@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("django.contrib.auth.urls")),
     path("dolmetschen/", include("frontend.interpreter_urls")),
+    path("fachkraft/", include("frontend.staff_urls")),
     path("", include("appointments.urls")),
     path("", include("realtime.urls")),
     path("", include("appointments.voice_urls")),

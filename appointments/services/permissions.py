@@ -1,0 +1,65 @@
+"""Who may see and act on which appointment: caseworker own, coordinator office, superuser all."""
+
+from django.http import Http404
+
+from appointments.models import Appointment, Caseworker
+
+
+def caseworker_for(user) -> Caseworker | None:
+    """The user's active caseworker profile, or None (anonymous, interpreter, client, inactive)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    caseworker = getattr(user, "caseworker", None)
+    if caseworker is None or not caseworker.active:
+        return None
+    return caseworker
+
+
+def is_staff_viewer(user) -> bool:
+    """Whether the user may open the staff pages at all: an active caseworker or a superuser."""
+    return caseworker_for(user) is not None or bool(getattr(user, "is_superuser", False))
+
+
+def can_view_caseworker(user, caseworker: Caseworker) -> bool:
+    """Whether the user may see this caseworker's day: themselves, their office's coordinator, a superuser."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    viewer = caseworker_for(user)
+    if viewer is None:
+        return False
+    return viewer.pk == caseworker.pk or (viewer.is_coordinator and viewer.office_id == caseworker.office_id)
+
+
+def can_view_appointment(user, appointment: Appointment) -> bool:
+    """Own appointments for a caseworker, the office's for a coordinator, all for a superuser."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    viewer = caseworker_for(user)
+    if viewer is None:
+        return False
+    return viewer.pk == appointment.caseworker_id or (
+        viewer.is_coordinator and viewer.office_id == appointment.topic.office_id
+    )
+
+
+def can_act_on_appointment(user, appointment: Appointment) -> bool:
+    """Recording an outcome and joining the call follow the same rule as seeing the appointment."""
+    return can_view_appointment(user, appointment)
+
+
+def access_caseworker(user, caseworker_id: int) -> Caseworker:
+    """The caseworker whose day the user asked for, if they may see it; 404 for unknown and forbidden."""
+    caseworker = Caseworker.objects.select_related("office").filter(pk=caseworker_id).first()
+    if caseworker is None or not can_view_caseworker(user, caseworker):
+        raise Http404
+    return caseworker
+
+
+def access_staff_appointment(user, appointment_id: int) -> Appointment:
+    """The appointment for a member of staff who may act on it; 404 alike for unknown and forbidden."""
+    appointment = (
+        Appointment.objects.select_related("topic__office", "caseworker").filter(pk=appointment_id).first()
+    )
+    if appointment is None or not can_act_on_appointment(user, appointment):
+        raise Http404
+    return appointment

@@ -1,0 +1,272 @@
+"""The caseworker's day: staff only, only what they may see, outcomes by POST/redirect/GET, no numbers."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from appointments.models import Appointment, Notification
+from appointments.services.booking import ClientDetails, book_appointment
+from tests.factories import (
+    CaseworkerFactory,
+    ExtraHoursFactory,
+    InterpreterFactory,
+    OfficeFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
+
+MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+ENGLISH = {"accept-language": "en"}
+
+
+def book(
+    topic, caseworker, start=MONDAY_9, *, name="Aylin Demir", phone="0151 23456789", mode="video", **extra
+):
+    return book_appointment(
+        topic=topic,
+        mode=mode,
+        start=start,
+        client=ClientDetails(name=name, phone=phone, sms_consent=True),
+        caseworker=caseworker,
+        booked_by=UserFactory(),
+        **extra,
+    ).appointment
+
+
+def colleague_of(topic, **fields):
+    worker = CaseworkerFactory(office=topic.office, topics=[topic], **fields)
+    ExtraHoursFactory(caseworker=worker, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
+    return worker
+
+
+def test_login_is_required(client):
+    response = client.get("/fachkraft/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/konto/login/")
+
+
+@pytest.mark.parametrize("who", ["interpreter", "client"])
+def test_interpreters_and_other_users_are_refused(client, caseworker, who):
+    user = InterpreterFactory(user=UserFactory()).user if who == "interpreter" else UserFactory()
+    client.force_login(user)
+    assert client.get("/fachkraft/").status_code == 403
+    appointment = book(caseworker.topics.get(), caseworker)
+    refused = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "completed"})
+    assert refused.status_code == 403
+
+
+def test_caseworker_sees_only_their_own_day(client, topic, caseworker):
+    mine = book(topic, caseworker, interpreter_language="ar")
+    theirs = book(topic, colleague_of(topic), name="Bernd Becker", phone="0151 23450002")
+    client.force_login(caseworker.user)
+
+    page = client.get("/fachkraft/", headers=ENGLISH)
+
+    assert page.status_code == 200
+    assert f'data-reference="{mine.reference}"' in page.text
+    assert "Aylin D." in page.text
+    assert "09:00–09:30" in page.text  # 08:00 UTC is 09:00 in Berlin
+    assert "Fragen zum Bürgergeld" in page.text
+    assert "requested" in page.text  # the interpreter request is open
+    assert "/video/raum/" in page.text
+    assert f"/fachkraft/termin/{mine.pk}/ergebnis/" in page.text
+    assert theirs.reference not in page.text
+    assert "Bernd" not in page.text
+    assert "?tag=2026-11-29" in page.text
+    assert "?tag=2026-12-01" in page.text
+    assert 'src="/static/frontend/staff.js"' in page.text
+
+
+def test_no_phone_number_or_surname_on_the_page(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    Notification.objects.filter(appointment=appointment, kind="confirmation").update(status="failed")
+    client.force_login(caseworker.user)
+
+    page = client.get("/fachkraft/")
+
+    assert appointment.reference in page.text
+    for secret in ("Demir", "+4915123456789", "23456789", "0151"):
+        assert secret not in page.text
+
+
+def test_another_day_by_tag(client, topic, caseworker):
+    tuesday = book(topic, caseworker, MONDAY_9 + timedelta(days=1))
+    client.force_login(caseworker.user)
+
+    assert tuesday.reference not in client.get("/fachkraft/").text
+    page = client.get("/fachkraft/?tag=2026-12-01")
+    assert tuesday.reference in page.text
+    assert "?tag=2026-11-30" in page.text
+    assert client.get("/fachkraft/?tag=nonsense").status_code == 200
+
+
+def test_coordinator_sees_a_colleague_of_the_same_office_only(client, topic, caseworker):
+    colleague = colleague_of(topic)
+    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    elsewhere = CaseworkerFactory(office=OfficeFactory())
+    caseworker.is_coordinator = True
+    caseworker.save(update_fields=["is_coordinator"])
+    client.force_login(caseworker.user)
+
+    page = client.get(f"/fachkraft/?fachkraft={colleague.pk}")
+    assert page.status_code == 200
+    assert theirs.reference in page.text
+    assert "Bernd B." in page.text
+    assert f"fachkraft={colleague.pk}" in page.text  # the day links stay on the colleague
+    assert client.get(f"/fachkraft/?fachkraft={elsewhere.pk}").status_code == 404
+
+
+def test_caseworker_may_not_look_at_a_colleague(client, topic, caseworker):
+    colleague = colleague_of(topic)
+    client.force_login(caseworker.user)
+    assert client.get(f"/fachkraft/?fachkraft={colleague.pk}").status_code == 404
+
+
+def test_failed_sms_box(client, topic, caseworker):
+    failed = book(topic, caseworker)
+    fine = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), name="Can Yilmaz", phone="0151 23450002")
+    Notification.objects.filter(appointment=failed, kind="confirmation", channel="sms").update(
+        status="sent", delivery_status="undelivered"
+    )
+    client.force_login(caseworker.user)
+
+    page = client.get("/fachkraft/", headers=ENGLISH)
+
+    box = page.text.split('id="to-call"')[1].split("</section>")[0]
+    assert "Please phone these clients" in page.text
+    assert failed.reference in box
+    assert "Aylin D." in box
+    assert fine.reference not in box
+
+
+def test_no_box_when_every_sms_arrived(client, topic, caseworker):
+    book(topic, caseworker)
+    client.force_login(caseworker.user)
+    assert 'id="to-call"' not in client.get("/fachkraft/").text
+
+
+def test_outcome_before_the_start_is_refused_with_a_message(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    client.force_login(caseworker.user)
+
+    response = client.post(
+        f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "completed", "note": "x"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/fachkraft/?tag=2026-11-30"
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    assert Appointment.objects.get(pk=appointment.pk).status == "booked"
+
+
+def test_outcome_after_the_start_changes_the_status(client, topic, caseworker, time_machine):
+    appointment = book(topic, caseworker)
+    time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
+    client.force_login(caseworker.user)
+
+    response = client.post(
+        f"/fachkraft/termin/{appointment.pk}/ergebnis/",
+        {"outcome": "no_show", "note": "Not reached"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/fachkraft/?tag=2026-11-30", 302)]
+    appointment.refresh_from_db()
+    assert appointment.status == "no_show"
+    assert appointment.outcome_note == "Not reached"
+    assert "Not reached" in response.text
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_outcome_must_be_done_or_no_show(client, topic, caseworker, time_machine):
+    appointment = book(topic, caseworker)
+    time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
+    client.force_login(caseworker.user)
+    response = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "cancelled"})
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    assert Appointment.objects.get(pk=appointment.pk).status == "booked"
+
+
+def test_outcome_of_a_colleagues_appointment_is_404_and_get_is_405(client, topic, caseworker, time_machine):
+    theirs = book(topic, colleague_of(topic), name="Bernd Becker", phone="0151 23450002")
+    time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
+    client.force_login(caseworker.user)
+    url = f"/fachkraft/termin/{theirs.pk}/ergebnis/"
+    assert client.post(url, {"outcome": "completed"}).status_code == 404
+    assert client.get(url).status_code == 405
+    assert Appointment.objects.get(pk=theirs.pk).status == "booked"
+
+
+def test_coordinator_records_a_colleagues_outcome_and_returns_to_their_day(
+    client, topic, caseworker, time_machine
+):
+    colleague = colleague_of(topic)
+    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    caseworker.is_coordinator = True
+    caseworker.save(update_fields=["is_coordinator"])
+    time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
+    client.force_login(caseworker.user)
+
+    response = client.post(f"/fachkraft/termin/{theirs.pk}/ergebnis/", {"outcome": "completed"})
+
+    assert response["Location"] == f"/fachkraft/?tag=2026-11-30&fachkraft={colleague.pk}"
+    assert Appointment.objects.get(pk=theirs.pk).status == "completed"
+
+
+def test_waiting_client_is_highlighted_without_javascript(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    Appointment.objects.filter(pk=appointment.pk).update(call_status="waiting")
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/")
+    assert f'data-reference="{appointment.reference}" class="waiting"' in page.text
+    assert '<meta http-equiv="refresh"' in page.text
+
+
+def test_superuser_without_a_profile_names_the_caseworker(client, caseworker):
+    admin = UserFactory(is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/fachkraft/").status_code == 403
+    assert client.get(f"/fachkraft/?fachkraft={caseworker.pk}").status_code == 200
+
+
+def test_other_office_topic_is_not_on_my_day(client, caseworker):
+    other_topic = TopicFactory(office=OfficeFactory(), name="Elsewhere")
+    stranger = CaseworkerFactory(office=other_topic.office, topics=[other_topic])
+    ExtraHoursFactory(caseworker=stranger, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
+    book(other_topic, stranger)
+    client.force_login(caseworker.user)
+    assert "Elsewhere" not in client.get("/fachkraft/").text
+
+
+def test_live_updates_come_from_an_external_script(client, topic, caseworker):
+    book(topic, caseworker)
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/").text
+    assert "<script>" not in page  # no inline JavaScript
+    with open(finders.find("frontend/staff.js"), encoding="utf-8") as script:
+        source = script.read()
+    assert "/ws/staff/" in source
+    assert "AudioContext" in source
+    assert "waiting" in source
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_page_needs_the_same_queries_for_1_and_20_appointments(client, topic, caseworker, count):
+    ExtraHoursFactory(caseworker=caseworker, date=date(2026, 12, 1), start_time=time(12), end_time=time(20))
+    first = MONDAY_9 + timedelta(days=1)
+    for n in range(count):
+        book(topic, caseworker, first + timedelta(minutes=30 * n), phone=f"0151 2345{n:04d}")
+    client.force_login(caseworker.user)
+    client.get("/fachkraft/?tag=2026-12-01")  # the first view gives each video appointment its room
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/fachkraft/?tag=2026-12-01")
+
+    assert page.text.count("data-reference=") == count
+    assert len(queries) == 6  # session, user, caseworker, office, clients to phone, the day
