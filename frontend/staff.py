@@ -19,6 +19,7 @@ from appointments.models import Appointment, Caseworker, Mode
 from appointments.selectors import day_for, messages_needing_a_call
 from appointments.services.booking import record_outcome
 from appointments.services.calls import ensure_call_room
+from appointments.services.invitations import feed_token
 from appointments.services.permissions import (
     access_caseworker,
     access_staff_appointment,
@@ -96,12 +97,15 @@ def day(request):
         }
         for a in messages_needing_a_call(caseworker)
     ]
+    own = viewer is not None and viewer.pk == caseworker.pk
+    feed = reverse("calendar-feed", kwargs={"token": feed_token(caseworker)})
     return render(
         request,
         "frontend/staff/day.html",
         {
             "caseworker": caseworker,
-            "own": viewer is not None and viewer.pk == caseworker.pk,
+            "own": own,
+            "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
             "rows": [_row(a) for a in day_for(caseworker, shown)],

@@ -1,5 +1,6 @@
 """The caseworker's day: staff only, only what they may see, outcomes by POST/redirect/GET, no numbers."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -270,3 +271,13 @@ def test_the_page_needs_the_same_queries_for_1_and_20_appointments(client, topic
 
     assert page.text.count("data-reference=") == count
     assert len(queries) == 6  # session, user, caseworker, office, clients to phone, the day
+
+
+def test_own_day_shows_my_calendar_feed_which_lists_my_appointments(client, caseworker):
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/")
+    feed = re.search(r'value="http://testserver(/calendar/[^"]+\.ics)"', page.text)
+    assert feed, page.text
+    response = client.get(feed.group(1))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar"
