@@ -273,6 +273,7 @@ def reschedule_appointment(
     with transaction.atomic():
         appointment = _locked(appointment)
         _ensure_not_begun(appointment, now)
+        previous_caseworker = appointment.caseworker
         topic = appointment.topic
         mode = mode or appointment.mode
         _check_request(topic=topic, mode=mode, start=start)
@@ -298,7 +299,11 @@ def reschedule_appointment(
             appointment, order, ["start", "end", "blocked_from", "blocked_until", "mode", "version"]
         )
         schedule_appointment_messages(
-            appointment=appointment, event="rescheduled", manage_token=manage_token, now=now
+            appointment=appointment,
+            event="rescheduled",
+            manage_token=manage_token,
+            previous_caseworker_email=previous_caseworker.user.email,
+            now=now,
         )
         appointment_changed(appointment, now=now)
         publish_appointment(appointment, "rescheduled")

@@ -44,7 +44,9 @@ def _organizer(appointment: Appointment) -> vCalAddress:
     return organizer
 
 
-def _event(appointment: Appointment, *, audience: str, language: str, link: str, now: datetime) -> Event:
+def _event(
+    appointment: Appointment, *, audience: str, language: str, link: str, now: datetime, cancelled: bool
+) -> Event:
     office = appointment.topic.office
     client = appointment.client
     local_start = appointment.start.astimezone(office.zone)
@@ -82,7 +84,6 @@ def _event(appointment: Appointment, *, audience: str, language: str, link: str,
         attendee = vCalAddress(f"mailto:{client.email}")
         attendee.params.update({"cn": vText(client.name), "role": "REQ-PARTICIPANT", "rsvp": "FALSE"})
         event.add("attendee", attendee)
-    cancelled = appointment.status == Appointment.Status.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if not cancelled:
@@ -104,8 +105,9 @@ def _calendar(method: str | None) -> Calendar:
     return calendar
 
 
-def invite_method(appointment: Appointment) -> str:
-    return "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "REQUEST"
+def invite_method(appointment: Appointment, *, withdrawn: bool = False) -> str:
+    """CANCEL once the appointment is cancelled, or for someone it was taken from; else REQUEST."""
+    return "CANCEL" if withdrawn or appointment.status == Appointment.Status.CANCELLED else "REQUEST"
 
 
 def build_invite(
@@ -114,10 +116,15 @@ def build_invite(
     audience: str = "client",
     language: str | None = None,
     manage_token: str | None = None,
+    withdrawn: bool = False,
     now: datetime | None = None,
 ) -> bytes:
-    """One appointment as an invite: METHOD:REQUEST, or METHOD:CANCEL once it is cancelled."""
-    calendar = _calendar(invite_method(appointment))
+    """One appointment as an invite: METHOD:REQUEST, or METHOD:CANCEL once it is cancelled.
+
+    `withdrawn` cancels it for one recipient only: a caseworker the appointment moved away from.
+    """
+    method = invite_method(appointment, withdrawn=withdrawn)
+    calendar = _calendar(method)
     calendar.add_component(
         _event(
             appointment,
@@ -125,6 +132,7 @@ def build_invite(
             language=language or appointment.client.language,
             link=manage_url(manage_token),
             now=now or timezone.now(),
+            cancelled=method == "CANCEL",
         )
     )
     return calendar.to_ical()
@@ -175,6 +183,13 @@ def build_feed(
     now = timezone.now()
     for appointment in appointments:
         calendar.add_component(
-            _event(appointment, audience="staff", language=language, link=manage_url(None), now=now)
+            _event(
+                appointment,
+                audience="staff",
+                language=language,
+                link=manage_url(None),
+                now=now,
+                cancelled=False,
+            )
         )
     return calendar.to_ical()

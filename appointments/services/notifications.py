@@ -76,13 +76,18 @@ def _email(appointment: Appointment, kind: str, language: str, values: dict[str,
 
 
 def schedule_appointment_messages(
-    *, appointment: Appointment, event: str, manage_token: str | None = None, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    event: str,
+    manage_token: str | None = None,
+    previous_caseworker_email: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Write the messages that a booking, a move or a cancellation causes, and its reminders.
 
     Call inside the change's transaction, after the appointment's version was raised.
     Pending messages of earlier versions are withdrawn: a moved appointment never
-    fires its old reminder.
+    fires its old reminder. A caseworker it moved away from gets the invite cancelled.
     """
     now = now or timezone.now()
     Notification.objects.filter(
@@ -127,6 +132,19 @@ def schedule_appointment_messages(
                 channel=Channel.EMAIL,
                 audience=Audience.CASEWORKER,
                 recipient=caseworker_email,
+                subject=f"{appointment.reference}: {appointment.get_mode_display()}",
+                body="",
+                due_at=now,
+            )
+        )
+    if previous_caseworker_email and previous_caseworker_email != caseworker_email:
+        rows.append(
+            Notification(
+                **{**base, "language": settings.LANGUAGE_CODE},
+                kind=Kind.CANCELLED,
+                channel=Channel.EMAIL,
+                audience=Audience.CASEWORKER,
+                recipient=previous_caseworker_email,
                 subject=f"{appointment.reference}: {appointment.get_mode_display()}",
                 body="",
                 due_at=now,
@@ -338,8 +356,11 @@ def _deliver_email(notification: Notification, now: datetime) -> None:
     )
     if appointment is not None and notification.kind in (Kind.CONFIRMATION, Kind.RESCHEDULED, Kind.CANCELLED):
         audience = "client" if notification.audience == Audience.CLIENT else "staff"
-        ics = build_invite(appointment, audience=audience, language=notification.language, now=now)
-        message.attach(invite_part(ics, invite_method(appointment)))
+        withdrawn = notification.kind == Kind.CANCELLED
+        ics = build_invite(
+            appointment, audience=audience, language=notification.language, withdrawn=withdrawn, now=now
+        )
+        message.attach(invite_part(ics, invite_method(appointment, withdrawn=withdrawn)))
     try:
         message.send()
     except OSError as exc:  # SMTP errors are OSErrors: connection refused, time-outs, 4xx/5xx replies

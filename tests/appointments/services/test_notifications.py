@@ -1,6 +1,6 @@
 """Messages about appointments: written with the change, sent by the worker, never twice, never stale."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -21,7 +21,7 @@ from appointments.services.notifications import (
     release_expired_leases,
     run_due_messages,
 )
-from tests.factories import UserFactory
+from tests.factories import CaseworkerFactory, UserFactory, week_of_hours
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
@@ -283,3 +283,27 @@ def test_staff_booking_sends_the_same_messages(topic, sms_outbox):
     )
     run_due_messages()
     assert len(sms_outbox) == 1
+
+
+def test_a_caseworker_the_appointment_moved_away_from_gets_a_cancel(topic, caseworker):
+    caseworker.user.email = "alt@jobcenter.example"
+    caseworker.user.save()
+    colleague = CaseworkerFactory(office=topic.office, topics=[topic])
+    colleague.user.email = "neu@jobcenter.example"
+    colleague.user.save()
+    week_of_hours(colleague, start=time(14), end=time(16))
+    booking = book(topic)
+    run_due_messages()
+    reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=5))
+    run_due_messages()
+    methods = {
+        message.to[0]: [
+            part.get_param("method")
+            for part in message.message().walk()
+            if part.get_content_type() == "text/calendar"
+        ]
+        for message in mail.outbox
+        if message.to[0].endswith("@jobcenter.example")
+    }
+    assert methods == {"alt@jobcenter.example": ["CANCEL"], "neu@jobcenter.example": ["REQUEST"]}
+    assert [m.to[0] for m in mail.outbox].count("alt@jobcenter.example") == 2  # the booking, then the cancel
