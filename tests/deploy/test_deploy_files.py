@@ -1,0 +1,457 @@
+"""The deploy folder deploys: its files parse, and every command they name exists.
+
+No Docker engine and no network: the compose file is checked by parsing it, always (and with
+`docker compose config` too where the compose plugin is installed; it is not on the dev machine),
+the systemd units with `systemd-analyze verify` where it exists, nginx with `nginx -t` where
+nginx is installed. The entry point runs for real against the test database, and its health
+check against a real daphne. `docker build` is not tested here.
+"""
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+from django.core.management import get_commands
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+VENV_BIN = Path(sys.executable).parent
+IN_CI = os.environ.get("CI") == "true"
+
+DAPHNE_APP = "backend.asgi:application"
+
+
+def skip_or_fail(reason: str) -> None:
+    """A missing tool skips locally; in CI nothing may be skipped silently."""
+    if IN_CI:
+        pytest.fail(f"CI must run this check: {reason}")
+    pytest.skip(reason)
+
+
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def as_argv(command) -> list[str]:
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def manage_commands_in(argv: list[str]) -> list[str]:
+    """`python manage.py X`, also inside `sh -c "… && python manage.py X …"`."""
+    text = " ".join(argv)
+    return re.findall(r"manage\.py\s+([a-z_]+)", text)
+
+
+def assert_daphne_serves_the_app(argv: list[str]) -> None:
+    assert Path(argv[0]).name == "daphne", argv
+    assert argv[-1] == DAPHNE_APP, argv
+
+
+def test_the_asgi_application_the_deploy_files_name_exists():
+    from backend import asgi
+
+    assert callable(asgi.application)
+
+
+# --- compose ---------------------------------------------------------------------------------
+
+
+def test_compose_has_every_service_with_its_replicas_and_health_checks():
+    spec = compose()
+    services = spec["services"]
+
+    assert "version" not in spec
+    assert set(services) >= {"postgres", "redis", "migrate", "web", "worker", "tasks", "nginx", "coturn"}
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "postgres-data" in spec["volumes"]
+    for name in ("postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+
+    assert services["web"]["deploy"]["replicas"] == 2
+    assert services["worker"]["deploy"]["replicas"] == 2
+    assert services["web"]["environment"]["CONN_MAX_AGE"] == "60"
+    assert services["web"]["environment"]["NUM_PROXIES"] == "1"
+
+    # Migrations once, before any app process; the app processes wait for it.
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "tasks"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert services[name]["env_file"] == ".env", name
+        assert "migrate" not in manage_commands_in(as_argv(services[name]["command"])), name
+
+
+def test_compose_builds_the_one_image_from_files_that_exist():
+    services = compose()["services"]
+    for name in ("migrate", "web", "worker", "tasks"):
+        build = services[name]["build"]
+        context = (DEPLOY / build["context"]).resolve()
+        assert context == ROOT, name
+        assert (context / build["dockerfile"]).is_file(), name
+    assert len({services[name]["image"] for name in ("migrate", "web", "worker", "tasks")}) == 1
+
+
+def test_compose_mounts_files_that_exist_and_nginx_serves_what_migrate_copies():
+    services = compose()["services"]
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (DEPLOY / source).is_file(), f"{name}: {source}"
+
+    assert "static:/srv/static:ro" in services["nginx"]["volumes"]
+    assert "static:/srv/static" in services["migrate"]["volumes"]
+    assert "cp -R /app/staticfiles/. /srv/static/" in " ".join(as_argv(services["migrate"]["command"]))
+    assert "alias /srv/static/;" in (DEPLOY / "nginx" / "sprechstunde.conf").read_text()
+    assert {"80:80", "443:443"} <= set(services["nginx"]["ports"])
+    assert services["coturn"]["network_mode"] == "host"
+
+
+def test_compose_commands_exist():
+    services = compose()["services"]
+    assert_daphne_serves_the_app(as_argv(services["web"]["command"]))
+    assert manage_commands_in(as_argv(services["migrate"]["command"])) == ["migrate"]
+    assert manage_commands_in(as_argv(services["worker"]["command"])) == ["run_message_worker"]
+    assert manage_commands_in(as_argv(services["tasks"]["command"])) == ["db_worker"]
+
+
+def test_docker_compose_config_validates(tmp_path):
+    docker = shutil.which("docker")
+    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode:  # noqa: S603
+        # Not a silent gap: the YAML checks above always run, in CI too; this is the extra check.
+        pytest.skip("the docker compose plugin is not installed (the YAML checks above ran)")
+    # A copy, so the test can give it a .env without touching deploy/.
+    copy = tmp_path / "deploy"
+    shutil.copytree(DEPLOY, copy, ignore=shutil.ignore_patterns(".env"))
+    env = (DEPLOY / ".env.example").read_text() + "\nPOSTGRES_PASSWORD=test\nTURN_SECRET=test\n"
+    (copy / ".env").write_text(env)
+    result = subprocess.run(  # noqa: S603 (fixed programs, our own arguments)
+        [docker, "compose", "-f", str(copy / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- Dockerfile and entry point --------------------------------------------------------------
+
+
+def dockerfile_instruction(name: str) -> str:
+    lines = (DEPLOY / "Dockerfile").read_text().splitlines()
+    found = [line.split(None, 1)[1] for line in lines if line.startswith(f"{name} ")]
+    assert found, name
+    return found[-1]
+
+
+def test_dockerfile_runs_daphne_through_the_entrypoint_as_a_non_root_user():
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert text.count("FROM python:3.12-slim") >= 1
+    entrypoint = json.loads(dockerfile_instruction("ENTRYPOINT"))
+    assert entrypoint == ["/app/deploy/entrypoint.sh"]
+    assert_daphne_serves_the_app(json.loads(dockerfile_instruction("CMD")))
+    assert dockerfile_instruction("USER") not in {"root", "0"}
+    assert 'CMD ["/app/deploy/entrypoint.sh", "healthcheck"]' in text.split("HEALTHCHECK", 1)[1]
+    # Built with a throwaway secret and DEBUG off; gettext only in the build stage.
+    build_stage, runtime_stage = text.split("AS runtime", 1)
+    assert "gettext" in build_stage
+    assert "gettext" not in runtime_stage.replace("no gettext", "")
+    assert "DEBUG=false" in build_stage
+    assert "SECRET_KEY=" in build_stage
+
+
+def test_every_manage_py_command_in_the_deploy_folder_exists():
+    commands = get_commands()
+    named = set()
+    for path in [DEPLOY / "Dockerfile", DEPLOY / "compose.yaml", DEPLOY / "README.md"]:
+        named.update(re.findall(r"manage\.py\s+([a-z_]+)", path.read_text()))
+    for unit in (DEPLOY / "systemd").iterdir():
+        named.update(re.findall(r"manage\.py\s+([a-z_]+)", unit.read_text()))
+    assert named >= {"migrate", "collectstatic", "compilemessages", "run_message_worker", "db_worker"}
+    missing = sorted(name for name in named if name not in commands)
+    assert not missing, f"not management commands: {missing}"
+
+
+def test_entrypoint_is_valid_bash_and_executable():
+    script = DEPLOY / "entrypoint.sh"
+    assert os.access(script, os.X_OK)
+    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)  # noqa: S603, S607
+    assert result.returncode == 0, result.stderr
+
+
+def run_entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **env}
+    return subprocess.run(  # noqa: S603 (our own script)
+        [str(DEPLOY / "entrypoint.sh"), *args], capture_output=True, text=True, env=environ, timeout=30
+    )
+
+
+def database_url_of_the_test_database() -> str:
+    """The test database (it exists and is migrated) as a DATABASE_URL for a subprocess."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db
+def test_entrypoint_waits_for_postgres_then_execs_the_command():
+    if connection.vendor != "postgresql":
+        skip_or_fail("needs DATABASE_URL pointing at PostgreSQL")
+    result = run_entrypoint(
+        "echo", "started", DATABASE_URL=database_url_of_the_test_database(), DB_WAIT_TIMEOUT="10"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "started\n"
+
+
+def test_entrypoint_gives_up_when_postgres_does_not_answer():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_entrypoint(
+        "echo", "started", DATABASE_URL=f"postgres://nobody@127.0.0.1:{port}/none", DB_WAIT_TIMEOUT="1"
+    )
+    assert result.returncode == 1
+    assert "started" not in result.stdout
+    assert "PostgreSQL not reachable" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_health_check_passes_against_daphne_with_production_settings():
+    """DEBUG off, SSL redirect on, a real host name: the check still gets the start page."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "test-only-secret",
+        "ALLOWED_HOSTS": "termine.example",
+        "DATABASE_URL": database_url_of_the_test_database(),
+        "HEALTHCHECK_PORT": str(port),
+    }
+    env.pop("REDIS_URL", None)
+    daphne = subprocess.Popen(  # noqa: S603 (fixed programs, our own arguments)
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert daphne.poll() is None, daphne.stderr.read()
+                assert time.monotonic() < deadline, "daphne did not start"
+                time.sleep(0.2)
+        result = run_entrypoint(
+            "healthcheck", **{k: env[k] for k in ("DEBUG", "ALLOWED_HOSTS")}, HEALTHCHECK_PORT=str(port)
+        )
+        assert result.returncode == 0, result.stderr
+        wrong_host = run_entrypoint(
+            "healthcheck", ALLOWED_HOSTS="elsewhere.example", HEALTHCHECK_PORT=str(port)
+        )
+        assert wrong_host.returncode == 1
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=10)
+
+
+# --- systemd ---------------------------------------------------------------------------------
+
+UNITS = DEPLOY / "systemd"
+
+
+def unit_settings(path: Path) -> dict[str, list[str]]:
+    """Key → values (systemd allows a key more than once)."""
+    settings: dict[str, list[str]] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";", "[")):
+            continue
+        key, _, value = line.partition("=")
+        settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+SERVICES = {
+    "sprechstunde-web@.service": None,
+    "sprechstunde-worker@.service": "run_message_worker",
+    "sprechstunde-tasks.service": "db_worker",
+}
+
+
+@pytest.mark.parametrize(("name", "command"), SERVICES.items())
+def test_units_run_real_commands_as_a_hardened_dedicated_user(name, command):
+    settings = unit_settings(UNITS / name)
+    (exec_start,) = settings["ExecStart"]
+    argv = shlex.split(exec_start)
+    assert argv[0].startswith("/opt/sprechstunde/venv/bin/")
+    if command is None:
+        assert_daphne_serves_the_app(argv)
+        assert argv[argv.index("-p") + 1] == "%i"
+        assert argv[argv.index("-b") + 1] == "127.0.0.1"
+    else:
+        assert manage_commands_in(argv) == [command]
+        assert command in get_commands()
+    assert settings["User"] == ["sprechstunde"]
+    assert settings["EnvironmentFile"] == ["/etc/sprechstunde/env"]
+    assert settings["WorkingDirectory"] == ["/opt/sprechstunde/app"]
+    assert settings["Restart"] == ["on-failure"]
+    for key, value in {
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "PrivateTmp": "yes",
+        "ProtectHome": "yes",
+    }.items():
+        assert settings[key] == [value], key
+    assert settings["PartOf"] == ["sprechstunde.target"]
+    assert settings["WantedBy"] == ["sprechstunde.target"]
+
+
+def test_target_wants_two_web_two_workers_and_the_task_worker():
+    wants = " ".join(unit_settings(UNITS / "sprechstunde.target")["Wants"]).split()
+    assert sorted(wants) == [
+        "sprechstunde-tasks.service",
+        "sprechstunde-web@8001.service",
+        "sprechstunde-web@8002.service",
+        "sprechstunde-worker@1.service",
+        "sprechstunde-worker@2.service",
+    ]
+    for unit in wants:
+        template = re.sub(r"@[^.]+\.", "@.", unit)
+        assert (UNITS / template).is_file(), unit
+
+
+def test_systemd_analyze_verifies_the_units(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (the units were parsed above)")
+    # verify checks that ExecStart's program exists: point the units at this checkout.
+    for unit in UNITS.iterdir():
+        text = unit.read_text().replace("/opt/sprechstunde/venv/bin/", f"{VENV_BIN}/")
+        (tmp_path / unit.name).write_text(text.replace("/opt/sprechstunde/app", str(ROOT)))
+    names = [
+        "sprechstunde-web@8001.service",
+        "sprechstunde-worker@1.service",
+        "sprechstunde-tasks.service",
+        "sprechstunde.target",
+    ]
+    result = subprocess.run(  # noqa: S603 (fixed programs, our own arguments)
+        [analyze, "verify", *(f"./{name}" for name in names)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sprechstunde" not in result.stderr, result.stderr
+
+
+# --- nginx -----------------------------------------------------------------------------------
+
+NGINX_CONF = DEPLOY / "nginx" / "sprechstunde.conf"
+
+
+def location_block(text: str, prefix: str) -> str:
+    """The block in the TLS server (the last one with this prefix)."""
+    blocks = re.findall(r"location " + re.escape(prefix) + r" \{(.*?)\n    \}", text, re.S)
+    assert blocks, prefix
+    return blocks[-1]
+
+
+def test_nginx_redirects_to_https_and_proxies_websockets_with_upgrade_headers():
+    text = NGINX_CONF.read_text()
+    assert "return 301 https://$host$request_uri;" in text
+    assert "listen 443 ssl;" in text
+    assert "ssl_certificate " in text
+    assert "ssl_certificate_key " in text
+    assert "client_max_body_size 1m;" in text
+
+    ws = location_block(text, "/ws/")
+    assert "proxy_pass http://sprechstunde_web;" in ws
+    assert "proxy_http_version 1.1;" in ws
+    assert "proxy_set_header Upgrade $http_upgrade;" in ws
+    assert "proxy_set_header Connection $connection_upgrade;" in ws
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", ws).group(1)) >= 3600
+    assert "map $http_upgrade $connection_upgrade" in text
+
+    rest = location_block(text, "/")
+    for line in (
+        "proxy_pass http://sprechstunde_web;",
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+    ):
+        assert line in rest
+        assert line in ws
+    # Django sets these on its own responses; a second copy from nginx would clash.
+    outside_static = text.replace(location_block(text, "/static/"), "")
+    added = re.findall(r"^\s*add_header\s+(\S+)", outside_static, re.M)
+    assert added == ["Permissions-Policy"]
+    # The upstream is the compose service `web` on daphne's port.
+    assert "server web:8000 resolve;" in text
+
+
+def test_nginx_accepts_the_config(tmp_path):
+    nginx = shutil.which("nginx")
+    openssl = shutil.which("openssl")
+    if nginx is None or openssl is None:
+        pytest.skip("nginx (or openssl) is not installed (the config was checked as text above)")
+    subprocess.run(  # noqa: S603 (a fixed binary with fixed arguments)
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test"),
+            *("-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    # The VM variant (README.md): local daphne ports instead of Docker's DNS.
+    conf = NGINX_CONF.read_text()
+    conf = re.sub(r"^resolver .*$", "", conf, flags=re.M)
+    conf = conf.replace("server web:8000 resolve;", "server 127.0.0.1:8001;\n    server 127.0.0.1:8002;")
+    conf = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path / 'cert.pem'};", conf)
+    conf = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp_path / 'key.pem'};", conf)
+    (tmp_path / "sprechstunde.conf").write_text(conf)
+    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\nevents {{}}\n"
+        "http {\n"
+        f"  access_log off;\n  client_body_temp_path {temp['body']};\n  proxy_temp_path {temp['proxy']};\n"
+        f"  fastcgi_temp_path {temp['fastcgi']};\n  uwsgi_temp_path {temp['uwsgi']};\n"
+        f"  scgi_temp_path {temp['scgi']};\n  include {tmp_path / 'sprechstunde.conf'};\n}}\n"
+    )
+    result = subprocess.run(  # noqa: S603 (fixed programs, our own arguments)
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
