@@ -1,13 +1,12 @@
 """The interpreter's page: open requests for my languages, my jobs, my calendar feed; no JS needed."""
 
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,16 +18,17 @@ from appointments.services.interpreting import (
     accept_interpreter_request,
     assignments_for,
     decline_interpreter_request,
-    interpreter_figures,
+    monthly_interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )
 from appointments.services.invitations import feed_token
+from appointments.services.permissions import coordinator_for, interpreter_for
 
 
 def _interpreter(request) -> Interpreter:
-    interpreter = getattr(request.user, "interpreter", None)
-    if interpreter is None or not interpreter.active:
+    interpreter = interpreter_for(request.user)
+    if interpreter is None:
         raise PermissionDenied
     return interpreter
 
@@ -115,16 +115,12 @@ def withdraw(request, request_id):
 @login_required
 def figures(request):
     """Interpreter figures per language for a month, for the office's coordinators."""
-    caseworker = getattr(request.user, "caseworker", None)
-    if caseworker is None or not caseworker.is_coordinator:
+    coordinator = coordinator_for(request.user)
+    if coordinator is None:
         raise PermissionDenied
-    zone = caseworker.office.zone
     try:
         month = date.fromisoformat(f"{request.GET['monat']}-01") if "monat" in request.GET else None
     except ValueError:
         month = None
-    month = month or timezone.now().astimezone(zone).date().replace(day=1)
-    since = datetime(month.year, month.month, 1, tzinfo=zone)
-    until = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
-    rows = interpreter_figures(office=caseworker.office, since=since, until=until)
-    return render(request, "frontend/interpreter/figures.html", {"rows": rows, "month": since})
+    first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
+    return render(request, "frontend/interpreter/figures.html", {"rows": rows, "month": first})

@@ -1,7 +1,7 @@
 """Channels group names for call rooms, and which groups a staff member's or interpreter's feed joins."""
 
 from appointments.events import caseworker_group, interpreter_group, interpreter_language_group, office_group
-from appointments.models import Caseworker, Interpreter
+from appointments.services.permissions import caseworker_for, interpreter_for
 
 
 def call_group(room: str) -> str:
@@ -11,9 +11,7 @@ def call_group(room: str) -> str:
 
 def staff_feed_groups(user) -> list[str]:
     """A caseworker's own group, plus the office's for a coordinator; nothing for anybody else."""
-    if not user.is_authenticated:
-        return []
-    caseworker = Caseworker.objects.filter(user=user, active=True).first()
+    caseworker = caseworker_for(user)
     if caseworker is None:
         return []
     groups = [caseworker_group(caseworker.pk)]
@@ -24,9 +22,7 @@ def staff_feed_groups(user) -> list[str]:
 
 def interpreter_feed_groups(user) -> list[str]:
     """The interpreter's own group and one per language they work in; nothing for anybody else."""
-    if user is None or not user.is_authenticated:
-        return []
-    interpreter = Interpreter.objects.filter(user=user, active=True).first()
+    interpreter = interpreter_for(user)
     if interpreter is None:
         return []
     languages = interpreter.languages.values_list("language_id", flat=True)

@@ -1,6 +1,6 @@
 """The interpreter side of the API: offers, assignments, accept, decline, withdraw; figures."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,18 +14,19 @@ from appointments.services.interpreting import (
     accept_interpreter_request,
     assignments_for,
     decline_interpreter_request,
-    interpreter_figures,
+    monthly_interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )
+from appointments.services.permissions import coordinator_for, interpreter_for
 
 
 def acting_interpreter(request) -> Interpreter:
     """The logged-in interpreter; anyone else is refused."""
     if not request.user.is_authenticated:
         raise NotAuthenticated
-    interpreter = getattr(request.user, "interpreter", None)
-    if interpreter is None or not interpreter.active:
+    interpreter = interpreter_for(request.user)
+    if interpreter is None:
         raise PermissionDenied
     return interpreter
 
@@ -132,8 +133,8 @@ class FiguresView(ApiView):
         summary="Interpreter figures per language for a month (coordinators)",
     )
     def get(self, request):
-        caseworker = getattr(request.user, "caseworker", None) if request.user.is_authenticated else None
-        if caseworker is None or not (caseworker.is_coordinator or request.user.is_superuser):
+        coordinator = coordinator_for(request.user)
+        if coordinator is None:
             raise PermissionDenied
         try:
             month = (
@@ -143,10 +144,5 @@ class FiguresView(ApiView):
             )
         except ValueError as exc:
             raise ValidationError({"month": ["Use the form YYYY-MM."]}) from exc
-        month = month or datetime.now(UTC).date().replace(day=1)
-        since = datetime(month.year, month.month, 1, tzinfo=caseworker.office.zone)
-        until = datetime(
-            month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=caseworker.office.zone
-        )
-        rows = interpreter_figures(office=caseworker.office, since=since, until=until)
+        _first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
         return Response(FigureSerializer(rows, many=True).data)

@@ -24,8 +24,9 @@ from django.utils import timezone
 from appointments.access import access_booking
 from appointments.events import caseworker_group, office_group, publish
 from appointments.exceptions import InvalidPhoneNumber
-from appointments.models import Appointment, Caseworker, Interpreter, InterpreterRequest, Mode
+from appointments.models import Appointment, Caseworker, InterpreterRequest, Mode
 from appointments.providers import voice
+from appointments.services.permissions import caseworker_covers, caseworker_for, interpreter_for
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +103,10 @@ def staff_seat(*, room: str, user) -> Seat:
     appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
     if appointment is None or not user.is_authenticated or appointment.status != Appointment.Status.BOOKED:
         raise CallRefused
-    caseworker = Caseworker.objects.filter(user=user, active=True).first()
-    if caseworker is not None and (
-        caseworker.pk == appointment.caseworker_id
-        or (caseworker.is_coordinator and caseworker.office_id == appointment.topic.office_id)
-    ):
+    caseworker = caseworker_for(user)
+    if caseworker is not None and caseworker_covers(caseworker, appointment):
         return _seat(appointment, Role.CASEWORKER)
-    interpreter = Interpreter.objects.filter(user=user, active=True).first()
+    interpreter = interpreter_for(user)
     if (
         interpreter is not None
         and InterpreterRequest.objects.filter(

@@ -11,7 +11,7 @@ PostgreSQL an exclusion constraint keeps an interpreter from two overlapping job
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from django.conf import settings
@@ -547,3 +547,12 @@ def interpreter_figures(*, office: Office, since: datetime, until: datetime) -> 
         row["median_minutes_to_accept"] = round(median(waits), 1) if waits else None
         result.append(row)
     return result
+
+
+def monthly_interpreter_figures(*, office: Office, month: date | None = None) -> tuple[datetime, list[dict]]:
+    """The figures for one calendar month in the office's zone (this month if none is given)."""
+    zone = office.zone
+    month = month or timezone.now().astimezone(zone).date()
+    first = datetime(month.year, month.month, 1, tzinfo=zone)
+    after = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
+    return first, interpreter_figures(office=office, since=first, until=after)

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from appointments.models import Appointment, Caseworker
+from appointments.models import Appointment, Caseworker, Interpreter
 
 
 def caseworker_for(user) -> Caseworker | None:
@@ -13,6 +13,31 @@ def caseworker_for(user) -> Caseworker | None:
     if caseworker is None or not caseworker.active:
         return None
     return caseworker
+
+
+def interpreter_for(user) -> Interpreter | None:
+    """The user's active interpreter profile, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    interpreter = getattr(user, "interpreter", None)
+    if interpreter is None or not interpreter.active:
+        return None
+    return interpreter
+
+
+def coordinator_for(user) -> Caseworker | None:
+    """The user's caseworker profile if it coordinates its office (or the user is a superuser)."""
+    caseworker = caseworker_for(user)
+    if caseworker is None or not (caseworker.is_coordinator or user.is_superuser):
+        return None
+    return caseworker
+
+
+def caseworker_covers(caseworker: Caseworker, appointment: Appointment) -> bool:
+    """A caseworker's own appointment, or one of their office when they coordinate it."""
+    return caseworker.pk == appointment.caseworker_id or (
+        caseworker.is_coordinator and caseworker.office_id == appointment.topic.office_id
+    )
 
 
 def is_staff_viewer(user) -> bool:
@@ -35,11 +60,7 @@ def can_view_appointment(user, appointment: Appointment) -> bool:
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
     viewer = caseworker_for(user)
-    if viewer is None:
-        return False
-    return viewer.pk == appointment.caseworker_id or (
-        viewer.is_coordinator and viewer.office_id == appointment.topic.office_id
-    )
+    return viewer is not None and caseworker_covers(viewer, appointment)
 
 
 def can_act_on_appointment(user, appointment: Appointment) -> bool:
