@@ -124,32 +124,23 @@ def schedule_appointment_messages(
             )
         )
     caseworker_email = appointment.caseworker.user.email
-    if caseworker_email:
-        rows.append(
-            Notification(
-                **{**base, "language": settings.LANGUAGE_CODE},
-                kind=kind,
-                channel=Channel.EMAIL,
-                audience=Audience.CASEWORKER,
-                recipient=caseworker_email,
-                subject=f"{appointment.reference}: {appointment.get_mode_display()}",
-                body="",
-                due_at=now,
-            )
+    invites = [(caseworker_email, kind)]
+    if previous_caseworker_email != caseworker_email:
+        invites.append((previous_caseworker_email, Kind.CANCELLED))
+    rows.extend(
+        Notification(
+            **{**base, "language": settings.LANGUAGE_CODE},
+            kind=invite_kind,
+            channel=Channel.EMAIL,
+            audience=Audience.CASEWORKER,
+            recipient=email,
+            subject=f"{appointment.reference}: {appointment.get_mode_display()}",
+            body="",
+            due_at=now,
         )
-    if previous_caseworker_email and previous_caseworker_email != caseworker_email:
-        rows.append(
-            Notification(
-                **{**base, "language": settings.LANGUAGE_CODE},
-                kind=Kind.CANCELLED,
-                channel=Channel.EMAIL,
-                audience=Audience.CASEWORKER,
-                recipient=previous_caseworker_email,
-                subject=f"{appointment.reference}: {appointment.get_mode_display()}",
-                body="",
-                due_at=now,
-            )
-        )
+        for email, invite_kind in invites
+        if email
+    )
     if event != "cancelled":
         rows.extend(_reminders(appointment, values, base, now))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
