@@ -1,6 +1,7 @@
-"""Shared test set-up: in-memory SMS, fast password hashing, a clean cache, the PostgreSQL rule."""
+"""Shared test set-up: in-memory SMS, fast hashing, a clean cache, a frozen Monday, the PostgreSQL rule."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +19,16 @@ def _in_memory_providers(settings):
     cache.clear()
     yield
     sms.outbox.clear()
+
+
+# Monday 30 November 2026, 07:00 in Berlin: the frozen "now" most tests start from.
+MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now(time_machine):
+    time_machine.move_to(MONDAY_MORNING, tick=False)
+    return MONDAY_MORNING
 
 
 @pytest.fixture

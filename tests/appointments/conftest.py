@@ -1,19 +1,8 @@
-"""A frozen Monday morning and an office with one topic, for the service tests."""
-
-from datetime import UTC, datetime
+"""An office with one topic and a caseworker with weekday hours, for the domain tests."""
 
 import pytest
 
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
-
-# Monday 30 November 2026, 07:00 in Berlin.
-MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(MONDAY_MORNING, tick=False)
-    return MONDAY_MORNING
 
 
 @pytest.fixture

@@ -43,12 +43,10 @@ def _overlaps() -> list[tuple[int, str, str]]:
 
 
 @pytest.mark.postgres
-def test_booking_throughput_8_concurrent_clients(frozen_monday, monkeypatch):
+def test_booking_throughput_8_concurrent_clients(now, monkeypatch):
     topic = build_office(10, name="booking")
     staff = UserFactory(username="bench-front-desk")
-    slots = free_slots(
-        topic=topic, date_from=FIRST_DAY, date_to=FIRST_DAY + timedelta(days=13), now=frozen_monday
-    )
+    slots = free_slots(topic=topic, date_from=FIRST_DAY, date_to=FIRST_DAY + timedelta(days=13), now=now)
     starts = [slot.start for slot in slots]
     # Round robin: at any moment the clients book neighbouring, overlapping times.
     shares = [starts[client::CLIENTS] for client in range(CLIENTS)]
@@ -83,7 +81,7 @@ def test_booking_throughput_8_concurrent_clients(frozen_monday, monkeypatch):
                         start=start,
                         client=details,
                         booked_by=staff,
-                        now=frozen_monday,
+                        now=now,
                     )
                 except SlotTaken:
                     with lock:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.helpers import MONDAY_MORNING, REPORTED
+from tests.bench.helpers import REPORTED
 
 BENCH_DIR = Path(__file__).parent.resolve()
 
@@ -36,10 +36,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.section("benchmark figures")
         for line in REPORTED:
             terminalreporter.write_line(line)
-
-
-@pytest.fixture
-def frozen_monday(time_machine):
-    """Monday 30 November 2026, 07:00 in Berlin, with the clock standing still."""
-    time_machine.move_to(MONDAY_MORNING, tick=False)
-    return MONDAY_MORNING

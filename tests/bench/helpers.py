@@ -11,7 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 import holidays
@@ -21,8 +21,6 @@ from django.db import connection
 from appointments.models import Appointment, AvailabilityRule, Caseworker, Client, Language, Topic
 from tests.factories import ClientFactory, OfficeFactory, TopicFactory
 
-# Monday 30 November 2026, 07:00 in Berlin (CET); the earliest bookable start is 09:00.
-MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 FIRST_DAY = date(2026, 11, 30)
 
 # Realistic weekly hours: Monday to Friday, 08:00–12:00 and 13:00–16:00 local time.

@@ -1,21 +1,11 @@
-"""A frozen Monday morning and an office whose one caseworker offers a topic by telephone and video."""
-
-from datetime import UTC, datetime
+"""An office whose one caseworker offers a topic by telephone and video (the frozen Monday is shared)."""
 
 import pytest
 
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
 
-# Monday 30 November 2026, 07:00 in Berlin: the first free time is 09:00 the same day.
-MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 FIRST_SLOT = "2026-11-30T09:00:00+01:00"
 PHONE = "0151 23456789"
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(MONDAY_MORNING, tick=False)
-    return MONDAY_MORNING
 
 
 @pytest.fixture

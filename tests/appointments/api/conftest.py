@@ -1,7 +1,7 @@
 """A frozen Monday morning, an office with one topic and one caseworker, and small API helpers."""
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,11 +9,12 @@ import time_machine
 from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Client, PhoneVerification
+from tests.conftest import MONDAY_MORNING
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 30 November 2026, 07:00 in Berlin (UTC+1).
-MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
 TUESDAY = date(2026, 12, 1)
 PHONE = "0151 23456789"
 PHONE_E164 = "+4915123456789"
