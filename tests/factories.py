@@ -102,11 +102,21 @@ class ClientFactory(factory.django.DjangoModelFactory):
 
 
 class InterpreterFactory(factory.django.DjangoModelFactory):
+    """An interpreter for telephone and video; `languages=["ar", …]` adds the languages they work in."""
+
     class Meta:
         model = models.Interpreter
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Interpreter {n}")
+    phone = factory.Sequence(lambda n: f"+49170111{n:04d}")
     modes = factory.LazyFunction(lambda: ["telephone", "video"])
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create:
+            for code in extracted or ():
+                self.languages.create(language_id=code)
 
 
 def week_of_hours(caseworker, start=time(9), end=time(12), weekdays=range(5), modes=("telephone", "video")):

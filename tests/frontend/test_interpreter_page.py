@@ -14,9 +14,7 @@ START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def interpreter(client, languages=("ar",)):
-    person = InterpreterFactory(user=UserFactory(), modes=["video", "telephone"])
-    for code in languages:
-        person.languages.create(language_id=code)
+    person = InterpreterFactory(user=UserFactory(), languages=languages)
     client.force_login(person.user)
     return person
 

@@ -17,9 +17,7 @@ START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def arabic_interpreter():
-    person = InterpreterFactory(user=UserFactory(), modes=["video", "telephone"])
-    person.languages.create(language_id="ar")
-    return person
+    return InterpreterFactory(user=UserFactory(), languages=["ar"])
 
 
 def book_with_interpreter():

@@ -14,9 +14,7 @@ START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def interpreter_client(languages=("ar",)):
-    person = InterpreterFactory(user=UserFactory(), modes=["video", "telephone"])
-    for code in languages:
-        person.languages.create(language_id=code)
+    person = InterpreterFactory(user=UserFactory(), languages=languages)
     api = APIClient()
     api.force_authenticate(person.user)
     return person, api

@@ -32,14 +32,8 @@ Status = InterpreterRequest.Status
 START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
-def interpreter(languages=("ar",), modes=("video", "telephone"), phone="+4917011111{:02d}", **kwargs):
-    person = InterpreterFactory(modes=list(modes), sms_consent=True, **kwargs)
-    if "{" in phone:
-        person.phone = phone.format(person.pk % 100)
-        person.save()
-    for code in languages:
-        person.languages.create(language_id=code)
-    return person
+def interpreter(languages=("ar",), modes=("video", "telephone"), **kwargs):
+    return InterpreterFactory(languages=languages, modes=list(modes), sms_consent=True, **kwargs)
 
 
 def book(topic, start=START, language="ar", phone="0151 23456789", mode="video"):

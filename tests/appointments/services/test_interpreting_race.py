@@ -20,10 +20,7 @@ RACERS = 24
 
 
 def arabic_interpreters(count):
-    people = [InterpreterFactory(modes=["video", "telephone"]) for _ in range(count)]
-    for person in people:
-        person.languages.create(language_id="ar")
-    return people
+    return [InterpreterFactory(languages=["ar"]) for _ in range(count)]
 
 
 def request_at(topic, start, phone):
