@@ -13,6 +13,7 @@ from appointments.exceptions import ApplicationError, InvalidPhoneNumber
 from appointments.models import (
     Absence,
     Appointment,
+    AuditEntry,
     AvailabilityRule,
     Caseworker,
     Client,
@@ -370,7 +371,9 @@ class AppointmentAdmin(PhoneSearch, admin.ModelAdmin):
         cancelled = 0
         for appointment in queryset.order_by("start"):
             try:
-                cancel_appointment(appointment=appointment, by=Appointment.Party.STAFF, reason=reason)
+                cancel_appointment(
+                    appointment=appointment, by=Appointment.Party.STAFF, reason=reason, actor=request.user
+                )
             except ApplicationError as exc:
                 self.message_user(
                     request,
@@ -575,3 +578,26 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if obj.kind == Notification.Kind.VERIFICATION_CODE:
             body = _SIX_DIGITS.sub("••••••", body)
         return body
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log, read only: nobody, not even a superuser, edits or deletes what it records."""
+
+    list_display = ("at", "action", "party", "actor_name", "appointment_reference", "client_id", "detail")
+    list_filter = ("action", "party")
+    search_fields = ("appointment_reference", "actor_name")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "action",
+        "party",
+        "actor_id",
+        "actor_name",
+        "office_id",
+        "client_id",
+        "appointment_id",
+        "appointment_reference",
+        "detail",
+    )
+    readonly_fields = fields

@@ -619,3 +619,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_channel_display()})"
+
+
+class AuditEntry(models.Model):
+    """Who viewed or changed which client's data, and when.
+
+    Kept apart from what it describes: plain ids instead of foreign keys, so an entry
+    outlives the erasure or anonymisation of the client and appointment it names, and
+    no personal data of the client in it (the detail is a fixed word, never free text).
+    """
+
+    class Action(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        RESCHEDULED = "rescheduled", _("Moved")
+        CANCELLED = "cancelled", _("Cancelled")
+        OUTCOME = "outcome", _("Outcome recorded")
+        INTERPRETER = "interpreter", _("Interpreter changed")
+        VIEWED_CONTACT = "viewed_contact", _("Contact details viewed")
+        EXPORTED = "exported", _("Data exported")
+        ERASED = "erased", _("Data erased")
+        ANONYMISED = "anonymised", _("Anonymised after the retention period")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    party = models.CharField(_("by"), max_length=10, choices=Appointment.Party.choices)
+    actor_id = models.IntegerField(_("user id"), null=True, blank=True)
+    actor_name = models.CharField(_("user"), max_length=150, blank=True)
+    office_id = models.IntegerField(_("office id"), null=True, blank=True, db_index=True)
+    client_id = models.IntegerField(_("client id"), null=True, blank=True, db_index=True)
+    appointment_id = models.IntegerField(_("appointment id"), null=True, blank=True, db_index=True)
+    appointment_reference = models.CharField(_("booking code"), max_length=12, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

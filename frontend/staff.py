@@ -129,6 +129,7 @@ def outcome(request, appointment_id):
             appointment=appointment,
             outcome=request.POST.get("outcome", ""),
             note=request.POST.get("note", "")[:500],
+            actor=request.user,
         )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

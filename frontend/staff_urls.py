@@ -1,6 +1,6 @@
-"""URLs of the caseworker's pages."""
+"""URLs of the caseworker's pages; each part of the workspace keeps its own module."""
 
-from django.urls import path
+from django.urls import include, path
 
 from frontend import staff
 
@@ -8,4 +8,9 @@ app_name = "staff"
 urlpatterns = [
     path("", staff.day, name="day"),
     path("termin/<int:appointment_id>/ergebnis/", staff.outcome, name="outcome"),
+    path("", include("frontend.staff_appointment_urls")),
+    path("", include("frontend.staff_booking_urls")),
+    path("", include("frontend.staff_availability_urls")),
+    path("", include("frontend.staff_figures_urls")),
+    path("", include("frontend.staff_privacy_urls")),
 ]

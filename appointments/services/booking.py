@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from appointments.events import publish_appointment
 from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
-from appointments.models import Appointment, Caseworker, Client, Language, Topic
+from appointments.models import Appointment, AuditEntry, Caseworker, Client, Language, Topic
+from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.interpreting import appointment_changed, request_interpreter
 from appointments.services.notifications import schedule_appointment_messages
@@ -239,6 +240,7 @@ def book_appointment(
         schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
         if interpreter_language:
             request_interpreter(appointment=appointment, language=interpreter_language, now=now)
+        record_audit(action=AuditEntry.Action.BOOKED, actor=booked_by, appointment=appointment)
         publish_appointment(appointment, "booked")
     return Booking(appointment=appointment, manage_token=token)
 
@@ -262,12 +264,14 @@ def reschedule_appointment(
     start: datetime,
     mode: str | None = None,
     manage_token: str | None = None,
+    actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to a new free time; it keeps its reference and its version goes up.
 
     The same caseworker keeps it when free then; otherwise it goes to another, fairly.
-    `manage_token`, when the client made the change, goes into the message's link.
+    `manage_token`, when the client made the change, goes into the message's link;
+    `actor` is the member of staff who moved it (None: the client).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -306,14 +310,20 @@ def reschedule_appointment(
             now=now,
         )
         appointment_changed(appointment, now=now)
+        record_audit(action=AuditEntry.Action.RESCHEDULED, actor=actor, appointment=appointment)
         publish_appointment(appointment, "rescheduled")
     return appointment
 
 
 def cancel_appointment(
-    *, appointment: Appointment, by: str, reason: str = "", now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: str,
+    reason: str = "",
+    actor: AbstractBaseUser | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
-    """Cancel before it begins; the time is free again at once."""
+    """Cancel before it begins; the time is free again at once. `by` is the party, `actor` the user."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
@@ -324,12 +334,18 @@ def cancel_appointment(
         appointment.save(update_fields=["status", "version", "cancelled_by", "cancel_reason", "updated_at"])
         schedule_appointment_messages(appointment=appointment, event="cancelled", now=now)
         appointment_changed(appointment, now=now)
+        record_audit(action=AuditEntry.Action.CANCELLED, actor=actor, appointment=appointment, party=by)
         publish_appointment(appointment, "cancelled")
     return appointment
 
 
 def record_outcome(
-    *, appointment: Appointment, outcome: str, note: str = "", now: datetime | None = None
+    *,
+    appointment: Appointment,
+    outcome: str,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Close an appointment that has begun as completed or no-show."""
     now = now or timezone.now()
@@ -342,5 +358,6 @@ def record_outcome(
         _transition(appointment, outcome)
         appointment.outcome_note = note
         appointment.save(update_fields=["status", "version", "outcome_note", "updated_at"])
+        record_audit(action=AuditEntry.Action.OUTCOME, actor=actor, appointment=appointment, detail=outcome)
         publish_appointment(appointment, outcome)
     return appointment

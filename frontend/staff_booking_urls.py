@@ -1,0 +1,3 @@
+"""URLs of the staff booking pages (included by frontend.staff_urls)."""
+
+urlpatterns = []
