@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from appointments.models import (
     Absence,
@@ -254,7 +255,8 @@ class TestOutputAndSafety:
 
     def test_the_printed_coordinator_login_opens_the_admin(self, seed, client):
         seed()
-        assert client.login(username="koordination", password=PASSWORD)
+        login = client.post(reverse("login"), {"username": "koordination", "password": PASSWORD})
+        assert login.status_code == 302
         assert client.get("/admin/").status_code == 200
 
     def test_refuses_with_debug_off_unless_forced(self, settings):
