@@ -2,7 +2,7 @@
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.realtime.e2e_settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 from channels.routing import ProtocolTypeRouter
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler

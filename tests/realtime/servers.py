@@ -47,7 +47,7 @@ def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None 
     port = free_port()
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.realtime.e2e_settings",
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
         "DATABASE_URL": shared_database_url(),
         "DEBUG": "true",
         "OUTBOX_DIR": "",

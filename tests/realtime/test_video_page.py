@@ -13,7 +13,7 @@ from appointments.services.calls import ice_servers
 from tests.factories import UserFactory
 from tests.realtime.conftest import make_call
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.realtime.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def config_of(response) -> dict:

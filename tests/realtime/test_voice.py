@@ -16,7 +16,7 @@ from tests.factories import CaseworkerFactory
 from tests.fakes.twilio import FakeTwilio, Reply
 from tests.realtime.conftest import assign_interpreter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.realtime.urls")]
+pytestmark = [pytest.mark.django_db]
 
 TOKEN = "voice-secret-token"
 DESK = "+49301234567"

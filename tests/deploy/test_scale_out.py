@@ -1,0 +1,121 @@
+"""Scale-out as deployed: two daphnes and two message workers on one PostgreSQL and one Redis.
+
+Bookings go through both web processes; a caseworker's dashboard on the first hears every one
+of them; the two workers share the messages and Twilio (a local fake, through the real client)
+receives each SMS exactly once.
+"""
+
+import asyncio
+import json
+from collections import Counter
+from datetime import datetime, timedelta
+
+import aiohttp
+import pytest
+from django.utils import timezone
+
+from appointments.models import Appointment, Notification
+from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.workers import start_worker
+from tests.realtime.conftest import session_cookie
+from tests.realtime.servers import daphne
+from tests.realtime.test_multiprocess import shared_redis, socket  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.postgres
+
+BOOKINGS = 16
+
+
+def free_starts(office, count: int) -> list[datetime]:
+    """`count` start times a day from now, in the caseworker's round-the-clock hours, 30 minutes apart."""
+    first = (
+        (timezone.now() + timedelta(days=1))
+        .astimezone(office.zone)
+        .replace(minute=0, second=0, microsecond=0)
+    )
+    return [first + timedelta(minutes=30 * n) for n in range(count)]
+
+
+def booking(topic, start: datetime, n: int) -> dict:
+    return {
+        "topic": topic.slug,
+        "mode": "telephone",
+        "start": start.isoformat(),
+        "language": "de",
+        "interpreter_language": None,
+        "client": {
+            "name": f"Kundin {n}",
+            "phone": f"+49151234500{n:02d}",
+            "email": None,
+            "customer_number": None,
+            "sms_consent": True,
+        },
+    }
+
+
+async def book_through_both(bases, bodies, cookie) -> list[dict]:
+    """POST every booking, alternating between the web processes, while a dashboard listens on the first."""
+    async with aiohttp.ClientSession() as session:
+        feed = await socket(session, bases[0], "/ws/staff/", cookie)
+        replies = []
+        for n, body in enumerate(bodies):
+            async with session.post(
+                f"{bases[n % 2]}/api/v1/bookings/",
+                data=json.dumps(body),
+                headers={"Content-Type": "application/json"},
+            ) as response:
+                assert response.status == 201, await response.text()
+                replies.append(await response.json())
+        heard = []
+        while len(heard) < len(bodies):
+            event = await feed.receive_json(timeout=10)
+            if event["type"] == "appointment" and event["op"] == "booked":
+                heard.append(event["reference"])
+        await feed.close()
+    assert sorted(heard) == sorted(reply["reference"] for reply in replies)
+    return replies
+
+
+def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_redis, tmp_path):  # noqa: F811
+    office = OfficeFactory(
+        require_phone_verification=False, min_notice=timedelta(0), reminder_offsets_minutes=[60]
+    )
+    topic = TopicFactory(office=office, modes=["telephone"])
+    caseworker = CaseworkerFactory(office=office, topics=[topic])
+    week_of_hours(
+        caseworker,
+        start=datetime.min.time(),
+        end=datetime.max.time().replace(microsecond=0),
+        weekdays=range(7),
+    )
+    bodies = [booking(topic, start, n) for n, start in enumerate(free_starts(office, BOOKINGS))]
+
+    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour"}
+    with daphne(env=env) as one, daphne(env=env) as two:
+        replies = asyncio.run(book_through_both([one, two], bodies, session_cookie(caseworker.user)))
+    assert (
+        Appointment.objects.filter(reference__in=[reply["reference"] for reply in replies]).count()
+        == BOOKINGS
+    )
+
+    # The reminders fall due now: the workers cannot be sent forward in time, their rows can.
+    Notification.objects.filter(kind=Notification.Kind.REMINDER).update(due_at=timezone.now())
+    sms = Notification.objects.filter(channel=Notification.Channel.SMS)
+    expected = sms.count()
+    assert expected == 2 * BOOKINGS  # a confirmation and a reminder each
+
+    fake = FakeTwilio(delay=0.02)
+    log = tmp_path / "workers.log"
+    try:
+        workers = [start_worker(fake, log, "--until-idle") for _ in range(2)]
+        for worker in workers:
+            assert worker.wait(timeout=120) == 0, log.read_text()
+    finally:
+        fake.stop()
+
+    per_message = Counter((request["To"], request["Body"]) for request in fake.requests)
+    assert len(per_message) == expected
+    assert max(per_message.values()) == 1, per_message.most_common(3)
+    assert sms.filter(status=Notification.Status.SENT).count() == expected
+    assert {request["To"] for request in fake.requests} == {body["client"]["phone"] for body in bodies}
