@@ -1,7 +1,7 @@
 """The video page: the client's by booking code and manage token, staff's by room and login."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,6 +14,7 @@ from appointments.models import Appointment, Mode
 from appointments.providers.voice import VoiceError
 from appointments.services.calls import (
     CallRefused,
+    Role,
     ensure_call_room,
     ice_servers,
     staff_phone_number,
@@ -59,21 +60,28 @@ def client_call(request, reference, token):
     return _page(request, room=room, role="client", join={"reference": appointment.reference, "token": token})
 
 
+def _seat_or_404(request, room):
+    """Whoever may not sit in this room learns nothing about it: 404, as for a room that does not exist."""
+    try:
+        return staff_seat(room=room, user=request.user)
+    except CallRefused as exc:
+        raise Http404 from exc
+
+
+@login_required
 @require_GET
 def staff_call(request, room):
-    try:
-        seat = staff_seat(room=room, user=request.user)
-    except CallRefused as exc:
-        raise PermissionDenied from exc
+    seat = _seat_or_404(request, room)
     return _page(request, room=room, role=seat.role, join={})
 
 
+@login_required
 @require_POST
 def phone_call(request, room):
     """The caseworker's "call by phone" button: ring everybody into the room's conference."""
-    appointment = Appointment.objects.select_related("client", "topic").filter(call_room=room).first()
-    if appointment is None:
+    if _seat_or_404(request, room).role != Role.CASEWORKER:
         raise Http404
+    appointment = Appointment.objects.select_related("client", "topic").get(call_room=room)
     try:
         number = staff_phone_number(request.POST.get("phone", ""))
     except InvalidPhoneNumber:
@@ -81,7 +89,7 @@ def phone_call(request, room):
     try:
         legs = start_phone_conference(appointment=appointment, user=request.user, caseworker_phone=number)
     except CallRefused as exc:
-        raise PermissionDenied from exc
+        raise Http404 from exc
     except VoiceError:
         return JsonResponse({"detail": _("The call could not be placed.")}, status=502)
     return JsonResponse({"legs": [leg.role for leg in legs]}, status=201)
