@@ -18,6 +18,7 @@ from appointments.selectors import upcoming_appointments_for
 from appointments.services.invitations import build_feed, feed_owner
 from appointments.services.notifications import record_delivery_status
 from appointments.services.sms_replies import handle_inbound_sms
+from appointments.throttles import webhook_throttle
 
 
 def twilio_signature_required(view):
@@ -45,6 +46,7 @@ def _empty_twiml() -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@webhook_throttle
 @twilio_signature_required
 def sms_status(request):
     code = request.POST.get("ErrorCode", "")
@@ -58,6 +60,7 @@ def sms_status(request):
 
 @csrf_exempt
 @require_POST
+@webhook_throttle
 @twilio_signature_required
 def sms_inbound(request):
     handle_inbound_sms(sender=request.POST.get("From", ""), body=request.POST.get("Body", ""))

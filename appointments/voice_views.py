@@ -6,11 +6,13 @@ from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import VoiceResponse
 
 from appointments.services.calls import CallRefused, conference_twiml, record_voice_status
+from appointments.throttles import webhook_throttle
 from appointments.views import twilio_signature_required
 
 
 @csrf_exempt
 @require_POST
+@webhook_throttle
 @twilio_signature_required
 def voice_twiml(request, room, role):
     try:
@@ -24,6 +26,7 @@ def voice_twiml(request, room, role):
 
 @csrf_exempt
 @require_POST
+@webhook_throttle
 @twilio_signature_required
 def voice_status(request, room, role):
     try:

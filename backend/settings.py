@@ -8,6 +8,7 @@ REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false; see deploy/.env.example.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -88,13 +89,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "backend.middleware.QueryStringLimitMiddleware",  # after the locale: its 414 is in the user's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "frontend.accounts.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its response.
@@ -208,6 +212,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
 # guesser cannot lock a user out from everywhere: the pair is what gets locked.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout ends a fixed time after the last failure; attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "frontend.accounts.locked_out"  # a translated page, status 429
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # not kept in the attempt records
 AXES_IPWARE_PROXY_COUNT = envint("NUM_PROXIES", 0) or None
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
@@ -229,6 +237,8 @@ REST_FRAMEWORK = {
         "verification": os.environ.get("THROTTLE_VERIFICATION", "10/hour"),
         "slots": os.environ.get("THROTTLE_SLOTS", "600/hour"),
         "manage": os.environ.get("THROTTLE_MANAGE", "120/hour"),
+        # Twilio's webhooks (appointments/throttles.py): generous, Twilio calls back in bursts.
+        "webhook": os.environ.get("THROTTLE_WEBHOOK", "600/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Proxies in front of us (nginx: 1): throttles then count the client's address, not one
@@ -293,15 +303,24 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Request limits: the API's JSON and every form are small (a few KB; 413 above this, nginx allows
+# 1 MB), and a query string beyond MAX_QUERY_STRING_LENGTH is a 414 (backend/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+MAX_QUERY_STRING_LENGTH = envint("MAX_QUERY_STRING_LENGTH", 4096)
+
 # Content-Security-Policy (django-csp): our own scripts and styles only, no inline code;
 # websockets and media streams for the calls; nothing may frame us.
+# The calls' websockets go to our own host: 'self' covers wss: in current browsers, the name is for
+# older Safari. WebRTC's STUN/TURN traffic is not subject to CSP.
+CALL_WEBSOCKETS = ["ws:", "wss:"] if DEBUG else [f"wss://{urlsplit(SITE_URL).netloc}"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'", "ws:", "wss:"] if DEBUG else ["'self'", "wss:"],
+        "connect-src": ["'self'", *CALL_WEBSOCKETS],
         "media-src": ["'self'", "blob:", "mediastream:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
@@ -316,8 +335,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The twilio client logs every request's URL and headers at INFO.
-    "loggers": {"twilio": {"level": "WARNING"}},
+    # The twilio client logs every request's URL and headers at INFO; django-axes every login.
+    "loggers": {"twilio": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Calls and video (issue 5)

@@ -2,11 +2,14 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from appointments.api.parsers import BodyTooLarge
 from appointments.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -18,6 +21,18 @@ def _nest(field: str, message: str) -> dict:
     return {head: _nest(rest, message) if rest else [message]}
 
 
+def _refused_request(exc: SuspiciousOperation) -> Response:
+    """Django's own request limits (DATA_UPLOAD_MAX_*), met while reading the request: the client's fault."""
+    if isinstance(exc, RequestDataTooBig):
+        too_large = BodyTooLarge()
+        return Response({"detail": too_large.detail}, status=too_large.status_code)
+    if isinstance(exc, TooManyFieldsSent):
+        message = _("The request has too many parameters.")
+    else:
+        message = _("The request could not be understood.")
+    return Response({"detail": message}, status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         message = str(exc.message)
@@ -25,6 +40,10 @@ def exception_handler(exc, context):
         if exc.field and exc.status_code != 400:
             body["field"] = exc.field
         return Response(body, status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        return None  # re-raised: backend.middleware answers 503 and drops the broken connection
+    if isinstance(exc, SuspiciousOperation):
+        return _refused_request(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error in %s", type(context.get("view")).__name__)

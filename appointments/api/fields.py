@@ -31,3 +31,12 @@ class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
         )
         auto_schema.registry.register_on_missing(component)
         return component.ref
+
+
+class SlugLookupField(serializers.SlugRelatedField):
+    """An object by its slug or code; text PostgreSQL cannot store (NUL) is invalid, not a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -2,12 +2,13 @@
 
 from datetime import date
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from appointments.api.views import ApiView
+from appointments.api.serializers import ErrorSerializer
+from appointments.api.views import FIELD_ERRORS, ApiView
 from appointments.events import client_label
 from appointments.models import Interpreter, InterpreterRequest
 from appointments.services.interpreting import (
@@ -19,6 +20,14 @@ from appointments.services.interpreting import (
     withdraw_from_assignment,
 )
 from appointments.services.permissions import coordinator_for, interpreter_for
+
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not logged in, or not an interpreter.")
+NOT_COORDINATOR = OpenApiResponse(ErrorSerializer, description="Not logged in as a coordinator.")
+UNKNOWN_REQUEST = OpenApiResponse(ErrorSerializer, description="No such request open to you.")
+TAKEN = OpenApiResponse(
+    ErrorSerializer,
+    description="Already taken, clashing with another of your assignments, or not possible now.",
+)
 
 
 def acting_interpreter(request) -> Interpreter:
@@ -71,13 +80,19 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class OfferListView(ApiView):
-    @extend_schema(responses=InterpreterRequestSerializer(many=True), summary="Requests I may accept")
+    @extend_schema(
+        responses={200: InterpreterRequestSerializer(many=True), 403: FORBIDDEN},
+        summary="Requests I may accept",
+    )
     def get(self, request):
         return Response(InterpreterRequestSerializer(offers_for(acting_interpreter(request)), many=True).data)
 
 
 class AssignmentListView(ApiView):
-    @extend_schema(responses=InterpreterRequestSerializer(many=True), summary="My upcoming assignments")
+    @extend_schema(
+        responses={200: InterpreterRequestSerializer(many=True), 403: FORBIDDEN},
+        summary="My upcoming assignments",
+    )
     def get(self, request):
         return Response(
             InterpreterRequestSerializer(assignments_for(acting_interpreter(request)), many=True).data
@@ -85,14 +100,22 @@ class AssignmentListView(ApiView):
 
 
 class AcceptView(ApiView):
-    @extend_schema(request=None, responses=InterpreterRequestSerializer, summary="Accept (409 if taken)")
+    @extend_schema(
+        request=None,
+        responses={200: InterpreterRequestSerializer, 403: FORBIDDEN, 404: UNKNOWN_REQUEST, 409: TAKEN},
+        summary="Accept (409 if taken)",
+    )
     def post(self, request, request_id):
         accepted = accept_interpreter_request(request_id=request_id, interpreter=acting_interpreter(request))
         return Response(InterpreterRequestSerializer(accepted).data)
 
 
 class DeclineView(ApiView):
-    @extend_schema(request=DeclineSerializer, responses={204: None}, summary="Decline, with a reason")
+    @extend_schema(
+        request=DeclineSerializer,
+        responses={204: None, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: UNKNOWN_REQUEST, 409: TAKEN},
+        summary="Decline, with a reason",
+    )
     def post(self, request, request_id):
         interpreter = acting_interpreter(request)
         data = DeclineSerializer(data=request.data)
@@ -105,7 +128,15 @@ class DeclineView(ApiView):
 
 class WithdrawView(ApiView):
     @extend_schema(
-        request=DeclineSerializer, responses=InterpreterRequestSerializer, summary="Give a job back"
+        request=DeclineSerializer,
+        responses={
+            200: InterpreterRequestSerializer,
+            400: FIELD_ERRORS,
+            403: FORBIDDEN,
+            404: UNKNOWN_REQUEST,
+            409: TAKEN,
+        },
+        summary="Give a job back",
     )
     def post(self, request, request_id):
         interpreter = acting_interpreter(request)
@@ -129,7 +160,7 @@ class FigureSerializer(serializers.Serializer):
 class FiguresView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; the current month if left out")],
-        responses=FigureSerializer(many=True),
+        responses={200: FigureSerializer(many=True), 400: FIELD_ERRORS, 403: NOT_COORDINATOR},
         summary="Interpreter figures per language for a month (coordinators)",
     )
     def get(self, request):

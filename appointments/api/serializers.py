@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from appointments.api.fields import NamedChoiceField
+from appointments.api.fields import NamedChoiceField, SlugLookupField
 from appointments.models import Appointment, InterpreterRequest, Language, Mode, Topic
 from appointments.selectors import bookable_topics
 from appointments.services.availability import bookable_window
@@ -60,7 +60,7 @@ class TopicSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "description", "duration_minutes", "modes", "office"]
 
 
-class TopicField(serializers.SlugRelatedField):
+class TopicField(SlugLookupField):
     default_error_messages = {
         "does_not_exist": _("There is no bookable topic “{value}”."),
         "invalid": _("Choose a topic."),
@@ -122,7 +122,7 @@ class SlotSerializer(serializers.Serializer):
         return slot.end.isoformat()
 
 
-class LanguageField(serializers.SlugRelatedField):
+class LanguageField(SlugLookupField):
     """A language we know, by its code; the texts of the SMS are chosen by it."""
 
     default_error_messages = {

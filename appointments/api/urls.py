@@ -50,5 +50,6 @@ urlpatterns = [
     path("interpreter-figures/", interpreters.FiguresView.as_view(), name="api-interpreter-figures"),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404, not the site's HTML page.
     # (Without the slash, CommonMiddleware's redirect to the slashed address still applies.)
-    re_path(r"^(?:.*/)?$", views.not_found),
+    # [\s\S], not `.`: an address with an encoded line break (%0A) is an API address too.
+    re_path(r"^(?:[\s\S]*/)?$", views.not_found),
 ]

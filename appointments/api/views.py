@@ -39,6 +39,7 @@ NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="No booking with this
 CONFLICT = OpenApiResponse(
     s.ErrorSerializer, description="The time was just taken, or the booking can no longer be changed."
 )
+NO_ADDRESS = OpenApiResponse(s.ErrorSerializer, description="The id in the address is not a verification's.")
 THROTTLED = OpenApiResponse(s.ErrorSerializer, description="Too many requests; try again later.")
 
 
@@ -120,7 +121,7 @@ class PhoneVerificationConfirmView(ThrottledView):
 
     @extend_schema(
         request=s.PhoneCodeSerializer,
-        responses={200: s.VerificationTokenSerializer, 400: FIELD_ERRORS, 429: THROTTLED},
+        responses={200: s.VerificationTokenSerializer, 400: FIELD_ERRORS, 404: NO_ADDRESS, 429: THROTTLED},
         summary="Exchange the SMS code for a verification token",
     )
     def post(self, request, verification_id):
