@@ -1,11 +1,19 @@
 """Reads of the domain that pages and the API share."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from appointments.models import Appointment, Caseworker, Interpreter, InterpreterRequest, Notification, Topic
+from appointments.models import (
+    Appointment,
+    Caseworker,
+    Interpreter,
+    InterpreterRequest,
+    Notification,
+    Office,
+    Topic,
+)
 
 
 def bookable_topics() -> QuerySet[Topic]:
@@ -49,32 +57,52 @@ def message_status(status: str | None, delivery_status: str | None) -> str:
     return "pending" if status else ""
 
 
-def day_for(caseworker: Caseworker, day: date) -> list[Appointment]:
-    """The caseworker's appointments of one local day (office zone) by start, cancelled ones left out.
+def _schedule(
+    appointments: QuerySet[Appointment], zone: tzinfo, first: date, last: date
+) -> list[Appointment]:
+    """The not-cancelled appointments starting on the local days first..last (in `zone`), by start.
 
     Each carries its topic, client and interpreter request, and `message_status` of the client's
     confirmation SMS; one query whatever the number of appointments.
     """
-    zone = caseworker.office.zone
-    since = datetime.combine(day, time(0), tzinfo=zone)
-    until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    since = datetime.combine(first, time(0), tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
     latest = _client_confirmations().order_by("-appointment_version", "-created_at")
-    appointments = (
-        Appointment.objects.filter(caseworker=caseworker, start__gte=since, start__lt=until)
+    rows = list(
+        appointments.filter(start__gte=since, start__lt=until)
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("topic__office", "client", "interpreter_request")
         .annotate(
             confirmation_status=Subquery(latest.values("status")[:1]),
             confirmation_delivery=Subquery(latest.values("delivery_status")[:1]),
         )
-        .order_by("start")
+        .order_by("start", "pk")
     )
-    rows = list(appointments)
     for appointment in rows:
         appointment.message_status = message_status(
             appointment.confirmation_status, appointment.confirmation_delivery
         )
     return rows
+
+
+def schedule_for(caseworker: Caseworker, first: date, last: date) -> list[Appointment]:
+    """The caseworker's appointments of the local days first..last (office zone); see `_schedule`."""
+    return _schedule(Appointment.objects.filter(caseworker=caseworker), caseworker.office.zone, first, last)
+
+
+def day_for(caseworker: Caseworker, day: date) -> list[Appointment]:
+    """The caseworker's appointments of one local day (office zone) by start, cancelled ones left out."""
+    return schedule_for(caseworker, day, day)
+
+
+def office_day(office: Office, day: date) -> list[tuple[Caseworker, list[Appointment]]]:
+    """Each active caseworker of the office with their appointments of the day; two queries in all."""
+    caseworkers = list(Caseworker.objects.filter(office=office, active=True).order_by("display_name", "pk"))
+    appointments = _schedule(Appointment.objects.filter(caseworker__in=caseworkers), office.zone, day, day)
+    by_caseworker: dict[int, list[Appointment]] = {caseworker.pk: [] for caseworker in caseworkers}
+    for appointment in appointments:
+        by_caseworker[appointment.caseworker_id].append(appointment)
+    return [(caseworker, by_caseworker[caseworker.pk]) for caseworker in caseworkers]
 
 
 def messages_needing_a_call(caseworker: Caseworker) -> QuerySet[Appointment]:

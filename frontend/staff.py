@@ -1,4 +1,4 @@
-"""The caseworker's day at a glance: today's appointments, clients to phone, outcomes; no JS needed."""
+"""The caseworker's day and week, a coordinator's team day: appointments, calls, outcomes; no JS needed."""
 
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -16,23 +16,34 @@ from django.views.decorators.http import require_POST
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Caseworker, Mode
-from appointments.selectors import day_for, messages_needing_a_call
+from appointments.selectors import day_for, messages_needing_a_call, office_day, schedule_for
 from appointments.services.booking import record_outcome
-from appointments.services.calls import ensure_call_room
+from appointments.services.calls import CallStatus, ensure_call_room
 from appointments.services.invitations import feed_token
 from appointments.services.permissions import (
     access_caseworker,
     access_staff_appointment,
     caseworker_for,
+    coordinator_for,
     is_staff_viewer,
 )
+from frontend.accounts import safe_next_url
+
+
+def _page_url(name: str, param: str, caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
+    """A day or week page of the caseworker; a colleague's keeps `fachkraft` in the link."""
+    query = {param: day.isoformat()}
+    if viewer is None or viewer.pk != caseworker.pk:
+        query["fachkraft"] = caseworker.pk
+    return f"{reverse(name)}?{urlencode(query)}"
 
 
 def _day_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
-    query = {"tag": day.isoformat()}
-    if viewer is None or viewer.pk != caseworker.pk:
-        query["fachkraft"] = caseworker.pk
-    return f"{reverse('staff:day')}?{urlencode(query)}"
+    return _page_url("staff:day", "tag", caseworker, day, viewer)
+
+
+def _week_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
+    return _page_url("staff:week", "woche", caseworker, day, viewer)
 
 
 def _target(request) -> Caseworker:
@@ -50,16 +61,33 @@ def _target(request) -> Caseworker:
     return own
 
 
-def _row(appointment: Appointment) -> dict:
+def _shown_day(request, param: str, today: date) -> date:
+    """The day named by `?<param>=YYYY-MM-DD`, today when missing or malformed."""
+    try:
+        return date.fromisoformat(request.GET[param]) if param in request.GET else today
+    except ValueError:
+        return today
+
+
+def _row(appointment: Appointment, today: date) -> dict:
+    """What a schedule row shows of an appointment, and the calls that can be started from it today."""
     zone = appointment.topic.office.zone
+    start = appointment.start.astimezone(zone)
     interpreter = getattr(appointment, "interpreter_request", None)
-    call_url = None
-    if appointment.mode == Mode.VIDEO and appointment.status == Appointment.Status.BOOKED:
+    booked = appointment.status == Appointment.Status.BOOKED
+    waiting = appointment.call_status == CallStatus.WAITING
+    call_url = admit_url = phone_url = None
+    if booked and appointment.mode == Mode.VIDEO:
         call_url = reverse("realtime:staff-call", kwargs={"room": ensure_call_room(appointment)})
+        if waiting:
+            admit_url = f"{call_url}?admit=1"
+    wants_phone = appointment.mode == Mode.TELEPHONE or appointment.call_status == CallStatus.PHONE_REQUESTED
+    if booked and wants_phone and start.date() == today:  # nobody rings a client days ahead
+        phone_url = reverse("realtime:phone-call", kwargs={"room": ensure_call_room(appointment)})
     return {
         "id": appointment.pk,
         "reference": appointment.reference,
-        "start": appointment.start.astimezone(zone),
+        "start": start,
         "end": appointment.end.astimezone(zone),
         "client": client_label(appointment.client.name),
         "mode": appointment.get_mode_display(),
@@ -71,11 +99,24 @@ def _row(appointment: Appointment) -> dict:
         "confirmed": appointment.client_confirmed_at is not None,
         "status": appointment.status,
         "status_label": appointment.get_status_display(),
-        "booked": appointment.status == Appointment.Status.BOOKED,
-        "waiting": appointment.call_status == "waiting",
+        "booked": booked,
+        "waiting": waiting,
         "outcome_note": appointment.outcome_note,
         "call_url": call_url,
+        "admit_url": admit_url,
+        "phone_url": phone_url,
     }
+
+
+def _render(request, template: str, context: dict):
+    """The whole page, or with `?fragment=rows` only its schedule, which staff.js swaps in on live events."""
+    if request.GET.get("fragment") == "rows":
+        template = f"{template}#schedule"
+    return render(request, template, context)
+
+
+def _today(caseworker: Caseworker) -> date:
+    return timezone.now().astimezone(caseworker.office.zone).date()
 
 
 @login_required
@@ -83,11 +124,8 @@ def day(request):
     caseworker = _target(request)
     viewer = caseworker_for(request.user)
     zone = caseworker.office.zone
-    today = timezone.now().astimezone(zone).date()
-    try:
-        shown = date.fromisoformat(request.GET["tag"]) if "tag" in request.GET else today
-    except ValueError:
-        shown = today
+    today = _today(caseworker)
+    shown = _shown_day(request, "tag", today)
     to_call = [
         {
             "reference": a.reference,
@@ -99,20 +137,95 @@ def day(request):
     ]
     own = viewer is not None and viewer.pk == caseworker.pk
     feed = reverse("calendar-feed", kwargs={"token": feed_token(caseworker)})
-    return render(
+    return _render(
         request,
         "frontend/staff/day.html",
         {
+            "nav": "day",
             "caseworker": caseworker,
             "own": own,
             "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
-            "rows": [_row(a) for a in day_for(caseworker, shown)],
+            "rows": [_row(a, today) for a in day_for(caseworker, shown)],
             "to_call": to_call,
             "previous_url": _day_url(caseworker, shown - timedelta(days=1), viewer),
             "next_url": _day_url(caseworker, shown + timedelta(days=1), viewer),
             "today_url": _day_url(caseworker, today, viewer),
+            "this_week_url": _week_url(caseworker, shown, viewer),
+        },
+    )
+
+
+@login_required
+def week(request):
+    """Monday to Sunday of the caseworker (or a colleague they may see), grouped by day."""
+    caseworker = _target(request)
+    viewer = caseworker_for(request.user)
+    today = _today(caseworker)
+    shown = _shown_day(request, "woche", today)
+    monday = shown - timedelta(days=shown.weekday())
+    sunday = monday + timedelta(days=6)
+    days = [
+        {
+            "date": monday + timedelta(days=n),
+            "is_today": monday + timedelta(days=n) == today,
+            "day_link": _day_url(caseworker, monday + timedelta(days=n), viewer),
+            "rows": [],
+        }
+        for n in range(7)
+    ]
+    for appointment in schedule_for(caseworker, monday, sunday):
+        local = appointment.start.astimezone(caseworker.office.zone).date()
+        days[(local - monday).days]["rows"].append(_row(appointment, today))
+    return _render(
+        request,
+        "frontend/staff/week.html",
+        {
+            "nav": "week",
+            "caseworker": caseworker,
+            "own": viewer is not None and viewer.pk == caseworker.pk,
+            "monday": monday,
+            "sunday": sunday,
+            "days": days,
+            "is_this_week": monday <= today <= sunday,
+            "previous_url": _week_url(caseworker, monday - timedelta(days=7), viewer),
+            "next_url": _week_url(caseworker, monday + timedelta(days=7), viewer),
+            "this_week_url": _week_url(caseworker, today, viewer),
+        },
+    )
+
+
+@login_required
+def team(request):
+    """A coordinator's office on one day, per caseworker; anybody else gets a 404."""
+    coordinator = coordinator_for(request.user)
+    if coordinator is None:
+        raise Http404
+    today = _today(coordinator)
+    shown = _shown_day(request, "tag", today)
+    team_url = reverse("staff:team")
+    members = [
+        {
+            "caseworker": caseworker,
+            "day_link": _day_url(caseworker, shown, coordinator),
+            "week_link": _week_url(caseworker, shown, coordinator),
+            "rows": [_row(a, today) for a in appointments],
+        }
+        for caseworker, appointments in office_day(coordinator.office, shown)
+    ]
+    return _render(
+        request,
+        "frontend/staff/team.html",
+        {
+            "nav": "team",
+            "office": coordinator.office,
+            "day": shown,
+            "is_today": shown == today,
+            "members": members,
+            "previous_url": f"{team_url}?tag={shown - timedelta(days=1)}",
+            "next_url": f"{team_url}?tag={shown + timedelta(days=1)}",
+            "today_url": f"{team_url}?tag={today}",
         },
     )
 
@@ -120,9 +233,7 @@ def day(request):
 @login_required
 @require_POST
 def outcome(request, appointment_id):
-    """Record done / no-show with a short note, then back to that day (POST/redirect/GET)."""
-    if not is_staff_viewer(request.user):
-        raise PermissionDenied
+    """Record done / no-show with a short note, then back to that day or to `next` (POST/redirect/GET)."""
     appointment = access_staff_appointment(request.user, appointment_id)
     try:
         record_outcome(
@@ -135,6 +246,9 @@ def outcome(request, appointment_id):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The outcome has been recorded."))
+    back = safe_next_url(request, request.POST.get("next"))
+    if back:  # the appointment's page, when recorded there
+        return redirect(back)
     zone = appointment.topic.office.zone
     return redirect(
         _day_url(

@@ -7,6 +7,8 @@ from frontend import staff
 app_name = "staff"
 urlpatterns = [
     path("", staff.day, name="day"),
+    path("woche/", staff.week, name="week"),
+    path("team/", staff.team, name="team"),
     path("termin/<int:appointment_id>/ergebnis/", staff.outcome, name="outcome"),
     path("", include("frontend.staff_appointment_urls")),
     path("", include("frontend.staff_booking_urls")),

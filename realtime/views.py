@@ -23,7 +23,7 @@ from appointments.services.calls import (
 )
 
 
-def _page(request, *, room: str, role: str, join: dict):
+def _page(request, *, room: str, role: str, join: dict, admit_on_join: bool = False):
     config = {
         "ws": f"/ws/calls/{room}/",
         "role": role,
@@ -31,6 +31,7 @@ def _page(request, *, room: str, role: str, join: dict):
         "iceServers": ice_servers(),
         "iceTransportPolicy": settings.ICE_TRANSPORT_POLICY,
         "phoneUrl": reverse("realtime:phone-call", args=[room]) if role == "caseworker" else "",
+        "admitOnJoin": admit_on_join,
         "strings": {
             "denied": _(
                 "The browser may not use camera or microphone. Allow them in the address bar, then reload."
@@ -72,7 +73,9 @@ def _seat_or_404(request, room):
 @require_GET
 def staff_call(request, room):
     seat = _seat_or_404(request, room)
-    return _page(request, room=room, role=seat.role, join={})
+    # "Admit" on the staff pages opens the room with ?admit=1: join at once and let the waiting client in.
+    admit = request.GET.get("admit") == "1" and seat.role == Role.CASEWORKER
+    return _page(request, room=room, role=seat.role, join={}, admit_on_join=admit)
 
 
 @login_required

@@ -125,3 +125,35 @@ def week_of_hours(caseworker, start=time(9), end=time(12), weekdays=range(5), mo
         AvailabilityRuleFactory(
             caseworker=caseworker, weekday=weekday, start_time=start, end_time=end, modes=list(modes)
         )
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment written straight to the table (no booking rules, no messages); give `start`.
+
+    The caseworker is one of the topic's office; end and blocked range follow the topic's duration.
+    """
+
+    class Meta:
+        model = models.Appointment
+
+    reference = factory.Sequence(lambda n: f"F{n:07d}")
+    manage_token_hash = "x"
+    client = factory.SubFactory(ClientFactory)
+    topic = factory.SubFactory(TopicFactory)
+    caseworker = factory.SubFactory(CaseworkerFactory, office=factory.SelfAttribute("..topic.office"))
+    mode = "video"
+    end = factory.LazyAttribute(lambda a: a.start + a.topic.duration)
+    blocked_from = factory.SelfAttribute("start")
+    blocked_until = factory.SelfAttribute("end")
+
+
+class InterpreterRequestFactory(factory.django.DjangoModelFactory):
+    """An interpreter request for `appointment` in its interpreter language (Arabic if it has none)."""
+
+    class Meta:
+        model = models.InterpreterRequest
+
+    appointment = factory.SubFactory(AppointmentFactory, interpreter_language="ar")
+    language_id = factory.LazyAttribute(lambda r: r.appointment.interpreter_language or "ar")
+    blocked_from = factory.SelfAttribute("appointment.start")
+    blocked_until = factory.SelfAttribute("appointment.end")

@@ -222,15 +222,23 @@ def free_slots(
     mode: str | None = None,
     language: str | None = None,
     now: datetime | None = None,
+    caseworker_ids: list[int] | None = None,
 ) -> list[Slot]:
-    """Start times, earliest first, at which some caseworker offering the topic is free."""
+    """Start times, earliest first, at which some caseworker offering the topic (of those given) is free."""
     office = topic.office
     now = now or timezone.now()
     earliest, latest = bookable_window(office, now)
     modes = _requested_modes(topic, mode)
     if not modes or not topic.active or date_from > date_to:
         return []
-    calendar = _Calendar(topic=topic, modes=modes, language=language, first_day=date_from, last_day=date_to)
+    calendar = _Calendar(
+        topic=topic,
+        modes=modes,
+        language=language,
+        first_day=date_from,
+        last_day=date_to,
+        caseworker_ids=caseworker_ids,
+    )
     step = office.slot_step_minutes * 60
     first_start = earliest.timestamp()
     last_start = latest.timestamp()

@@ -32,6 +32,7 @@ from appointments.events import (
 from appointments.exceptions import ApplicationError, NotAllowed
 from appointments.models import (
     Appointment,
+    AuditEntry,
     Interpreter,
     InterpreterAbsence,
     InterpreterAvailability,
@@ -41,6 +42,7 @@ from appointments.models import (
     Notification,
     Office,
 )
+from appointments.services.audit import record_audit
 from appointments.services.invitations import interpreter_url
 from appointments.services.messages import render, when
 from appointments.services.notifications import schedule_participant_messages
@@ -380,6 +382,91 @@ def withdraw_from_assignment(
     return request
 
 
+def interpreters_to_prefer(appointment: Appointment) -> list[Interpreter]:
+    """Active interpreters who take the appointment's mode, with their languages: whom staff may name."""
+    interpreters = Interpreter.objects.filter(active=True).prefetch_related("languages").order_by("name")
+    return [interpreter for interpreter in interpreters if appointment.mode in interpreter.modes]
+
+
+def _locked_open(appointment: Appointment, now: datetime) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("topic__office")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+        raise NotAllowed(_("This appointment can no longer be changed."))
+    return appointment
+
+
+def ask_for_interpreter(
+    *,
+    appointment: Appointment,
+    language: str,
+    preferred: Interpreter | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> InterpreterRequest:
+    """Staff ask for an interpreter for a booked appointment, naming one they prefer if they like."""
+    now = now or timezone.now()
+    if not Language.objects.filter(pk=language).exists():
+        raise ApplicationError(_("This language is not available."), field="language")
+    if preferred is not None and not preferred.languages.filter(language_id=language).exists():
+        raise ApplicationError(_("This interpreter does not work in this language."), field="preferred")
+    with transaction.atomic():
+        appointment = _locked_open(appointment, now)
+        previous = InterpreterRequest.objects.filter(appointment=appointment).first()
+        if previous is not None:
+            if previous.status != Status.CANCELLED:
+                raise NotAllowed(_("An interpreter has already been requested for this appointment."))
+            # One request per appointment: a cancelled one makes way (the audit log keeps its trace).
+            previous.delete()
+        appointment.interpreter_language = language
+        appointment.save(update_fields=["interpreter_language", "updated_at"])
+        request = request_interpreter(
+            appointment=appointment, language=language, preferred=preferred, now=now
+        )
+        record_audit(
+            action=AuditEntry.Action.INTERPRETER,
+            actor=actor,
+            appointment=appointment,
+            detail=f"requested:{language}",
+        )
+    return request
+
+
+def cancel_interpreter_request(
+    *, appointment: Appointment, actor=None, now: datetime | None = None
+) -> InterpreterRequest:
+    """Staff call off the interpreter: an assigned one gets the cancellation, the need is dropped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked_open(appointment, now)
+        request = (
+            InterpreterRequest.objects.select_for_update(of=("self",))
+            .select_related("interpreter")
+            .filter(appointment=appointment)
+            .first()
+        )
+        if request is None or request.status == Status.CANCELLED:
+            raise NotAllowed(_("No interpreter has been requested for this appointment."))
+        request.appointment = appointment
+        _close(request, now)
+        # The appointment keeps its version, so the worker would still send offers not yet out.
+        Notification.objects.filter(
+            appointment=appointment,
+            kind__in=[Notification.Kind.INTERPRETER_OFFER, Notification.Kind.INTERPRETER_REMINDER],
+            status=Notification.Status.PENDING,
+        ).update(status=Notification.Status.CANCELLED, error="superseded", updated_at=now)
+        _tell_staff(request, "cancelled")
+        appointment.interpreter_language = ""
+        appointment.save(update_fields=["interpreter_language", "updated_at"])
+        record_audit(
+            action=AuditEntry.Action.INTERPRETER, actor=actor, appointment=appointment, detail="cancelled"
+        )
+    return request
+
+
 def appointment_changed(appointment: Appointment, *, now: datetime) -> None:
     """Follow a moved or cancelled appointment: keep, re-offer or close its interpreter request."""
     request = (
@@ -389,15 +476,7 @@ def appointment_changed(appointment: Appointment, *, now: datetime) -> None:
         return
     request.appointment = appointment
     if appointment.status == Appointment.Status.CANCELLED:
-        was_assigned = request.status == Status.ACCEPTED
-        request.status = Status.CANCELLED
-        request.save(update_fields=["status", "updated_at"])
-        if was_assigned:
-            _invite_interpreter(request, "cancelled", now)
-        publish(
-            [interpreter_language_group(request.language_id)],
-            dict(interpreter_request_event(request, "cancelled")),
-        )
+        _close(request, now)
         return
     request.blocked_from, request.blocked_until = appointment.start, appointment.end
     if request.status == Status.ACCEPTED:
@@ -409,6 +488,19 @@ def appointment_changed(appointment: Appointment, *, now: datetime) -> None:
         return
     request.save(update_fields=["blocked_from", "blocked_until", "updated_at"])
     _offer(request, eligible_interpreters(request), now)
+
+
+def _close(request: InterpreterRequest, now: datetime) -> None:
+    """Cancel a request: an assigned interpreter gets the cancellation, the others see it gone."""
+    was_assigned = request.status == Status.ACCEPTED
+    request.status = Status.CANCELLED
+    request.save(update_fields=["status", "updated_at"])
+    if was_assigned:
+        _invite_interpreter(request, "cancelled", now)
+    publish(
+        [interpreter_language_group(request.language_id)],
+        dict(interpreter_request_event(request, "cancelled")),
+    )
 
 
 def _moved_along(request: InterpreterRequest) -> bool:

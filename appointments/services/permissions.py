@@ -1,8 +1,9 @@
 """Who may see and act on which appointment: caseworker own, coordinator office, superuser all."""
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, Caseworker, Interpreter
+from appointments.models import Appointment, Caseworker, Client, Interpreter
 
 
 def caseworker_for(user) -> Caseworker | None:
@@ -84,3 +85,35 @@ def access_staff_appointment(user, appointment_id: int) -> Appointment:
     if appointment is None or not can_act_on_appointment(user, appointment):
         raise Http404
     return appointment
+
+
+def clients_visible_to(user) -> QuerySet[Client]:
+    """Clients a member of staff may find: a caseworker those with an appointment with them, a coordinator
+    those with an appointment on a topic of the office, a superuser all; nobody else any."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Client.objects.all()
+    viewer = caseworker_for(user)
+    if viewer is None:
+        return Client.objects.none()
+    if viewer.is_coordinator:
+        seen = Appointment.objects.filter(client=OuterRef("pk"), topic__office_id=viewer.office_id)
+    else:
+        seen = Appointment.objects.filter(client=OuterRef("pk"), caseworker_id=viewer.pk)
+    return Client.objects.filter(Exists(seen))
+
+
+def can_manage_availability(user, caseworker: Caseworker) -> bool:
+    """Whether the user may change this caseworker's hours and absences: themselves, their office's
+    coordinator, a superuser. Today the same circle as seeing their day, named apart so the rules can part."""
+    return can_view_caseworker(user, caseworker)
+
+
+def access_office_client(user, client_id: int) -> Client:
+    """A client with an appointment at the office the user coordinates; 404 for unknown and forbidden."""
+    coordinator = coordinator_for(user)
+    if coordinator is None:
+        raise Http404
+    client = Client.objects.filter(pk=client_id, appointments__topic__office_id=coordinator.office_id).first()
+    if client is None:
+        raise Http404
+    return client

@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from appointments.models import Appointment, Notification
 from appointments.services.booking import ClientDetails, book_appointment
@@ -59,7 +60,7 @@ def test_interpreters_and_other_users_are_refused(client, caseworker, who):
     assert client.get("/fachkraft/").status_code == 403
     appointment = book(caseworker.topics.get(), caseworker)
     refused = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "completed"})
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # an appointment they may not touch does not exist for them
 
 
 def test_caseworker_sees_only_their_own_day(client, topic, caseworker):
@@ -271,8 +272,8 @@ def test_the_page_needs_the_same_queries_for_1_and_20_appointments(client, topic
 
     assert page.text.count("data-reference=") == count
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    # session, user, caseworker, office, clients to phone, the day, and the session's idle-timeout refresh
-    assert len(statements) == 7
+    # session, user, TOTP devices, caseworker, office, clients to phone, the day, the idle-timeout refresh
+    assert len(statements) == 8
 
 
 def test_own_day_shows_my_calendar_feed_which_lists_my_appointments(client, caseworker):
@@ -283,3 +284,95 @@ def test_own_day_shows_my_calendar_feed_which_lists_my_appointments(client, case
     response = client.get(feed.group(1))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar"
+
+
+def test_day_is_a_workspace_page_with_the_nav_and_one_logout(client, topic, caseworker):
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/", headers=ENGLISH).text
+    assert 'class="staff-nav"' in page
+    assert 'aria-current="page">Day<' in page
+    assert page.count("Log out") == 1
+    assert 'href="/fachkraft/woche/?woche=2026-11-30"' in page
+    assert 'class="visually-hidden" id="live" aria-live="polite"' in page
+
+
+def test_rows_are_readable_and_link_to_the_appointment(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/", headers=ENGLISH).text
+    assert '<th scope="row"><strong>09:00–09:30</strong></th>' in page
+    assert page.count('<th scope="col">') == 6
+    detail = reverse("staff:appointment", args=[appointment.pk])
+    assert f'<a href="{detail}">Details<span class="visually-hidden"> Aylin D., 09:00</span></a>' in page
+
+
+def test_waiting_video_client_gets_a_one_click_admit(client, topic, caseworker):
+    waiting = book(topic, caseworker)
+    later = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), name="Can Yilmaz", phone="0151 23450002")
+    Appointment.objects.filter(pk=waiting.pk).update(call_status="waiting")
+    client.force_login(caseworker.user)
+
+    page = client.get("/fachkraft/", headers=ENGLISH).text
+
+    waiting.refresh_from_db()
+    later.refresh_from_db()
+    assert f'href="/video/raum/{waiting.call_room}/?admit=1">Admit' in page
+    assert f'href="/video/raum/{later.call_room}/">Open the video call' in page
+    assert f"/video/raum/{later.call_room}/?admit=1" not in page
+
+
+def test_telephone_appointment_today_gets_a_call_form(client, topic, caseworker, settings):
+    settings.VOICE_BACKEND = "appointments.providers.voice.InMemoryBackend"
+    by_phone = book(topic, caseworker, mode="telephone")
+    tomorrow = book(topic, caseworker, MONDAY_9 + timedelta(days=1), name="Can Yilmaz", phone="0151 23450002")
+    tomorrow_by_phone = book(
+        topic,
+        caseworker,
+        MONDAY_9 + timedelta(days=1, hours=1),
+        name="Dora Ek",
+        phone="0151 23450003",
+        mode="telephone",
+    )
+    client.force_login(caseworker.user)
+
+    page = client.get("/fachkraft/", headers=ENGLISH).text
+    by_phone.refresh_from_db()
+    action = f"/video/raum/{by_phone.call_room}/anrufen/"
+    assert f'action="{action}" class="phone-call" data-phone-call' in page
+    assert f'<label for="phone-{by_phone.pk}">Your telephone number</label>' in page
+    assert page.count("data-phone-call") == 1
+    tomorrow_page = client.get("/fachkraft/?tag=2026-12-01").text
+    assert "data-phone-call" not in tomorrow_page  # nobody rings a client days ahead
+    assert tomorrow.reference in tomorrow_page
+    assert tomorrow_by_phone.reference in tomorrow_page
+
+    response = client.post(action, {"phone": "0611 7654321"})
+
+    assert response.status_code == 201
+    assert response.json() == {"legs": ["caseworker", "client"]}
+    by_phone.refresh_from_db()
+    assert by_phone.call_status == "ringing"
+
+
+def test_video_client_asking_for_the_phone_gets_a_call_form(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    Appointment.objects.filter(pk=appointment.pk).update(call_status="phone_requested")
+    client.force_login(caseworker.user)
+    page = client.get("/fachkraft/").text
+    assert "data-phone-call" in page
+    assert "/video/raum/" in page
+
+
+def test_day_fragment_is_the_schedule_with_the_box_to_phone(client, topic, caseworker):
+    appointment = book(topic, caseworker)
+    Notification.objects.filter(appointment=appointment, kind="confirmation").update(status="failed")
+    client.force_login(caseworker.user)
+
+    fragment = client.get("/fachkraft/?tag=2026-11-30&fragment=rows").text
+
+    assert fragment.lstrip().startswith('<div id="schedule" data-first="2026-11-30" data-last="2026-11-30">')
+    assert 'id="to-call"' in fragment
+    assert f'data-reference="{appointment.reference}"' in fragment
+    assert "<html" not in fragment
+    assert "staff-nav" not in fragment
+    assert "calendar" not in fragment

@@ -12,6 +12,7 @@
   let stream = null;
   let leaving = false;
   let chain = Promise.resolve();
+  let admitOnJoin = Boolean(config.admitOnJoin); // opened by "Admit" on the staff pages: once, at once
 
   function stage(name) { root.dataset.stage = name; }
   function status(text) { $("call-status").textContent = text || ""; }
@@ -72,6 +73,7 @@
 
   // Signalling.
   function connect() {
+    if (socket && socket.readyState <= WebSocket.OPEN) return; // already connecting or connected
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${location.host}${config.ws}`);
     socket.onopen = () => { status(""); send({ type: "join", ...config.join }); };
@@ -90,7 +92,7 @@
   async function handle(message) {
     switch (message.type) {
       case "presence": return onPresence(message);
-      case "waiting": return notice(t.waiting, { admit: true });
+      case "waiting": return waitingClient();
       case "admit":
         me.admitted = true;
         stage("call");
@@ -126,7 +128,7 @@
     known.role = message.role;
     known.admitted = message.admitted;
     peers.set(message.peer, known);
-    if (me.role === "caseworker" && known.role === "client" && !known.admitted) notice(t.waiting, { admit: true });
+    if (me.role === "caseworker" && known.role === "client" && !known.admitted) waitingClient();
     await maybeOffer(message.peer);
   }
 
@@ -193,6 +195,18 @@
     return states;
   }
 
+  function admitClient() {
+    send({ type: "admit" });
+    $("admit-notice").hidden = true;
+  }
+
+  function waitingClient() {
+    if (!admitOnJoin) return notice(t.waiting, { admit: true });
+    admitOnJoin = false;
+    history.replaceState(null, "", location.pathname); // a reload must not admit anybody again
+    admitClient();
+  }
+
   function notice(text, { admit = false, phone = false } = {}) {
     $("notice-text").textContent = text;
     $("admit").hidden = !admit;
@@ -231,7 +245,7 @@
 
   $("enter").addEventListener("click", connect);
   $("speaker-test").addEventListener("click", testSpeaker);
-  $("admit").addEventListener("click", () => { send({ type: "admit" }); $("admit-notice").hidden = true; });
+  $("admit").addEventListener("click", admitClient);
   $("mute").addEventListener("click", (e) => toggle("audio", e.currentTarget));
   $("camera").addEventListener("click", (e) => toggle("video", e.currentTarget));
   $("hang-up").addEventListener("click", hangUp);
@@ -258,5 +272,7 @@
     return types;
   }
   window.sprechstundeCall = { connections: connectionStates, candidateTypes, stage: () => root.dataset.stage };
-  checkDevices();
+  // One click from the staff pages: after the device check (whatever its result) join without "Join the call".
+  const checked = checkDevices();
+  if (config.admitOnJoin) checked.finally(connect);
 })();

@@ -1,0 +1,473 @@
+"""Booking for a client who phoned: find or enter the client, say what about, pick a time, confirm.
+
+Each booking in progress is a draft in the session under its own id (in the URL), so two
+tabs can book for two callers. Nothing is written before the last step; a lock in the
+cache per draft makes a double submit of that step book once.
+"""
+
+import uuid
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
+from appointments.models import Appointment, Caseworker, Client, Language, Mode, Topic
+from appointments.selectors import bookable_topics
+from appointments.services.availability import check_start, free_slots
+from appointments.services.booking import ClientDetails, book_appointment, consultation_language
+from appointments.services.clients import find_clients
+from appointments.services.messages import when
+from appointments.services.permissions import (
+    can_view_appointment,
+    caseworker_for,
+    clients_visible_to,
+    is_staff_viewer,
+)
+from appointments.services.phones import normalize_mobile_number
+from frontend.staff_forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
+
+DRAFTS = "staff_bookings"
+STEPS = ("client", "request", "start", "confirm")
+STEP_URLS = {"request": "book-request", "start": "book-time"}
+KEPT_DRAFTS = 10
+DAYS_PER_PAGE = 5
+LOCK_SECONDS = 60 * 60
+PENDING = 0
+
+
+def _viewer(request: HttpRequest) -> Caseworker | None:
+    """The member of staff's caseworker profile (None for a superuser without one); 404 for others."""
+    if not is_staff_viewer(request.user):
+        raise Http404
+    return caseworker_for(request.user)
+
+
+def _topics(viewer: Caseworker | None):
+    """Topics a member of staff books: their office's; a superuser without an office any."""
+    topics = bookable_topics()
+    return topics.filter(office_id=viewer.office_id) if viewer else topics
+
+
+class Draft:
+    """The answers of one booking in progress, each checked again whenever read."""
+
+    def __init__(self, request: HttpRequest, draft_id: uuid.UUID) -> None:
+        self.request = request
+        self.id = str(draft_id)
+        drafts = request.session.get(DRAFTS)
+        self.data: dict | None = drafts.get(self.id) if isinstance(drafts, dict) else None
+        self.viewer = _viewer(request)
+        self.topic: Topic | None = None
+        self.client: Client | None = None
+
+    @classmethod
+    def begin(cls, request: HttpRequest, data: dict) -> "Draft":
+        drafts = request.session.get(DRAFTS)
+        drafts = drafts if isinstance(drafts, dict) else {}
+        draft_id = uuid.uuid4()
+        drafts[str(draft_id)] = data
+        # The oldest drafts go: an abandoned call leaves nothing behind for long.
+        request.session[DRAFTS] = dict(list(drafts.items())[-KEPT_DRAFTS:])
+        return cls(request, draft_id)
+
+    def save(self, **answers) -> None:
+        self.data.update(answers)
+        self.request.session[DRAFTS] = {**self.request.session.get(DRAFTS, {}), self.id: self.data}
+
+    def forget(self, *keys: str) -> None:
+        for key in keys:
+            self.data.pop(key, None)
+        self.save()
+
+    def url(self, name: str) -> str:
+        return reverse(f"staff:{name}", kwargs={"draft": self.id})
+
+    def first_missing(self, upto: str) -> str | None:
+        """The first step before `upto` whose answer is missing or no longer valid."""
+        for step in STEPS[: STEPS.index(upto)]:
+            if not getattr(self, f"_valid_{step}")():
+                return step
+        return None
+
+    def _valid_client(self) -> bool:
+        client_id = self.data.get("client_id")
+        if isinstance(client_id, int):
+            self.client = clients_visible_to(self.request.user).filter(pk=client_id).first()
+            return self.client is not None
+        return isinstance(self.data.get("new_client"), dict)
+
+    def _valid_request(self) -> bool:
+        slug = self.data.get("topic")
+        self.topic = _topics(self.viewer).filter(slug=slug).first() if isinstance(slug, str) else None
+        if self.topic is None or self.data.get("mode") not in self.topic.modes:
+            return False
+        if self.data.get("who") == ME and not (
+            self.viewer and self.viewer.topics.filter(pk=self.topic.pk).exists()
+        ):
+            return False
+        return Language.objects.filter(code=self.data.get("language")).exists()
+
+    def _valid_start(self) -> bool:
+        return self.start is not None
+
+    @property
+    def start(self) -> datetime | None:
+        try:
+            start = datetime.fromisoformat(self.data.get("start") or "")
+        except (TypeError, ValueError):
+            return None
+        return start if timezone.is_aware(start) else None
+
+    @property
+    def caseworker(self) -> Caseworker | None:
+        """The caseworker asked for, or None when any caseworker of the office will do."""
+        return self.viewer if self.data.get("who") == ME else None
+
+    @property
+    def spoken(self) -> str | None:
+        return consultation_language(
+            language=self.data["language"], interpreter_language=self.data.get("interpreter_language")
+        )
+
+    @property
+    def client_details(self) -> ClientDetails:
+        """The new client as entered, or the found client's stored details (left as they are)."""
+        if self.client is not None:
+            return ClientDetails(
+                name=self.client.name,
+                phone=self.client.phone,
+                email=self.client.email,
+                customer_number=self.client.customer_number,
+                language=self.client.language,
+                sms_consent=self.client.sms_consent,
+            )
+        return ClientDetails(**self.data["new_client"])
+
+    @property
+    def lock_key(self) -> str:
+        return f"staff-booking:{self.request.user.pk}:{self.id}"
+
+
+def _draft(request: HttpRequest, draft_id: uuid.UUID, step: str) -> tuple[Draft, HttpResponse | None]:
+    draft = Draft(request, draft_id)
+    if draft.data is None:
+        messages.error(request, _("This booking is no longer open. Please start again."))
+        return draft, redirect("staff:book")
+    if "appointment_id" in draft.data:  # booked already: going back changes nothing
+        return draft, redirect(draft.url("book-done"))
+    missing = draft.first_missing(step)
+    if missing == "client":
+        return draft, redirect("staff:book")
+    if missing:
+        return draft, redirect(draft.url(STEP_URLS[missing]))
+    return draft, None
+
+
+def _search_page(request, *, search_form, new_form, found=None, searched=False, status=200):
+    # The caret goes where the next keystroke belongs: a wrong answer, a new client's name, or the search.
+    if new_form.errors:
+        focused = new_form[next(iter(new_form.errors))]
+    else:
+        focused = new_form["name"] if searched and not found else search_form["query"]
+    focused.field.widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "frontend/staff/book.html",
+        {
+            "nav": "book",
+            "search_form": search_form,
+            "new_form": new_form,
+            "found": found or [],
+            "searched": searched,
+        },
+        status=status,
+    )
+
+
+def _masked(phone: str) -> str:
+    """The last digits of a number: enough to tell two clients apart on the phone."""
+    return f"…{phone[-3:]}"
+
+
+@login_required
+def book(request: HttpRequest) -> HttpResponse:
+    """Step 1: search by mobile or customer number; pick the client found or enter a new one."""
+    _viewer(request)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "pick":
+        raw = request.POST.get("client", "")
+        client = clients_visible_to(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+        if client is None:
+            raise Http404
+        return redirect(Draft.begin(request, {"client_id": client.pk}).url("book-request"))
+    if action == "new":
+        new_form = NewClientForm(request.POST)
+        if new_form.is_valid():
+            details = {**new_form.cleaned_data}
+            return redirect(Draft.begin(request, {"new_client": details}).url("book-request"))
+        return _search_page(request, search_form=SearchForm(), new_form=new_form, status=400)
+    if action == "search":
+        search_form = SearchForm(request.POST)
+        if not search_form.is_valid():
+            return _search_page(request, search_form=search_form, new_form=NewClientForm(), status=400)
+        query = search_form.cleaned_data["query"]
+        found = [
+            {"id": c.pk, "name": c.name, "phone": _masked(c.phone), "customer_number": c.customer_number}
+            for c in find_clients(query, viewer=request.user)
+        ]
+        return _search_page(
+            request,
+            search_form=search_form,
+            new_form=NewClientForm(initial={} if found else _new_client_guess(query)),
+            found=found,
+            searched=True,
+        )
+    return _search_page(request, search_form=SearchForm(), new_form=NewClientForm())
+
+
+def _new_client_guess(query: str) -> dict:
+    """What the search already tells about a new client: the mobile number or the customer number."""
+    initial = {}
+    try:
+        initial["phone"] = normalize_mobile_number(query)
+    except ApplicationError:
+        initial["customer_number"] = query.strip()
+    return initial
+
+
+def _own_topic_ids(viewer: Caseworker | None) -> set[int] | None:
+    if viewer is None:
+        return None
+    ids = set(viewer.topics.values_list("pk", flat=True))
+    return ids or None
+
+
+def _summary(draft: Draft) -> dict:
+    """What the pages after step 1 show of the booking so far."""
+    details = draft.client_details
+    summary = {"client_name": details.name, "client_phone": details.phone, "new_client": draft.client is None}
+    if draft.topic is not None:
+        summary |= {
+            "topic": draft.topic,
+            "mode_label": Mode(draft.data["mode"]).label,
+            "language": Language.objects.filter(code=draft.data["language"]).first(),
+            "interpreter": Language.objects.filter(code=draft.data.get("interpreter_language") or "").first(),
+            "with_me": draft.data.get("who") == ME,
+        }
+    return summary
+
+
+@login_required
+def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+    """Step 2: topic, kind of consultation, language, interpreter, and with whom."""
+    draft, back = _draft(request, draft, "request")
+    if back:
+        return back
+    own = _own_topic_ids(draft.viewer)
+    topics = _topics(draft.viewer)
+    data = draft.data
+    first_topic = topics.first()
+    initial = {
+        "topic": data.get("topic") or (first_topic.slug if first_topic else None),
+        "mode": data.get("mode") or Mode.TELEPHONE,
+        "language": data.get("language") or "de",
+        "interpreter_language": data.get("interpreter_language"),
+        "who": data.get("who") or (ME if own else OFFICE),
+    }
+    form = RequestForm(
+        request.POST if request.method == "POST" else None,
+        topics=topics,
+        own_topic_ids=own,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        answers = form.cleaned_data
+        interpreter = answers["interpreter_language"]
+        draft.save(
+            topic=answers["topic"].slug,
+            mode=answers["mode"],
+            language=answers["language"].code,
+            interpreter_language=interpreter.code if interpreter else None,
+            who=answers["who"],
+        )
+        draft.forget("start")
+        return redirect(draft.url("book-time"))
+    status = 400 if request.method == "POST" else 200
+    context = {"nav": "book", "form": form, "draft": draft, **_summary(draft)}
+    return render(request, "frontend/staff/book_request.html", context, status=status)
+
+
+def _parse_day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+def _slot_days(draft: Draft, first_day: date | None) -> dict:
+    """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
+    topic = draft.topic
+    today = timezone.now().astimezone(topic.office.zone).date()
+    first = max(first_day or today, today)
+    caseworker = draft.caseworker
+    slots = free_slots(
+        topic=topic,
+        date_from=first,
+        date_to=today + timedelta(days=topic.office.horizon_days),
+        mode=draft.data["mode"],
+        language=draft.spoken,
+        caseworker_ids=[caseworker.pk] if caseworker else None,
+    )
+    ui_language = translation.get_language()
+    days, later = [], None
+    for day, grouped in groupby(slots, key=lambda slot: slot.start.date()):
+        if len(days) == DAYS_PER_PAGE:
+            later = day
+            break
+        day_slots = list(grouped)
+        days.append(
+            {
+                "label": when(ui_language, day_slots[0].start)["long_date"],
+                "times": [
+                    {"value": slot.start.isoformat(), "label": when(ui_language, slot.start)["time"]}
+                    for slot in day_slots
+                ],
+            }
+        )
+    return {"days": days, "later": later.isoformat() if later else None, "earlier": first > today}
+
+
+def _time_page(request: HttpRequest, draft: Draft, *, status: int = 200) -> HttpResponse:
+    page = _slot_days(draft, _parse_day(request.GET.get("von")))
+    later_url = f"{draft.url('book-time')}?{urlencode({'von': page['later']})}" if page["later"] else None
+    context = {"nav": "book", "draft": draft, "later_url": later_url, **page, **_summary(draft)}
+    return render(request, "frontend/staff/book_time.html", context, status=status)
+
+
+@login_required
+def time_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+    """Step 3: a time from the free ones; or widen the search to any caseworker of the office."""
+    draft, back = _draft(request, draft, "start")
+    if back:
+        return back
+    if request.method != "POST":
+        return _time_page(request, draft)
+    if request.POST.get("who") == OFFICE:
+        draft.save(who=OFFICE)
+        return redirect(draft.url("book-time"))
+    problem = _start_problem(draft, request.POST.get("start"))
+    if problem:
+        messages.error(request, problem.message)
+        return _time_page(request, draft, status=problem.status_code)
+    draft.save(start=request.POST["start"])
+    return redirect(draft.url("book-confirm"))
+
+
+def _start_problem(draft: Draft, raw: str | None) -> ApplicationError | None:
+    """Why this start cannot be chosen, or None if it can (the same check the booking makes)."""
+    try:
+        start = datetime.fromisoformat(raw or "")
+    except ValueError:
+        return SlotNotOffered()
+    if timezone.is_naive(start):
+        return SlotNotOffered()
+    caseworker = draft.caseworker
+    check = check_start(
+        topic=draft.topic,
+        mode=draft.data["mode"],
+        start=start,
+        language=draft.spoken,
+        caseworker_ids=[caseworker.pk] if caseworker else None,
+    )
+    if not check.offered:
+        return SlotNotOffered()
+    if not check.free:
+        return SlotTaken()
+    return None
+
+
+@login_required
+def confirm(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+    """Step 4: what will be booked; the button books it."""
+    draft, back = _draft(request, draft, "confirm")
+    if back:
+        return back
+    if request.method == "POST":
+        return _book(request, draft)
+    zone = draft.topic.office.zone
+    local = draft.start.astimezone(zone)
+    context = {"nav": "book", "draft": draft, **when(translation.get_language(), local), **_summary(draft)}
+    return render(request, "frontend/staff/book_confirm.html", context)
+
+
+def _book(request: HttpRequest, draft: Draft) -> HttpResponse:
+    # A second submit of the same draft, while the first is running or after it, books nothing.
+    if not cache.add(draft.lock_key, PENDING, LOCK_SECONDS):
+        return redirect(draft.url("book-done"))
+    data = draft.data
+    try:
+        booking = book_appointment(
+            topic=draft.topic,
+            mode=data["mode"],
+            start=draft.start,
+            client=draft.client_details,
+            language=data["language"],
+            interpreter_language=data.get("interpreter_language"),
+            booked_by=request.user,
+            caseworker=draft.caseworker,
+        )
+    except (SlotTaken, SlotNotOffered) as exc:
+        cache.delete(draft.lock_key)
+        draft.forget("start")
+        messages.error(request, f"{exc.message} {_('Here are the times that are free now.')}")
+        return _time_page(request, draft, status=exc.status_code)
+    except ApplicationError as exc:
+        cache.delete(draft.lock_key)
+        messages.error(request, exc.message)
+        step = "book-request" if exc.field in {"topic", "mode", "language", "interpreter_language"} else None
+        return redirect(draft.url(step) if step else "staff:book")
+    except Exception:
+        cache.delete(draft.lock_key)  # nothing was booked: the draft may be tried again
+        raise
+    cache.set(draft.lock_key, booking.appointment.pk, LOCK_SECONDS)
+    draft.save(appointment_id=booking.appointment.pk)
+    return redirect(draft.url("book-done"))
+
+
+@login_required
+def done(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+    """Step 5: the booking code to read out, and where to go next."""
+    draft = Draft(request, draft)
+    appointment_id = (draft.data or {}).get("appointment_id") or cache.get(draft.lock_key)
+    if appointment_id == PENDING:  # a first submit is still booking
+        return render(request, "frontend/staff/book_done.html", {"nav": "book", "pending": True})
+    appointment = (
+        Appointment.objects.select_related("topic__office", "caseworker", "client")
+        .filter(pk=appointment_id, booked_by=request.user)
+        .first()
+        if isinstance(appointment_id, int)
+        else None
+    )
+    if appointment is None:
+        return redirect("staff:book")
+    local = appointment.start.astimezone(appointment.topic.office.zone)
+    day_url = reverse("staff:day")
+    if draft.viewer and appointment.caseworker_id == draft.viewer.pk:
+        day_url = f"{day_url}?{urlencode({'tag': local.date().isoformat()})}"
+    context = {
+        "nav": "book",
+        "appointment": appointment,
+        "can_view": can_view_appointment(request.user, appointment),
+        "back_to_day_url": day_url,
+        **when(translation.get_language(), local),
+    }
+    return render(request, "frontend/staff/book_done.html", context)

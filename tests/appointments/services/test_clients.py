@@ -1,0 +1,107 @@
+"""Finding a client who phones: by mobile number however typed, by customer number, only one's own."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.clients import customer_number_key, find_clients
+from tests.factories import (
+    CaseworkerFactory,
+    ClientFactory,
+    OfficeFactory,
+    TopicFactory,
+    UserFactory,
+    week_of_hours,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
+
+MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+
+
+def caseworker_of(topic, **fields):
+    worker = CaseworkerFactory(office=topic.office, topics=[topic], **fields)
+    week_of_hours(worker)
+    return worker
+
+
+def book(caseworker, *, phone, name="Aylin Demir", customer_number="", start=MONDAY_9):
+    return book_appointment(
+        topic=caseworker.topics.get(),
+        mode="telephone",
+        start=start,
+        client=ClientDetails(name=name, phone=phone, customer_number=customer_number, sms_consent=True),
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+    ).appointment.client
+
+
+@pytest.fixture
+def topic(db):
+    return TopicFactory(office=OfficeFactory())
+
+
+@pytest.fixture
+def caseworker(topic):
+    return caseworker_of(topic)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0151 2345 6789", "+4915123456789", "0049 151 23456789", "(0151) 234-56789", " 015123456789 "],
+)
+def test_finds_a_client_by_mobile_number_however_typed(caseworker, typed):
+    aylin = book(caseworker, phone="0151 23456789")
+
+    assert find_clients(typed, viewer=caseworker.user) == [aylin]
+
+
+@pytest.mark.parametrize("typed", ["123D456789", "123d 456 789", "123-D-456789", " 123D456789"])
+def test_finds_a_client_by_customer_number(caseworker, typed):
+    aylin = book(caseworker, phone="0151 23456789", customer_number="123D 456789")
+
+    assert find_clients(typed, viewer=caseworker.user) == [aylin]
+
+
+def test_matches_whole_numbers_only(caseworker):
+    book(caseworker, phone="0151 23456789", customer_number="123D456789")
+
+    assert find_clients("0151 2345", viewer=caseworker.user) == []
+    assert find_clients("123D", viewer=caseworker.user) == []
+    assert find_clients("  ", viewer=caseworker.user) == []
+    assert find_clients("--", viewer=caseworker.user) == []
+
+
+def test_a_caseworker_finds_only_clients_with_an_appointment_with_them(topic, caseworker):
+    colleague = caseworker_of(topic)
+    book(colleague, phone="0151 23456789", customer_number="K-1")
+    ClientFactory(phone="+4915199990000", customer_number="K-2")  # no appointment at all
+
+    assert find_clients("0151 23456789", viewer=caseworker.user) == []
+    assert find_clients("K-1", viewer=caseworker.user) == []
+    assert find_clients("015199990000", viewer=caseworker.user) == []
+    assert len(find_clients("K-1", viewer=colleague.user)) == 1
+
+
+def test_a_coordinator_finds_the_office_clients_but_not_another_office(topic, caseworker):
+    coordinator = CaseworkerFactory(office=topic.office, is_coordinator=True)
+    elsewhere = caseworker_of(TopicFactory(office=OfficeFactory()))
+    ours = book(caseworker, phone="0151 23456789")
+    book(elsewhere, phone="0151 23450002", start=MONDAY_9 + timedelta(days=1))
+
+    assert find_clients("0151 23456789", viewer=coordinator.user) == [ours]
+    assert find_clients("0151 23450002", viewer=coordinator.user) == []
+    assert len(find_clients("0151 23450002", viewer=UserFactory(is_superuser=True))) == 1
+
+
+def test_nobody_else_finds_anybody(caseworker):
+    book(caseworker, phone="0151 23456789")
+    inactive = caseworker_of(caseworker.topics.get(), active=False)
+
+    assert find_clients("0151 23456789", viewer=UserFactory()) == []
+    assert find_clients("0151 23456789", viewer=inactive.user) == []
+
+
+def test_customer_number_key():
+    assert customer_number_key(" 123d-456/78.9 ") == "123D456789"
