@@ -1,4 +1,5 @@
-"""manage.py run_message_worker: send due messages and climb the interpreter escalation ladder."""
+"""manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, and
+anonymise what outlived the retention period once an hour."""
 
 import signal
 import time
@@ -8,12 +9,17 @@ from django.core.management.base import BaseCommand
 
 from appointments.services.interpreting import escalate_interpreter_requests
 from appointments.services.notifications import run_due_messages
+from appointments.services.retention import anonymise_expired
 
 ESCALATION_EVERY_SECONDS = 60
+RETENTION_EVERY_SECONDS = 3600
 
 
 class Command(BaseCommand):
-    help = "Send due messages (SMS, e-mail) and escalate open interpreter requests. Several may run at once."
+    help = (
+        "Send due messages (SMS, e-mail), escalate open interpreter requests and, hourly, anonymise "
+        "data past its retention period. Several may run at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=20, help="messages claimed per round")
@@ -27,11 +33,15 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        next_escalation = 0.0
+        next_escalation = next_retention = 0.0
         while self.running:
             if time.monotonic() >= next_escalation:
                 escalate_interpreter_requests()
                 next_escalation = time.monotonic() + ESCALATION_EVERY_SECONDS
+            if time.monotonic() >= next_retention:
+                # Idempotent and batched, so several workers doing it at once only repeat each other.
+                anonymise_expired()
+                next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
             if run_due_messages(limit=batch, lease=timedelta(seconds=lease)) == 0:
                 if until_idle:
                     return

@@ -1,0 +1,188 @@
+"""A client's rights under the GDPR: finding them, what is stored (as JSON), erasure on request.
+
+Erasure cancels the client's upcoming appointments so their times are free and the caseworker
+and interpreter are told, but sends the client nothing: they asked to be forgotten, and a
+message would need their number after it is gone. Then it anonymises them exactly as the
+retention period does (services/retention.py).
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    AuditEntry,
+    Client,
+    Notification,
+    Office,
+    PhoneVerification,
+)
+from appointments.services import clients
+from appointments.services.audit import office_audit_log, record_audit
+from appointments.services.booking import cancel_appointment, normalize_reference
+from appointments.services.retention import anonymise_clients
+
+MAX_MATCHES = 20
+
+
+def find_clients(*, office: Office, user, query: str) -> list[Client]:
+    """Clients with an appointment at the office, by booking code, or by mobile or customer number
+    as the client search matches them (services/clients.py)."""
+    query = query.strip()
+    if not query:
+        return []
+    by_number = [client.pk for client in clients.find_clients(query, viewer=user)]
+    matches = Q(pk__in=by_number) | Q(appointments__reference=normalize_reference(query))
+    # One filter() call: the booking code must be one of this office's appointments.
+    found = Client.objects.filter(matches, appointments__topic__office=office).distinct().order_by("pk")
+    return list(found[:MAX_MATCHES])
+
+
+def client_appointments(client: Client) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(client=client)
+        .select_related("topic__office", "caseworker", "interpreter_request")
+        .order_by("start")
+    )
+
+
+def client_messages(client: Client) -> QuerySet[Notification]:
+    """Messages to the client: about their appointments, and codes and replies to their number."""
+    return (
+        Notification.objects.filter(
+            Q(appointment__client=client, audience=Notification.Audience.CLIENT)
+            | Q(appointment__isnull=True, recipient=client.phone)
+        )
+        .select_related("appointment")
+        .order_by("created_at", "pk")
+    )
+
+
+def client_verifications(client: Client) -> QuerySet[PhoneVerification]:
+    return PhoneVerification.objects.filter(phone=client.phone).order_by("created_at")
+
+
+def client_audit(client: Client) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(client_id=client.pk).order_by("at", "id")
+
+
+def stored_counts(client: Client, *, now: datetime | None = None) -> dict[str, int]:
+    """How many rows of each kind name the client: what a coordinator sees before export or erasure."""
+    now = now or timezone.now()
+    appointments = client_appointments(client)
+    return {
+        "appointments": appointments.count(),
+        "upcoming": appointments.filter(status=Appointment.Status.BOOKED, start__gt=now).count(),
+        "messages": client_messages(client).count(),
+        "verifications": client_verifications(client).count(),
+        "audit": client_audit(client).count(),
+    }
+
+
+def audit_log(*, office: Office, client_id: int | None = None, reference: str = "") -> QuerySet[AuditEntry]:
+    """The office's audit log, newest first, about one client or one booking code if asked."""
+    entries = office_audit_log(office, client_id=client_id)
+    if reference:
+        entries = entries.filter(appointment_reference=normalize_reference(reference))
+    return entries
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _appointment(appointment: Appointment) -> dict:
+    request = getattr(appointment, "interpreter_request", None)
+    return {
+        "reference": appointment.reference,
+        "office": appointment.topic.office.name,
+        "topic": appointment.topic.name,
+        "caseworker": appointment.caseworker.display_name,
+        "mode": appointment.mode,
+        "language": appointment.language,
+        "interpreter": {"language": request.language_id, "status": request.status} if request else None,
+        "start": _iso(appointment.start),
+        "end": _iso(appointment.end),
+        "status": appointment.status,
+        "cancelled_by": appointment.cancelled_by,
+        "cancel_reason": appointment.cancel_reason,
+        "outcome_note": appointment.outcome_note,
+        "client_confirmed_at": _iso(appointment.client_confirmed_at),
+        "booked_at": _iso(appointment.created_at),
+    }
+
+
+def _message(message: Notification) -> dict:
+    return {
+        "appointment": message.appointment.reference if message.appointment else None,
+        "kind": message.kind,
+        "channel": message.channel,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "body": message.body,
+        "status": message.status,
+        "delivery_status": message.delivery_status,
+        "due_at": _iso(message.due_at),
+        "sent_at": _iso(message.sent_at),
+    }
+
+
+def export_client_data(client: Client, *, actor, office: Office, now: datetime | None = None) -> dict:
+    """Everything stored about the client, as JSON-ready data; no hashes of codes or tokens.
+
+    The export is written to the audit log of the coordinator's `office`.
+    """
+    now = now or timezone.now()
+    data = {
+        "exported_at": _iso(now),
+        "client": {
+            "id": client.pk,
+            "name": client.name,
+            "phone": client.phone,
+            "email": client.email,
+            "customer_number": client.customer_number,
+            "language": client.language,
+            "sms_consent": client.sms_consent,
+            "created_at": _iso(client.created_at),
+            "updated_at": _iso(client.updated_at),
+        },
+        "appointments": [_appointment(appointment) for appointment in client_appointments(client)],
+        "messages": [_message(message) for message in client_messages(client)],
+        "phone_verifications": [
+            {
+                "created_at": _iso(verification.created_at),
+                "confirmed_at": _iso(verification.confirmed_at),
+                "used_at": _iso(verification.used_at),
+            }
+            for verification in client_verifications(client)
+        ],
+        "history": [
+            {
+                "at": _iso(entry.at),
+                "action": entry.action,
+                "by": entry.party,
+                "appointment": entry.appointment_reference,
+            }
+            for entry in client_audit(client)
+        ],
+    }
+    record_audit(action=AuditEntry.Action.EXPORTED, actor=actor, client=client, office=office)
+    return data
+
+
+def erase_client(client: Client, *, actor, now: datetime | None = None) -> int:
+    """Cancel the client's upcoming appointments and anonymise them; returns how many were cancelled.
+
+    Only the client's own messages about the cancellations are withdrawn (by the anonymisation,
+    in the same transaction, so no worker ever sees them); the caseworker's and interpreter's go.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        upcoming = list(client.appointments.filter(status=Appointment.Status.BOOKED, start__gt=now))
+        for appointment in upcoming:
+            cancel_appointment(appointment=appointment, by=Appointment.Party.STAFF, actor=actor, now=now)
+        anonymise_clients([client.pk], now=now, action=AuditEntry.Action.ERASED, actor=actor)
+    return len(upcoming)

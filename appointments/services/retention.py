@@ -1,0 +1,186 @@
+"""Personal data kept no longer than needed: clients and past appointments anonymised after retention.
+
+An appointment that ended more than its office's `retention_days` ago loses its free text and
+its messages' addresses and bodies. A client whose every appointment is that old loses name,
+number, e-mail and customer number. What the figures count (status, mode, language, topic,
+times, caseworker, interpreter request) stays. Erasure on request (services/privacy.py) uses
+the same `anonymise_clients`. Work goes in batches, each its own short transaction.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from appointments.models import (
+    Appointment,
+    AuditEntry,
+    Client,
+    InterpreterDecline,
+    Notification,
+    Office,
+    PhoneVerification,
+)
+from appointments.services.audit import record_audit
+
+BATCH = 500
+# Placeholders: Client.phone is unique, so an anonymised client keeps a unique non-number.
+ANONYMOUS_PREFIX = "anon-"
+ANONYMOUS_NAME = "–"
+# Bodies of finished messages are kept this long for staff to see what went out, then blanked.
+FINISHED_BODY_DAYS = 30
+# Codes live minutes and tokens half an hour (settings); a day later every verification is spent.
+SPENT_VERIFICATION_HOURS = 24
+
+Status = Notification.Status
+_FINISHED = (Status.SENT, Status.FAILED, Status.CANCELLED)
+
+
+def _placeholder():
+    """`anon-<id>` of the row itself: unique, where the address or number stood."""
+    return Concat(Value(ANONYMOUS_PREFIX), Cast("id", CharField()))
+
+
+def _blanked_here() -> Q:
+    """The messages `_anonymise_appointments` blanks: the client's, and everyone's once finished."""
+    return Q(audience=Notification.Audience.CLIENT) | Q(status__in=_FINISHED)
+
+
+def _anonymise_appointments(appointment_ids: list[int], now: datetime) -> None:
+    """Free text and messages of these appointments; the caller holds the transaction."""
+    Appointment.objects.filter(pk__in=appointment_ids).update(
+        cancel_reason="", outcome_note="", updated_at=now
+    )
+    InterpreterDecline.objects.filter(request__appointment_id__in=appointment_ids).update(reason="")
+    messages = Notification.objects.filter(appointment_id__in=appointment_ids)
+    # What is still to go to the client never goes: they are gone, or asked to be forgotten.
+    messages.filter(audience=Notification.Audience.CLIENT, status=Status.PENDING).update(
+        status=Status.CANCELLED, error="anonymised", updated_at=now
+    )
+    # Staff's and interpreters' pending notices carry no client data and still go out.
+    messages.filter(_blanked_here()).update(body="", subject="", recipient=_placeholder(), updated_at=now)
+
+
+def anonymise_clients(
+    client_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
+    action: str = AuditEntry.Action.ANONYMISED,
+    actor=None,
+) -> int:
+    """Replace the clients' personal data and anonymise all their appointments, in one transaction.
+
+    One audit entry per client and office they had appointments at; `actor` and `action`
+    say who asked (erasure by a coordinator) or that retention did it (the system).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        clients = list(
+            Client.objects.select_for_update()
+            .filter(pk__in=list(client_ids))
+            .exclude(phone__startswith=ANONYMOUS_PREFIX)
+        )
+        if not clients:
+            return 0
+        ids = [client.pk for client in clients]
+        phones = [client.phone for client in clients]
+        appointments = Appointment.objects.filter(client_id__in=ids)
+        _anonymise_appointments(list(appointments.values_list("pk", flat=True)), now)
+        # Codes and replies belong to no appointment; they name the number only.
+        unattached = Notification.objects.filter(appointment__isnull=True, recipient__in=phones)
+        unattached.filter(status=Status.PENDING).update(status=Status.CANCELLED, error="anonymised")
+        unattached.update(body="", subject="", recipient=_placeholder(), updated_at=now)
+        PhoneVerification.objects.filter(phone__in=phones).delete()
+        Client.objects.filter(pk__in=ids).update(
+            name=ANONYMOUS_NAME,
+            phone=_placeholder(),
+            email="",
+            customer_number="",
+            sms_consent=False,
+            updated_at=now,
+        )
+        offices = {
+            office.pk: office for office in Office.objects.filter(topics__appointments__client_id__in=ids)
+        }
+        pairs = appointments.values_list("client_id", "topic__office_id").distinct()
+        by_id = {client.pk: client for client in clients}
+        party = None if actor is not None else Appointment.Party.SYSTEM
+        for client_id, office_id in sorted(set(pairs)):
+            record_audit(
+                action=action, actor=actor, party=party, client=by_id[client_id], office=offices[office_id]
+            )
+    return len(clients)
+
+
+def _cutoffs(now: datetime) -> list[tuple[int, datetime]]:
+    return [
+        (pk, now - timedelta(days=days)) for pk, days in Office.objects.values_list("pk", "retention_days")
+    ]
+
+
+def _ended_before_retention(cutoffs: list[tuple[int, datetime]]) -> Q:
+    expired = Q(pk__in=[])
+    for office_id, cutoff in cutoffs:
+        expired |= Q(topic__office_id=office_id, end__lte=cutoff)
+    return expired
+
+
+def _batches(queryset) -> Iterable[list[int]]:
+    """Ids in ascending batches, each read afresh after the one before was worked on."""
+    last = 0
+    while ids := list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]):
+        yield ids
+        last = ids[-1]
+
+
+def anonymise_expired(*, now: datetime | None = None) -> int:
+    """Anonymise what outlived its office's retention period; returns how many clients. Idempotent."""
+    now = now or timezone.now()
+    expired = _ended_before_retention(_cutoffs(now))
+    old = Appointment.objects.filter(expired)
+    still_kept = Appointment.objects.filter(client=OuterRef("pk")).exclude(expired)
+    due = (
+        Client.objects.exclude(phone__startswith=ANONYMOUS_PREFIX)
+        .filter(Exists(old.filter(client=OuterRef("pk"))))
+        .exclude(Exists(still_kept))
+    )
+    count = 0
+    for ids in _batches(due):
+        count += anonymise_clients(ids, now=now)
+    # Old appointments of clients who are still kept (a newer booking) lose their free text and messages.
+    unblanked = Notification.objects.filter(_blanked_here(), appointment=OuterRef("pk")).exclude(
+        body="", subject="", recipient__startswith=ANONYMOUS_PREFIX
+    )
+    leftovers = old.filter(~Q(cancel_reason="") | ~Q(outcome_note="") | Q(Exists(unblanked)))
+    for ids in _batches(leftovers):
+        with transaction.atomic():
+            _anonymise_appointments(ids, now)
+    blank_finished_bodies(now=now)
+    delete_spent_verifications(now=now)
+    return count
+
+
+def blank_finished_bodies(*, now: datetime | None = None) -> int:
+    """Blank the text of messages that were finished long ago: kept until then to allow a resend."""
+    now = now or timezone.now()
+    # The last change of a finished message is its end (or its delivery report).
+    finished = Notification.objects.filter(
+        status__in=[Status.SENT, Status.FAILED], updated_at__lt=now - timedelta(days=FINISHED_BODY_DAYS)
+    ).exclude(body="")
+    count = 0
+    for ids in _batches(finished):
+        count += Notification.objects.filter(pk__in=ids).update(body="", updated_at=now)
+    return count
+
+
+def delete_spent_verifications(*, now: datetime | None = None) -> int:
+    """Delete verifications whose code and token have long expired, used or not."""
+    now = now or timezone.now()
+    spent = PhoneVerification.objects.filter(created_at__lt=now - timedelta(hours=SPENT_VERIFICATION_HOURS))
+    count = 0
+    while ids := list(spent.values_list("pk", flat=True)[:BATCH]):
+        count += PhoneVerification.objects.filter(pk__in=ids).delete()[0]
+    return count

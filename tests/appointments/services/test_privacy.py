@@ -1,0 +1,207 @@
+"""A client's data: found by code, number or customer number; exported as JSON; erased on request."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from appointments.models import AuditEntry, Client, InterpreterRequest, Notification
+from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
+from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.notifications import run_due_messages
+from appointments.services.privacy import erase_client, export_client_data, find_clients, stored_counts
+from appointments.services.verification import start_phone_verification
+from tests.factories import (
+    CaseworkerFactory,
+    InterpreterFactory,
+    OfficeFactory,
+    TopicFactory,
+    UserFactory,
+    week_of_hours,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
+
+TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+PHONE = "+4915123456789"
+
+
+def book(topic, *, start=TUESDAY_9, phone="0151 23456789", customer_number="123D456789", **extra):
+    return book_appointment(
+        topic=topic,
+        mode="video",
+        start=start,
+        client=ClientDetails(
+            name="Aylin Demir",
+            phone=phone,
+            email="aylin@example.org",
+            customer_number=customer_number,
+            sms_consent=True,
+        ),
+        **extra,
+    )
+
+
+@pytest.fixture
+def coordinator(office):
+    return CaseworkerFactory(office=office, is_coordinator=True, user=UserFactory(username="koordination"))
+
+
+class TestFind:
+    def test_by_code_number_and_customer_number(self, topic, office, coordinator):
+        appointment = book(topic).appointment
+        client = appointment.client
+        user = coordinator.user
+        for query in (
+            appointment.reference,
+            appointment.reference.lower(),
+            "0151 23456789",
+            PHONE,
+            "123d456789",
+        ):
+            assert find_clients(office=office, user=user, query=query) == [client], query
+        assert find_clients(office=office, user=user, query="") == []
+        assert find_clients(office=office, user=user, query="nobody") == []
+
+    def test_only_clients_of_the_office(self, topic):
+        appointment = book(topic).appointment
+        other = CaseworkerFactory(office=OfficeFactory(), is_coordinator=True)
+        for query in (appointment.reference, PHONE, "123D456789"):
+            assert find_clients(office=other.office, user=other.user, query=query) == []
+
+
+class TestExport:
+    def test_bookings_messages_and_history_without_hashes(self, topic, office, coordinator):
+        booking = book(topic)
+        run_due_messages()
+        start_phone_verification(phone=PHONE)
+        client = booking.appointment.client
+
+        data = export_client_data(client, actor=coordinator.user, office=office)
+
+        text = json.dumps(data)  # JSON-ready as it is
+        assert data["client"]["name"] == "Aylin Demir"
+        assert data["client"]["phone"] == PHONE
+        assert data["client"]["customer_number"] == "123D456789"
+        [appointment] = data["appointments"]
+        assert appointment["reference"] == booking.appointment.reference
+        assert appointment["start"] == TUESDAY_9.isoformat()
+        kinds = {(m["kind"], m["channel"]) for m in data["messages"]}
+        assert ("confirmation", "sms") in kinds
+        assert ("confirmation", "email") in kinds
+        assert ("verification_code", "sms") in kinds
+        assert all(m["recipient"] in (PHONE, "aylin@example.org") for m in data["messages"])
+        assert len(data["phone_verifications"]) == 1
+        assert [entry["action"] for entry in data["history"]] == ["booked"]
+        assert booking.appointment.manage_token_hash not in text
+        assert "code_hash" not in text
+        assert "token_hash" not in text
+
+    def test_the_export_is_in_the_audit_log(self, topic, office, coordinator):
+        client = book(topic).appointment.client
+        export_client_data(client, actor=coordinator.user, office=office)
+        entry = AuditEntry.objects.get(action="exported")
+        assert (entry.client_id, entry.office_id, entry.actor_id, entry.party) == (
+            client.pk,
+            office.pk,
+            coordinator.user.pk,
+            "staff",
+        )
+
+
+class TestErase:
+    def test_upcoming_cancelled_without_telling_the_client_and_anonymised(
+        self, topic, office, coordinator, caseworker, django_capture_on_commit_callbacks
+    ):
+        caseworker.user.email = "fachkraft@example.org"
+        caseworker.user.save(update_fields=["email"])
+        interpreter = InterpreterFactory(languages=["ar"], email="dolmetsch@example.org")
+        upcoming = book(topic, interpreter_language="ar").appointment
+        request = InterpreterRequest.objects.get(appointment=upcoming)
+        accept_interpreter_request(request_id=request.pk, interpreter=interpreter)
+        run_due_messages()
+        client = upcoming.client
+        sent_before = Notification.objects.filter(audience="client", status="sent").count()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert erase_client(client, actor=coordinator.user) == 1
+
+        upcoming.refresh_from_db()
+        assert (upcoming.status, upcoming.cancelled_by) == ("cancelled", "staff")
+        client.refresh_from_db()
+        assert (client.name, client.phone, client.email, client.customer_number) == (
+            "–",
+            f"anon-{client.pk}",
+            "",
+            "",
+        )
+        cancelled = Notification.objects.filter(appointment=upcoming, kind="cancelled")
+        assert cancelled.filter(audience="client").exists()
+        assert not cancelled.filter(audience="client").exclude(status="cancelled").exists()
+        # The interpreter and the caseworker still hear of it.
+        assert cancelled.filter(audience="interpreter", status="pending").exists()
+        assert cancelled.filter(audience="caseworker", status="pending").exists()
+        run_due_messages()
+        assert Notification.objects.filter(audience="client", status="sent").count() == sent_before
+        assert set(AuditEntry.objects.values_list("action", flat=True)) >= {"cancelled", "erased"}
+        erased = AuditEntry.objects.get(action="erased")
+        assert (erased.actor_id, erased.office_id, erased.client_id) == (
+            coordinator.user.pk,
+            office.pk,
+            client.pk,
+        )
+
+    def test_the_time_is_free_again(self, topic, office, coordinator):
+        client = book(topic).appointment.client
+        erase_client(client, actor=coordinator.user)
+        again = book(topic, phone="0151 23450001", customer_number="")
+        assert again.appointment.start == TUESDAY_9
+
+    def test_past_appointments_keep_their_figures(self, topic, office, coordinator, time_machine, now):
+        past = book(topic).appointment
+        cancel_appointment(appointment=past, by="client", reason="Bin krank, Aylin")
+        time_machine.move_to(now + timedelta(days=2), tick=False)
+
+        assert erase_client(past.client, actor=coordinator.user) == 0
+
+        past.refresh_from_db()
+        assert (past.status, past.cancel_reason, past.mode, past.start) == (
+            "cancelled",
+            "",
+            "video",
+            TUESDAY_9,
+        )
+
+    def test_counts_before_and_after(self, topic, office, coordinator):
+        client = book(topic).appointment.client
+        assert stored_counts(client) == {
+            "appointments": 1,
+            "upcoming": 1,
+            "messages": 4,
+            "verifications": 0,
+            "audit": 1,
+        }
+        erase_client(client, actor=coordinator.user)
+        client.refresh_from_db()
+        counts = stored_counts(client)
+        assert (counts["appointments"], counts["upcoming"]) == (1, 0)
+        assert Client.objects.filter(name="Aylin Demir").count() == 0
+
+    def test_erasing_twice_writes_one_entry(self, topic, office, coordinator):
+        client = book(topic).appointment.client
+        erase_client(client, actor=coordinator.user)
+        client.refresh_from_db()
+        erase_client(client, actor=coordinator.user)
+        assert AuditEntry.objects.filter(action="erased").count() == 1
+
+
+def test_a_client_of_two_offices_is_logged_in_both(topic, office, coordinator):
+    book(topic)
+    elsewhere = TopicFactory(office=OfficeFactory())
+    week_of_hours(CaseworkerFactory(office=elsewhere.office, topics=[elsewhere]))
+    client = book(elsewhere).appointment.client
+    erase_client(client, actor=coordinator.user)
+    assert set(AuditEntry.objects.filter(action="erased").values_list("office_id", flat=True)) == {
+        office.pk,
+        elsewhere.office_id,
+    }

@@ -1,0 +1,235 @@
+"""Retention: personal data of past appointments anonymised after the office's period, figures kept."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from appointments.models import (
+    Appointment,
+    AuditEntry,
+    Client,
+    InterpreterRequest,
+    Notification,
+    PhoneVerification,
+)
+from appointments.services import retention
+from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment, record_outcome
+from appointments.services.notifications import queue_sms, run_due_messages
+from appointments.services.retention import anonymise_expired
+from appointments.services.verification import start_phone_verification
+from tests.factories import InterpreterFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
+
+TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+TUESDAY_END = TUESDAY_9 + timedelta(minutes=30)
+PHONE = "+4915123456789"
+
+
+def book(topic, *, start=TUESDAY_9, phone="0151 23456789", name="Aylin Demir", **extra):
+    return book_appointment(
+        topic=topic,
+        mode="video",
+        start=start,
+        client=ClientDetails(
+            name=name,
+            phone=phone,
+            email="aylin@example.org",
+            customer_number="123D456789",
+            sms_consent=True,
+        ),
+        **extra,
+    ).appointment
+
+
+def days_after_end(time_machine, days: float, end: datetime = TUESDAY_END) -> datetime:
+    moment = end + timedelta(days=days)
+    time_machine.move_to(moment, tick=False)
+    return moment
+
+
+@pytest.fixture
+def held(topic, time_machine):
+    """An appointment with an interpreter, its messages sent, held and closed with a note."""
+    InterpreterFactory(languages=["ar"])
+    appointment = book(topic, interpreter_language="ar")
+    run_due_messages()
+    time_machine.move_to(TUESDAY_END, tick=False)
+    run_due_messages()
+    return record_outcome(appointment=appointment, outcome="completed", note="Frau Demir bringt Unterlagen")
+
+
+def test_89_days_after_the_end_everything_is_kept(held, time_machine):
+    days_after_end(time_machine, 89)
+
+    assert anonymise_expired() == 0
+
+    client = Client.objects.get()
+    assert (client.name, client.phone, client.email) == ("Aylin Demir", PHONE, "aylin@example.org")
+    held.refresh_from_db()
+    assert held.outcome_note == "Frau Demir bringt Unterlagen"
+    assert Notification.objects.filter(recipient=PHONE).exists()
+    assert not AuditEntry.objects.filter(action="anonymised").exists()
+
+
+def test_91_days_after_the_end_the_client_is_anonymised(held, time_machine, caseworker):
+    request_status = held.interpreter_request.status
+    days_after_end(time_machine, 91)
+
+    assert anonymise_expired() == 1
+
+    client = Client.objects.get()
+    assert client.name == "–"
+    assert client.phone == f"anon-{client.pk}"
+    assert (client.email, client.customer_number, client.sms_consent) == ("", "", False)
+    held.refresh_from_db()
+    assert held.outcome_note == ""
+    assert not Notification.objects.filter(appointment=held).exclude(body="", subject="").exists()
+    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    assert all(r.startswith("anon-") for r in recipients), recipients
+    # What the figures count survives.
+    assert (held.status, held.mode, held.language, held.start, held.end) == (
+        "completed",
+        "video",
+        "de",
+        TUESDAY_9,
+        TUESDAY_END,
+    )
+    assert (held.topic_id, held.caseworker_id) == (Appointment.objects.get().topic_id, caseworker.pk)
+    assert InterpreterRequest.objects.get(appointment=held).status == request_status
+    assert Notification.objects.filter(appointment=held).count() > 0
+
+
+def test_an_audit_entry_per_client_by_the_system(held, time_machine, office):
+    days_after_end(time_machine, 91)
+    anonymise_expired()
+
+    [entry] = AuditEntry.objects.filter(action="anonymised")
+    assert (entry.party, entry.client_id, entry.office_id, entry.actor_id) == (
+        "system",
+        held.client_id,
+        office.pk,
+        None,
+    )
+
+
+def test_a_second_run_changes_nothing(held, time_machine):
+    days_after_end(time_machine, 91)
+    assert anonymise_expired() == 1
+    client = Client.objects.values().get()
+    entries = AuditEntry.objects.count()
+
+    days_after_end(time_machine, 92)
+    assert anonymise_expired() == 0
+    assert Client.objects.values().get()["phone"] == client["phone"]
+    assert AuditEntry.objects.count() == entries
+
+
+def test_a_client_with_a_newer_appointment_is_kept_but_the_old_free_text_goes(topic, time_machine):
+    old = book(topic)
+    cancel_appointment(appointment=old, by="client", reason="Bin bei Dr. Yilmaz, Aylin")
+    run_due_messages()
+    later = TUESDAY_9 + timedelta(weeks=9)  # a Tuesday again
+    time_machine.move_to(later - timedelta(days=2), tick=False)
+    newer = book(topic, start=later)
+    run_due_messages()
+    days_after_end(time_machine, 91)
+
+    assert anonymise_expired() == 0
+
+    client = Client.objects.get()
+    assert (client.name, client.phone) == ("Aylin Demir", PHONE)
+    old.refresh_from_db()
+    assert (old.status, old.cancel_reason) == ("cancelled", "")
+    assert not Notification.objects.filter(appointment=old).exclude(body="", subject="").exists()
+    assert Notification.objects.filter(appointment=newer, recipient=PHONE).exists()
+
+
+def test_the_office_retention_period_decides(topic, office, time_machine):
+    office.retention_days = 30
+    office.save(update_fields=["retention_days"])
+    book(topic)
+    days_after_end(time_machine, 29)
+    assert anonymise_expired() == 0
+    days_after_end(time_machine, 31)
+    assert anonymise_expired() == 1
+
+
+def test_codes_and_replies_to_the_number_go_too(held, time_machine):
+    queue_sms(to=PHONE, body="Ihr Termin ist bestätigt.", kind="reply", language="de")
+    start_phone_verification(phone=PHONE)
+    days_after_end(time_machine, 91)
+
+    anonymise_expired()
+
+    assert not PhoneVerification.objects.exists()
+    assert not Notification.objects.filter(recipient=PHONE).exists()
+    assert not Notification.objects.filter(appointment__isnull=True).exclude(body="").exists()
+
+
+def test_finished_message_bodies_are_blanked_after_30_days(topic, time_machine, now):
+    booking = book(topic, start=TUESDAY_9 + timedelta(days=14))
+    run_due_messages()
+    reply = queue_sms(to="+4915199999999", body="Hilfe: 1 oder 2", kind="reply", language="de")
+    run_due_messages()
+    pending = Notification.objects.filter(appointment=booking, kind="reminder", channel="sms")
+    assert pending.exclude(body="").exists()
+
+    time_machine.move_to(now + timedelta(days=29), tick=False)
+    anonymise_expired()
+    reply.refresh_from_db()
+    assert reply.body == "Hilfe: 1 oder 2"
+
+    time_machine.move_to(now + timedelta(days=31), tick=False)
+    anonymise_expired()
+    reply.refresh_from_db()
+    assert (reply.status, reply.body, reply.recipient) == ("sent", "", "+4915199999999")
+    sent = Notification.objects.filter(appointment=booking, kind="confirmation", channel="sms").get()
+    assert sent.body == ""
+    assert pending.exclude(body="").exists()  # never sent: kept for the worker
+
+
+def test_spent_verifications_are_deleted_fresh_ones_kept(now, time_machine):
+    start_phone_verification(phone="0151 11111111")
+    time_machine.move_to(now + timedelta(hours=25), tick=False)
+    fresh = start_phone_verification(phone="0151 22222222")
+
+    anonymise_expired()
+
+    assert list(PhoneVerification.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_works_in_batches(topic, time_machine, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH", 2)
+    for n in range(5):
+        book(topic, start=TUESDAY_9 + timedelta(minutes=30 * n), phone=f"0151 2345000{n}", name=f"Person {n}")
+    days_after_end(time_machine, 91, end=TUESDAY_END + timedelta(hours=3))
+
+    assert anonymise_expired() == 5
+    assert not Client.objects.exclude(phone__startswith="anon-").exists()
+    assert AuditEntry.objects.filter(action="anonymised").count() == 5
+
+
+def test_the_command_and_the_worker_run_it(topic, time_machine):
+    book(topic)
+    book(topic, start=TUESDAY_9 + timedelta(hours=1), phone="0151 23450001")
+    days_after_end(time_machine, 91)
+    Client.objects.filter(phone="+4915123450001").update(name="Bernd Becker")
+    out = StringIO()
+
+    call_command("anonymise_expired", stdout=out)
+
+    assert out.getvalue().strip() == "2 clients anonymised"
+    assert set(Client.objects.values_list("name", flat=True)) == {"–"}
+
+
+def test_the_message_worker_anonymises_too(topic, time_machine):
+    book(topic)
+    days_after_end(time_machine, 91)
+
+    call_command("run_message_worker", "--until-idle")
+
+    assert Client.objects.get().name == "–"
+    assert Appointment.objects.get().status == "booked"  # nobody recorded an outcome; it stays as it was
