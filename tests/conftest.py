@@ -4,6 +4,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 
@@ -29,6 +30,24 @@ MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 def now(time_machine):
     time_machine.move_to(MONDAY_MORNING, tick=False)
     return MONDAY_MORNING
+
+
+@pytest.fixture
+def shared_redis():
+    """A Redis database of this test process's own (xdist workers share ids across their test
+    databases, so a shared Redis would cross their groups), emptied before and after."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/{db}").format(db=10 + int(worker or 0))
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {url} is needed in CI")
+        pytest.skip(f"Redis at {url} is not reachable")
+    yield url
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

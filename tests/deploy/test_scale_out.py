@@ -20,7 +20,7 @@ from tests.fakes.twilio import FakeTwilio
 from tests.fakes.workers import start_worker
 from tests.realtime.conftest import session_cookie
 from tests.realtime.servers import daphne
-from tests.realtime.test_multiprocess import shared_redis, socket  # noqa: F401 (a fixture)
+from tests.realtime.test_multiprocess import socket
 
 pytestmark = pytest.mark.postgres
 
@@ -77,7 +77,7 @@ async def book_through_both(bases, bodies, cookie) -> list[dict]:
     return replies
 
 
-def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_redis, tmp_path):  # noqa: F811
+def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_redis, tmp_path):
     office = OfficeFactory(
         require_phone_verification=False, min_notice=timedelta(0), reminder_offsets_minutes=[60]
     )

@@ -1,13 +1,11 @@
 """Two daphnes on one Redis: a dashboard on one hears a cancellation on the other; a call spans them."""
 
 import asyncio
-import os
 import re
 from datetime import timedelta
 
 import aiohttp
 import pytest
-import redis
 from django.contrib.auth import get_user_model
 
 from tests.realtime.conftest import make_call, session_cookie
@@ -15,23 +13,7 @@ from tests.realtime.servers import daphne
 
 pytestmark = pytest.mark.postgres
 
-# A database of its own on the shared Redis, emptied before the test.
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 IDLE_SECONDS = 6.5
-
-
-@pytest.fixture
-def shared_redis():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is needed in CI")
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable")
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 async def socket(session, base, path, cookie=None):
