@@ -35,6 +35,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appointments.services.permissions import caseworker_for, interpreter_for
+from frontend.forms import SixDigitCodeField
 
 # Between the password and the code: who, through which backend, where to afterwards, since when.
 PENDING_KEY = "login_pending"
@@ -42,20 +43,11 @@ PENDING_SECONDS = 5 * 60
 
 
 class TokenForm(forms.Form):
-    code = forms.RegexField(
+    code = SixDigitCodeField(
         label=gettext_lazy("6-digit code from your app"),
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={
-            "required": gettext_lazy("Please enter the 6-digit code from your app."),
-            "invalid": gettext_lazy("The code has 6 digits."),
-        },
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6", "size": "6"}
-        ),
+        required_message=gettext_lazy("Please enter the 6-digit code from your app."),
+        invalid_message=gettext_lazy("The code has 6 digits."),
     )
-
-    def clean_code(self):
-        return self.cleaned_data["code"].strip()
 
 
 def needs_second_factor(user) -> bool:

@@ -123,21 +123,29 @@ class DetailsForm(MobileNumberMixin, StepForm):
     )
 
 
-class CodeForm(StepForm):
-    code = forms.RegexField(
-        label=_("Code from the SMS"),
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={
-            "required": _("Please enter the 6-digit code from the SMS."),
-            "invalid": _("The code has 6 digits. Please check the SMS."),
-        },
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6", "size": "6"}
-        ),
-    )
+class SixDigitCodeField(forms.RegexField):
+    """A one-time code of six digits (from an SMS or an authenticator app); spaces around it are forgiven."""
 
-    def clean_code(self):
-        return self.cleaned_data["code"].strip()
+    def __init__(self, *, label, required_message, invalid_message):
+        super().__init__(
+            regex=r"^\s*\d{6}\s*$",
+            label=label,
+            error_messages={"required": required_message, "invalid": invalid_message},
+            widget=forms.TextInput(
+                attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6", "size": "6"}
+            ),
+        )
+
+    def clean(self, value):
+        return super().clean(value).strip()
+
+
+class CodeForm(StepForm):
+    code = SixDigitCodeField(
+        label=_("Code from the SMS"),
+        required_message=_("Please enter the 6-digit code from the SMS."),
+        invalid_message=_("The code has 6 digits. Please check the SMS."),
+    )
 
 
 class FindBookingForm(MobileNumberMixin, StepForm):
