@@ -114,7 +114,7 @@ class TestWeeklyHours:
         assert not AvailabilityRule.objects.filter(caseworker=caseworker, weekday=given["weekday"]).exists()
 
     def test_overlapping_hours_on_the_same_weekday_are_refused(self, caseworker):
-        with pytest.raises(ApplicationError, match="overlap"):
+        with pytest.raises(ApplicationError, match="überschneiden"):
             add_weekly_hours(
                 caseworker=caseworker, weekday=0, start_time=time(11), end_time=time(13), modes=["video"]
             )
@@ -125,7 +125,7 @@ class TestWeeklyHours:
             caseworker=caseworker, weekday=0, start_time=time(13), end_time=time(15), modes=["video"]
         )
 
-        with pytest.raises(ApplicationError, match="overlap"):
+        with pytest.raises(ApplicationError, match="überschneiden"):
             change_weekly_hours(
                 rule=afternoon, weekday=0, start_time=time(11), end_time=time(15), modes=["video"]
             )
@@ -153,7 +153,7 @@ class TestWeeklyHours:
             modes=["video"],
             valid_from=date(2027, 1, 1),
         )
-        with pytest.raises(ApplicationError, match="overlap"):
+        with pytest.raises(ApplicationError, match="überschneiden"):
             add_weekly_hours(
                 caseworker=caseworker,
                 weekday=0,
@@ -219,7 +219,7 @@ class TestExtraHours:
             caseworker=caseworker, day=SATURDAY, start_time=time(9), end_time=time(10), modes=["video"]
         )
 
-        with pytest.raises(ApplicationError, match="overlap"):
+        with pytest.raises(ApplicationError, match="überschneiden"):
             add_extra_hours(
                 caseworker=caseworker,
                 day=SATURDAY,
@@ -315,7 +315,7 @@ class TestClosures:
     def test_a_day_can_be_closed_only_once_and_not_in_the_past(self, office):
         add_closure(office=office, day=TUESDAY)
 
-        with pytest.raises(ApplicationError, match="already closed"):
+        with pytest.raises(ApplicationError, match="bereits geschlossen"):
             add_closure(office=office, day=TUESDAY)
         with pytest.raises(ApplicationError) as refused:
             add_closure(office=office, day=date(2026, 11, 29))
