@@ -38,10 +38,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # The browser tests (tests/e2e) drive Debian's Chromium (Playwright cannot download its own here);
-# the forced-relay call test starts Debian's coturn.
+# the forced-relay call test starts Debian's coturn; docker-compose (no engine needed) validates
+# deploy/compose.yaml.
 browser:
-	command -v chromium >/dev/null && command -v turnserver >/dev/null || \
-		(apt-get update -qq && apt-get install -y -qq chromium coturn >/dev/null)
+	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose >/dev/null)
 
 # Tests run on PostgreSQL; in CI a missing database is a failure, not a skip.
 test: messages lint browser

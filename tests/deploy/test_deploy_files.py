@@ -129,18 +129,28 @@ def test_compose_commands_exist():
     assert manage_commands_in(as_argv(services["tasks"]["command"])) == ["db_worker"]
 
 
-def test_docker_compose_config_validates(tmp_path):
+def compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) if installed, else Debian's docker-compose; neither needs an engine."""
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode:  # noqa: S603
-        # Not a silent gap: the YAML checks above always run, in CI too; this is the extra check.
-        pytest.skip("the docker compose plugin is not installed (the YAML checks above ran)")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:  # noqa: S603
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_docker_compose_config_validates(tmp_path):
+    command = compose_command()
+    if command is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("make test installs docker-compose; CI must validate the compose file")
+        pytest.skip("neither docker compose nor docker-compose is installed (the YAML checks above ran)")
     # A copy, so the test can give it a .env without touching deploy/.
     copy = tmp_path / "deploy"
     shutil.copytree(DEPLOY, copy, ignore=shutil.ignore_patterns(".env"))
     env = (DEPLOY / ".env.example").read_text() + "\nPOSTGRES_PASSWORD=test\nTURN_SECRET=test\n"
     (copy / ".env").write_text(env)
     result = subprocess.run(  # noqa: S603 (fixed programs, our own arguments)
-        [docker, "compose", "-f", str(copy / "compose.yaml"), "config", "--quiet"],
+        [*command, "-f", str(copy / "compose.yaml"), "config", "--quiet"],
         capture_output=True,
         text=True,
         timeout=60,
