@@ -32,6 +32,7 @@ from appointments.models import (
     PhoneVerification,
     Topic,
 )
+from appointments.services.audit import record_audit
 from appointments.services.booking import cancel_appointment
 from appointments.services.phones import normalize_mobile_number
 
@@ -282,6 +283,25 @@ class ClientAdmin(PhoneSearch, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        """Opening a client here shows their contact details: the audit log records it, as on /fachkraft/."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        client = Client.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if request.method == "GET" and response.status_code == 200 and client is not None:
+            record_audit(
+                action=AuditEntry.Action.VIEWED_CONTACT, actor=request.user, client=client, detail="admin"
+            )
+        return response
+
+    def save_model(self, request: HttpRequest, obj: Client, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        record_audit(
+            action=AuditEntry.Action.CONTACT_CHANGED,
+            actor=request.user,
+            client=obj,
+            detail=",".join(form.changed_data)[:200],
+        )
 
 
 class InterpreterRequestInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -636,6 +636,7 @@ class AuditEntry(models.Model):
         OUTCOME = "outcome", _("Outcome recorded")
         INTERPRETER = "interpreter", _("Interpreter changed")
         VIEWED_CONTACT = "viewed_contact", _("Contact details viewed")
+        CONTACT_CHANGED = "contact_changed", _("Contact details changed")
         EXPORTED = "exported", _("Data exported")
         ERASED = "erased", _("Data erased")
         ANONYMISED = "anonymised", _("Anonymised after the retention period")

@@ -27,7 +27,7 @@ def record_audit(
         office_id = appointment.topic.office_id
     else:
         client_id = client.pk if client is not None else None
-        office_id = office.pk if office is not None else None
+        office_id = office.pk if office is not None else _office_of(client)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     if party is None:
         party = Party.STAFF if authenticated else Party.CLIENT
@@ -41,6 +41,18 @@ def record_audit(
         appointment_id=appointment.pk if appointment is not None else None,
         appointment_reference=appointment.reference if appointment is not None else "",
         detail=detail[:200],
+    )
+
+
+def _office_of(client: Client | None) -> int | None:
+    """The office of the client's latest appointment: whose coordinators read the entry."""
+    if client is None:
+        return None
+    return (
+        Appointment.objects.filter(client=client)
+        .order_by("-start")
+        .values_list("topic__office_id", flat=True)
+        .first()
     )
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from appointments.admin import AppointmentAdmin, OfficeAdmin
 from appointments.models import (
     Appointment,
+    AuditEntry,
     AvailabilityRule,
     Caseworker,
     Client,
@@ -245,6 +246,33 @@ class TestCancelAction:
         cancel(client, appointment)
         appointment.refresh_from_db()
         assert appointment.status == Appointment.Status.BOOKED
+
+
+class TestClientsInTheAuditLog:
+    def test_opening_a_client_is_recorded_for_the_office(self, superuser_client, superuser):
+        client = Client.objects.filter(appointments__isnull=False).first()
+        office_id = client.appointments.first().topic.office_id
+
+        assert superuser_client.get(url(Client, "change", client.pk)).status_code == 200
+
+        entry = AuditEntry.objects.get(action=AuditEntry.Action.VIEWED_CONTACT)
+        assert (entry.client_id, entry.office_id, entry.actor_id) == (client.pk, office_id, superuser.pk)
+
+    def test_changing_a_client_is_recorded_with_the_fields_not_their_values(self, superuser_client):
+        client = Client.objects.filter(appointments__isnull=False).first()
+        form = {
+            "name": "Neuer Name",
+            "email": client.email,
+            "customer_number": client.customer_number,
+            "language": client.language,
+            "sms_consent": "on" if client.sms_consent else "",
+        }
+
+        assert superuser_client.post(url(Client, "change", client.pk), form).status_code == 302
+
+        entry = AuditEntry.objects.get(action=AuditEntry.Action.CONTACT_CHANGED)
+        assert (entry.client_id, entry.detail) == (client.pk, "name")
+        assert "Neuer" not in str(AuditEntry.objects.values_list())
 
 
 class TestNoSecretsShown:
