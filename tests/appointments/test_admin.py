@@ -63,6 +63,8 @@ def seeded(settings, now):
     """The demo data, plus a row of each kind the demo does not make."""
     settings.DEBUG = True
     call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    # The admin tests act on the demo's bookings; its past weeks (rows for the figures) stay out.
+    Appointment.objects.filter(start__lt=now).delete()
     office = Office.objects.get(slug="musterstadt")
     caseworker = Caseworker.objects.get(user__username="j.becker")
     interpreter = Interpreter.objects.get(user__username="i.alkhatib")

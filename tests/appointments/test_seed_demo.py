@@ -25,6 +25,7 @@ from appointments.models import (
     Topic,
 )
 from appointments.services.availability import check_start, free_slots
+from appointments.services.figures import office_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -179,15 +180,15 @@ class TestWhatItCreates:
 @pytest.mark.usefixtures("seeded")
 class TestBookings:
     def test_some_future_bookings_made_by_the_coordinator(self, now):
-        appointments = list(Appointment.objects.select_related("booked_by"))
+        appointments = list(Appointment.objects.filter(start__gt=now).select_related("booked_by"))
         assert len(appointments) >= 3
         for appointment in appointments:
             assert appointment.status == Appointment.Status.BOOKED
             assert appointment.start > now
             assert appointment.booked_by.username == "koordination"
 
-    def test_they_went_through_the_booking_service(self):
-        for appointment in Appointment.objects.all():
+    def test_they_went_through_the_booking_service(self, now):
+        for appointment in Appointment.objects.filter(start__gt=now):
             assert len(appointment.manage_token_hash) == 64
             assert Notification.objects.filter(
                 appointment=appointment, kind=Notification.Kind.CONFIRMATION, appointment_version=0
@@ -201,7 +202,9 @@ class TestBookings:
         assert request.status == InterpreterRequest.Status.OPEN
 
     def test_each_lies_within_hours_and_outside_absences_and_speaks_the_language(self, now):
-        for appointment in Appointment.objects.select_related("topic__office", "caseworker"):
+        for appointment in Appointment.objects.filter(start__gt=now).select_related(
+            "topic__office", "caseworker"
+        ):
             spoken = None if appointment.interpreter_language else appointment.language
             check = check_start(
                 topic=appointment.topic,
@@ -221,6 +224,24 @@ class TestBookings:
         for appointments in by_caseworker.values():
             for earlier, later in pairwise(appointments):
                 assert earlier.blocked_until <= later.blocked_from, (earlier.reference, later.reference)
+
+
+@pytest.mark.usefixtures("seeded")
+class TestPastAppointments:
+    def test_four_weeks_held_missed_and_cancelled_fill_the_figures(self, now):
+        office = Office.objects.get()
+        today = now.astimezone(office.zone).date()
+        past = Appointment.objects.filter(start__lt=now)
+
+        assert {appointment.status for appointment in past} == {
+            Appointment.Status.COMPLETED,
+            Appointment.Status.NO_SHOW,
+            Appointment.Status.CANCELLED,
+        }
+        assert min(appointment.start for appointment in past).date() >= today - timedelta(days=28)
+        figures = office_figures(office=office, first=today - timedelta(days=29), last=today)
+        assert figures.totals.total == past.count()
+        assert 0 < figures.no_show_percent < 50
 
 
 class TestRerun:

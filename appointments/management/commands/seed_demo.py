@@ -22,6 +22,7 @@ from appointments.models import (
     Appointment,
     AvailabilityRule,
     Caseworker,
+    Client,
     FederalState,
     Interpreter,
     InterpreterLanguage,
@@ -30,7 +31,8 @@ from appointments.models import (
     Topic,
 )
 from appointments.services.availability import free_slots
-from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.booking import ClientDetails, book_appointment, new_reference
+from appointments.services.tokens import new_token
 
 DEMO_PASSWORD = "demo-sprechstunde"  # noqa: S105 (documented demo login, refused with DEBUG off)
 BOTH = (Mode.TELEPHONE, Mode.VIDEO)
@@ -302,6 +304,7 @@ BOOKINGS = (
 SHOWN_CASEWORKER = "m.yilmaz"
 SHOWN_INTERPRETER = "i.alkhatib"
 BOOKING_DAYS = 14
+PAST_DAYS = 28
 
 
 class Command(BaseCommand):
@@ -328,6 +331,7 @@ class Command(BaseCommand):
             booked = self._bookings(
                 office, topics, booked_by=caseworkers[CASEWORKERS[0].username].user, now=now
             )
+            self._past_appointments(office, caseworkers, now)
         self._report(office, booked)
 
     def _office(self) -> Office:
@@ -456,6 +460,53 @@ class Command(BaseCommand):
             )
             booked += 1
         return booked
+
+    def _past_appointments(self, office: Office, caseworkers: dict[str, Caseworker], now: datetime) -> None:
+        """Four weeks of held, missed and cancelled consultations, so the figures page has something to show.
+
+        Written as rows, not through the booking service: it books only the future.
+        """
+        if Appointment.objects.filter(topic__office=office, start__lt=now).exists():
+            return
+        clients = list(Client.objects.filter(appointments__topic__office=office).distinct().order_by("pk"))
+        today = now.astimezone(office.zone).date()
+        rows = []
+        for n, day in enumerate(today - timedelta(days=back) for back in range(PAST_DAYS, 0, -1)):
+            for m, caseworker in enumerate(caseworkers.values()):
+                rule = caseworker.availability_rules.filter(weekday=day.weekday()).first()
+                topic = caseworker.topics.first()
+                if rule is None or topic is None or not clients:
+                    continue
+                client = clients[(n + m) % len(clients)]
+                start = datetime.combine(day, rule.start_time, tzinfo=office.zone)
+                # Every 7th a no-show, every 11th cancelled, the rest held; modes and languages alternate.
+                status = (
+                    Appointment.Status.NO_SHOW
+                    if (n + m) % 7 == 0
+                    else Appointment.Status.CANCELLED
+                    if (n + m) % 11 == 0
+                    else Appointment.Status.COMPLETED
+                )
+                rows.append(
+                    Appointment(
+                        reference=new_reference(),
+                        manage_token_hash=new_token()[1],
+                        client=client,
+                        caseworker=caseworker,
+                        topic=topic,
+                        mode=topic.modes[(n + m) % len(topic.modes)],
+                        language=client.language,
+                        start=start,
+                        end=start + topic.duration,
+                        blocked_from=start,
+                        blocked_until=start + topic.duration,
+                        status=status,
+                        cancelled_by=Appointment.Party.CLIENT
+                        if status == Appointment.Status.CANCELLED
+                        else "",
+                    )
+                )
+        Appointment.objects.bulk_create(rows)
 
     @staticmethod
     def _pick_start(topic: Topic, spec: BookingSpec, first_day: date, now: datetime) -> datetime | None:
