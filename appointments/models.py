@@ -97,7 +97,10 @@ class Office(models.Model):
         verbose_name = _("office")
         verbose_name_plural = _("offices")
         constraints = [
-            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="office_step_at_least_5")
+            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="office_step_at_least_5"),
+            models.CheckConstraint(
+                condition=Q(min_notice__gte=timedelta(0)), name="office_notice_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

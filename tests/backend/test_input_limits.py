@@ -133,6 +133,14 @@ class TestNegativeDurations:
         assert Topic.objects.get(pk=topic.pk).duration == timedelta(minutes=30)
 
 
+    def test_an_office_with_a_negative_notice_is_a_validation_error(self, topic):
+        office = topic.office
+        office.min_notice = timedelta(hours=-1)
+
+        with pytest.raises(ValidationError):
+            office.full_clean()
+
+
 class TestQueryString:
     def test_too_many_query_parameters_are_400_not_500(self, api, topic):
         query = "&".join(["p=1"] * 1001)
