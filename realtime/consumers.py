@@ -6,12 +6,14 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import SESSION_KEY, get_user_model
 
 from appointments.services import calls
 from realtime import protocol
 from realtime.groups import call_group, interpreter_feed_groups, staff_feed_groups
 
 FORBIDDEN = 4403  # close code: not allowed into this room or feed
+FEED_RECHECK_SECONDS = 60
 
 
 class CallConsumer(AsyncJsonWebsocketConsumer):
@@ -217,7 +219,20 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             return
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        self.checked_at = time.monotonic()
         await self.accept()
+
+    async def _still_allowed(self) -> bool:
+        """A feed can stay open for a day: every so often, ask again whether its user may still see it.
+
+        Logged out, deactivated, no longer a coordinator: the feed closes rather than go on
+        forwarding what they may no longer see.
+        """
+        if time.monotonic() - self.checked_at < FEED_RECHECK_SECONDS:
+            return True
+        self.checked_at = time.monotonic()
+        groups = await database_sync_to_async(_current_feed_groups)(self.scope, self.feed_groups)
+        return set(groups) >= set(self.groups_joined)
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
@@ -238,7 +253,20 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def event_message(self, event):
+        if not await self._still_allowed():
+            await self.close(code=FORBIDDEN)
+            return
         await self.send_json(event["event"])
+
+
+def _current_feed_groups(scope, feed_groups) -> list[str]:
+    """The groups the scope's session may follow now, read afresh from the database."""
+    session = scope.get("session")
+    user_id = (
+        session.get(SESSION_KEY) if session is not None and session.exists(session.session_key) else None
+    )
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    return feed_groups(user) if user is not None else []
 
 
 class StaffConsumer(FeedConsumer):

@@ -3,9 +3,14 @@
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.test import Client as HttpClient
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Caseworker
 from appointments.services.booking import cancel_appointment
+from realtime import consumers
 from realtime.consumers import FORBIDDEN
 from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
 from tests.realtime.conftest import cookie_for, make_call, open_socket
@@ -73,6 +78,73 @@ def test_feed_answers_pings_and_refuses_anything_else(db):
         for frame in ("x" * 10_000, "not json", '{"type": "admit"}'):
             await socket.send_to(text_data=frame)
             assert (await socket.receive_json_from())["code"] == "read_only"
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def _verified_cookie(user, device) -> str:
+    """A browser session that entered the code of `device`, as the login's code step leaves it."""
+    browser = HttpClient()
+    browser.force_login(user)
+    session = browser.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return f"sessionid={session.session_key}"
+
+
+def test_a_session_without_the_second_factor_gets_no_feed(db):
+    user = CaseworkerFactory().user
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+    async def scenario():
+        socket, connected, code = await open_socket("/ws/staff/", cookie=await cookie_for(user))
+        assert (connected, code) == (False, FORBIDDEN)
+        await socket.disconnect()
+        socket, connected, _ = await open_socket(
+            "/ws/staff/", cookie=await sync_to_async(_verified_cookie)(user, device)
+        )
+        assert connected
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("change", ["log_out", "deactivate", "no_longer_coordinator"])
+def test_the_feed_closes_once_its_user_may_no_longer_follow_it(db, monkeypatch, change):
+    monkeypatch.setattr(consumers, "FEED_RECHECK_SECONDS", 0)
+    call = make_call()
+    coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True)
+
+    def lose_access(cookie):
+        if change == "log_out":
+            Session.objects.filter(session_key=cookie.removeprefix("sessionid=")).delete()
+        elif change == "deactivate":
+            get_user_model().objects.filter(pk=coordinator.user_id).update(is_active=False)
+        else:
+            Caseworker.objects.filter(pk=coordinator.pk).update(is_coordinator=False)
+
+    async def scenario():
+        cookie = await cookie_for(coordinator.user)
+        socket, connected, _ = await open_socket("/ws/staff/", cookie=cookie)
+        assert connected
+        await sync_to_async(lose_access)(cookie)
+        await sync_to_async(cancel)(call.appointment)
+        assert await socket.receive_output(timeout=2) == {"type": "websocket.close", "code": FORBIDDEN}
+
+    async_to_sync(scenario)()
+
+
+def test_a_feed_whose_user_keeps_access_goes_on(db, monkeypatch):
+    monkeypatch.setattr(consumers, "FEED_RECHECK_SECONDS", 0)
+    call = make_call()
+    user = get_user_model().objects.get(caseworker=call.appointment.caseworker)
+
+    async def scenario():
+        socket, connected, _ = await open_socket("/ws/staff/", cookie=await cookie_for(user))
+        assert connected
+        await sync_to_async(cancel)(call.appointment)
+        assert (await socket.receive_json_from(timeout=2))["reference"] == call.reference
         await socket.disconnect()
 
     async_to_sync(scenario)()

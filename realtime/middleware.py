@@ -1,0 +1,32 @@
+"""Websockets follow the HTTP login rules: a session that lacks the second factor counts as anonymous."""
+
+import functools
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import is_verified
+from django_otp.models import Device
+
+from frontend.accounts import needs_second_factor
+
+
+def _lacks_second_factor(user, session) -> bool:
+    """What django-otp's middleware and ours do for HTTP, for a websocket's session."""
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    user.otp_device = device if device is not None and device.user_id == user.pk else None
+    user.is_verified = functools.partial(is_verified, user)
+    return needs_second_factor(user)
+
+
+class SecondFactorMiddleware(BaseMiddleware):
+    """Inside channels' AuthMiddlewareStack, so the user is known; see frontend.accounts for HTTP."""
+
+    async def __call__(self, scope, receive, send):
+        user = scope.get("user")
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and await database_sync_to_async(_lacks_second_factor)(user, scope.get("session")):
+            scope = {**scope, "user": AnonymousUser()}
+        return await super().__call__(scope, receive, send)
