@@ -1,7 +1,11 @@
-"""Template context every page may use: whether the signed-in member of staff coordinates."""
+"""Template context for every page: whether the user works in the staff workspace, and coordinates."""
 
-from appointments.services.permissions import coordinator_for
+from appointments.services.permissions import coordinator_for, is_staff_viewer
 
 
 def staff(request) -> dict:
-    return {"staff_is_coordinator": coordinator_for(getattr(request, "user", None)) is not None}
+    user = getattr(request, "user", None)
+    return {
+        "staff_is_caseworker": user is not None and is_staff_viewer(user),
+        "staff_is_coordinator": coordinator_for(user) is not None,
+    }

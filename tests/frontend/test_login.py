@@ -386,3 +386,14 @@ def test_password_change_keeps_the_session(client, caseworker):
     assert "Your new password is saved." in client.get("/konto/passwort/geaendert/", headers=ENGLISH).text
     caseworker.user.refresh_from_db()
     assert caseworker.user.check_password("Kaffee-und-Kuchen-42")
+
+
+def test_an_interpreter_sets_up_the_second_factor_without_the_staff_menu(client):
+    interpreter = InterpreterFactory(user=UserFactory())
+    client.force_login(interpreter.user)
+
+    page = client.get(SETUP)
+
+    assert page.status_code == 200
+    assert "/dolmetschen/" in page.text
+    assert "/fachkraft/" not in page.text
