@@ -132,7 +132,6 @@ class TestNegativeDurations:
             topic.full_clean()
         assert Topic.objects.get(pk=topic.pk).duration == timedelta(minutes=30)
 
-
     def test_an_office_with_a_negative_notice_is_a_validation_error(self, topic):
         office = topic.office
         office.min_notice = timedelta(hours=-1)
