@@ -1,0 +1,66 @@
+"""Every page of the staff workspace, as a coordinator sees it in German at 1366×768: no axe violations."""
+
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+
+from appointments.services.availability import free_slots
+from appointments.services.booking import ClientDetails, book_appointment
+from tests.realtime.conftest import session_cookie
+
+# Transactional, because the live server reads what the test writes; the languages come back afterwards.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+WIDE = {"width": 1366, "height": 768}
+PAGES = {
+    "day": "/fachkraft/",
+    "week": "/fachkraft/woche/",
+    "team": "/fachkraft/team/",
+    "appointment": "/fachkraft/termin/{id}/",
+    "book": "/fachkraft/buchen/",
+    "availability": "/fachkraft/verfuegbarkeit/",
+    "closures": "/fachkraft/schliesstage/",
+    "figures": "/fachkraft/zahlen/",
+    "privacy": "/fachkraft/datenschutz/",
+    "audit": "/fachkraft/protokoll/",
+    "two-factor": "/konto/zwei-faktor/",
+}
+
+
+@pytest.fixture
+def coordinator_and_appointment(bookable):
+    coordinator = bookable.caseworkers.get()
+    coordinator.is_coordinator = True
+    coordinator.save()
+    today = timezone.localdate()
+    first = free_slots(topic=bookable, date_from=today, date_to=today + timedelta(days=7), mode="video")[0]
+    booking = book_appointment(
+        topic=bookable,
+        mode="video",
+        start=first.start,
+        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
+        interpreter_language="ar",
+        caseworker=coordinator,
+        booked_by=coordinator.user,
+    )
+    return coordinator, booking.appointment
+
+
+def test_every_staff_page_passes_axe(browser, live_server, coordinator_and_appointment, screenshots):
+    coordinator, appointment = coordinator_and_appointment
+    name, value = session_cookie(coordinator.user).split("=", 1)
+    context = browser.new_context(viewport=WIDE, locale="de-DE")
+    context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
+    page = context.new_page()
+    axe = Axe()
+    reports = {}
+    for label, path in PAGES.items():
+        response = page.goto(live_server.url + path.format(id=appointment.pk))
+        assert response.status == 200, label
+        page.screenshot(path=str(screenshots / f"staff-{label}.png"), full_page=True)
+        results = axe.run(page)
+        if results.violations_count:
+            reports[label] = results.generate_report()
+    assert reports == {}
