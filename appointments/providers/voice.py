@@ -60,6 +60,10 @@ class BaseBackend:
         """Ring an E.164 number; return the provider's call id."""
         raise NotImplementedError
 
+    def hang_up(self, call_id: str) -> None:
+        """Stop a call placed a moment ago that is still queued or ringing."""
+        raise NotImplementedError
+
 
 _ids = itertools.count(1)
 
@@ -73,8 +77,13 @@ class ConsoleBackend(BaseBackend):
         sys.stdout.flush()
         return call_id
 
+    def hang_up(self, call_id: str) -> None:
+        sys.stdout.write(f"--- call {call_id} hung up ---\n")
+        sys.stdout.flush()
+
 
 outbox: list[PlacedCall] = []
+hung_up: list[str] = []
 
 
 class InMemoryBackend(BaseBackend):
@@ -84,6 +93,9 @@ class InMemoryBackend(BaseBackend):
         call_id = f"memory-call-{next(_ids)}"
         outbox.append(PlacedCall(to, role, twiml_url, status_callback, call_id))
         return call_id
+
+    def hang_up(self, call_id: str) -> None:
+        hung_up.append(call_id)
 
 
 class TwilioBackend(BaseBackend):
@@ -108,6 +120,15 @@ class TwilioBackend(BaseBackend):
         except (requests.RequestException, TwilioException) as exc:
             raise VoiceError(f"Twilio unreachable: {type(exc).__name__}") from exc
         return placed.sid
+
+    def hang_up(self, call_id: str) -> None:
+        # "canceled" ends a queued or ringing call, which is what a leg placed a moment ago is.
+        try:
+            self.client.calls(call_id).update(status="canceled")
+        except TwilioRestException as exc:
+            raise VoiceError(f"Twilio {exc.status} {exc.code}", code=exc.code) from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise VoiceError(f"Twilio unreachable: {type(exc).__name__}") from exc
 
 
 def get_backend() -> BaseBackend:

@@ -226,10 +226,20 @@ def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: 
             )
         except voice.VoiceError as exc:
             logger.warning("Conference leg %s for room %s… failed: %s", role, room[:6], exc.reason)
+            _hang_up(backend, legs, room)
             _record(appointment.pk, CallStatus.FAILED, "phone_failed")
             raise
         legs.append(ConferenceLeg(role, call_id))
     return legs
+
+
+def _hang_up(backend: voice.BaseBackend, legs: list[ConferenceLeg], room: str) -> None:
+    """The call failed: nobody already ringing should pick up into an empty conference."""
+    for leg in legs:
+        try:
+            backend.hang_up(leg.call_id)
+        except voice.VoiceError as exc:
+            logger.warning("Conference leg %s for room %s… not hung up: %s", leg.role, room[:6], exc.reason)
 
 
 def conference_twiml(*, room: str, role: str) -> str:

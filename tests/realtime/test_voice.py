@@ -75,14 +75,29 @@ def test_conference_rings_three_parties_through_twilio(call, fake_twilio):
     assert Appointment.objects.get(pk=call.appointment.pk).call_status == "ringing"
 
 
-def test_a_failed_leg_marks_the_call_failed(call, fake_twilio):
-    fake_twilio.replies.append(Reply(body={"sid": "CA" + "0" * 32, "status": "queued"}))
+def test_a_failed_leg_marks_the_call_failed_and_hangs_up_the_legs_placed(call, fake_twilio):
+    placed = "CA" + "0" * 32
+    fake_twilio.replies.append(Reply(body={"sid": placed, "status": "queued"}))
     fake_twilio.error(400, 21211)
     with pytest.raises(voice.VoiceError):
         start_phone_conference(
             appointment=call.appointment, user=caseworker_user(call), caseworker_phone=DESK
         )
     assert Appointment.objects.get(pk=call.appointment.pk).call_status == "failed"
+    hang_up = fake_twilio.requests[-1]
+    assert hang_up["path"] == f"/2010-04-01/Accounts/AC{'1' * 32}/Calls/{placed}.json"
+    assert hang_up["Status"] == "canceled"
+
+
+def test_a_hang_up_that_fails_does_not_hide_the_failure(call, fake_twilio):
+    fake_twilio.replies.append(Reply(body={"sid": "CA" + "0" * 32, "status": "queued"}))
+    fake_twilio.error(400, 21211)
+    fake_twilio.error(500, 20500)
+    with pytest.raises(voice.VoiceError, match="21211"):
+        start_phone_conference(
+            appointment=call.appointment, user=caseworker_user(call), caseworker_phone=DESK
+        )
+    assert len(fake_twilio.requests) == 3
 
 
 def test_only_the_caseworker_or_a_coordinator_may_start_a_conference(call, voice_outbox):
