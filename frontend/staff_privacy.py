@@ -37,9 +37,11 @@ def _masked(phone: str) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def privacy(request):
+    """Find a client of the office. A POST, so that numbers searched for stay out of URLs and access logs."""
     coordinator = _coordinator(request)
-    query = request.GET.get("suche", "").strip()
+    query = request.POST.get("suche", "").strip() if request.method == "POST" else ""
     found = find_clients(office=coordinator.office, user=request.user, query=query)
     results = [
         {"client": client, "phone": _masked(client.phone), "counts": stored_counts(client)}

@@ -78,7 +78,7 @@ def test_a_coordinator_of_another_office_gets_404_for_the_client(client, appoint
     for method, url in pages(appointment)[1:5]:
         response = getattr(client, method)(url, {"confirm": "yes"} if method == "post" else None)
         assert response.status_code == 404, url
-    found = client.get("/fachkraft/datenschutz/", {"suche": appointment.reference})
+    found = client.post("/fachkraft/datenschutz/", {"suche": appointment.reference})
     assert found.status_code == 200
     assert "Aylin" not in found.text
     assert Client.objects.get().name == "Aylin Demir"
@@ -88,7 +88,7 @@ def test_a_coordinator_of_another_office_gets_404_for_the_client(client, appoint
 def test_find_a_client(as_coordinator, appointment, query):
     query = appointment.reference if query == "reference" else query
 
-    page = as_coordinator.get("/fachkraft/datenschutz/", {"suche": query}, headers=ENGLISH)
+    page = as_coordinator.post("/fachkraft/datenschutz/", {"suche": query}, headers=ENGLISH)
 
     assert page.status_code == 200
     assert f"/fachkraft/datenschutz/kunde/{appointment.client_id}/" in page.text
@@ -99,8 +99,15 @@ def test_find_a_client(as_coordinator, appointment, query):
     assert 'aria-current="page">Data protection' in page.text
 
 
+def test_a_searched_number_stays_out_of_the_address(as_coordinator, appointment):
+    page = as_coordinator.get("/fachkraft/datenschutz/", {"suche": "0151 23456789"}, headers=ENGLISH)
+
+    assert "Aylin Demir" not in page.text  # a GET does not search
+    assert 'method="post"' in page.text.split('role="search"')[0].rsplit("<form", 1)[1]
+
+
 def test_nothing_found(as_coordinator, appointment):
-    page = as_coordinator.get("/fachkraft/datenschutz/", {"suche": "XXXXXXXX"}, headers=ENGLISH)
+    page = as_coordinator.post("/fachkraft/datenschutz/", {"suche": "XXXXXXXX"}, headers=ENGLISH)
     assert "No client of this office matches." in page.text
 
 
