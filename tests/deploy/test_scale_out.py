@@ -8,7 +8,7 @@ receives each SMS exactly once.
 import asyncio
 import json
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import aiohttp
 import pytest
@@ -28,12 +28,12 @@ BOOKINGS = 16
 
 
 def free_starts(office, count: int) -> list[datetime]:
-    """`count` start times a day from now, in the caseworker's round-the-clock hours, 30 minutes apart."""
-    first = (
-        (timezone.now() + timedelta(days=1))
-        .astimezone(office.zone)
-        .replace(minute=0, second=0, microsecond=0)
-    )
+    """`count` start times tomorrow from 08:00 (office time), 30 minutes apart, all within one day.
+
+    These daphnes run on the real clock, so the day is tomorrow's, whatever the time now.
+    """
+    tomorrow = (timezone.now() + timedelta(days=1)).astimezone(office.zone).date()
+    first = datetime.combine(tomorrow, time(8), tzinfo=office.zone)
     return [first + timedelta(minutes=30 * n) for n in range(count)]
 
 
