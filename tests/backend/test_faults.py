@@ -18,7 +18,7 @@ from appointments.services.notifications import MAX_ATTEMPTS, backoff, run_due_m
 from backend.middleware import RETRY_AFTER_SECONDS
 from tests.appointments.api.conftest import booking_body
 from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours
-from tests.fakes.twilio import FakeTwilio, Reply
+from tests.fakes.twilio import FakeTwilio, Reply, send_sms_through
 
 with translation.override("en"):
     UNAVAILABLE_EN = "The service is briefly unavailable. Please try again in a moment."
@@ -135,13 +135,7 @@ def test_booking_over_http_works_with_redis_down_and_the_event_is_dropped_with_a
 def twilio_down(settings):
     """Twilio's REST API answering 503 or not in time, for every attempt."""
     fake = FakeTwilio()
-    settings.SMS_BACKEND = "appointments.providers.sms.TwilioBackend"
-    settings.TWILIO_API_BASE = fake.url
-    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-    settings.TWILIO_AUTH_TOKEN = "secret-token"
-    settings.TWILIO_FROM = "+4930123456"
-    settings.TWILIO_MESSAGING_SERVICE_SID = ""
-    settings.TWILIO_TIMEOUT_SECONDS = 0.3
+    send_sms_through(fake, settings, timeout=0.3)
     for attempt in range(MAX_ATTEMPTS):
         if attempt == 2:
             fake.replies.append(Reply(delay=0.6))  # one time-out among the 503s

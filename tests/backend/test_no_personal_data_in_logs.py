@@ -13,7 +13,7 @@ from appointments.models import Appointment, InterpreterRequest, Notification
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.notifications import run_due_messages
 from tests.factories import CaseworkerFactory, InterpreterFactory, OfficeFactory, TopicFactory, week_of_hours
-from tests.fakes.twilio import FakeTwilio, Reply
+from tests.fakes.twilio import FakeTwilio, Reply, send_sms_through
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -106,12 +106,7 @@ def caseworker(topic):
 @pytest.fixture
 def fake_twilio(settings):
     fake = FakeTwilio()
-    settings.SMS_BACKEND = "appointments.providers.sms.TwilioBackend"
-    settings.TWILIO_API_BASE = fake.url
-    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
-    settings.TWILIO_FROM = "+4930123456"
-    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    send_sms_through(fake, settings, token=TWILIO_TOKEN)
     settings.SITE_URL = "https://termine.example.org"
     yield fake
     fake.stop()

@@ -76,3 +76,17 @@ class FakeTwilio:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+AUTH_TOKEN = "secret-token"
+
+
+def send_sms_through(fake: FakeTwilio, settings, *, token: str = AUTH_TOKEN, timeout: float = 0.5) -> None:
+    """Point the Twilio SMS back end (the real client) at `fake`, for one test's `settings`."""
+    settings.SMS_BACKEND = "appointments.providers.sms.TwilioBackend"
+    settings.TWILIO_API_BASE = fake.url
+    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
+    settings.TWILIO_AUTH_TOKEN = token
+    settings.TWILIO_FROM = "+4930123456"
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_TIMEOUT_SECONDS = timeout

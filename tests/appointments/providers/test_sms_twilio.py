@@ -3,19 +3,13 @@
 import pytest
 
 from appointments.providers import sms
-from tests.fakes.twilio import FakeTwilio, Reply
+from tests.fakes.twilio import FakeTwilio, Reply, send_sms_through
 
 
 @pytest.fixture
 def fake_twilio(settings):
     fake = FakeTwilio()
-    settings.SMS_BACKEND = "appointments.providers.sms.TwilioBackend"
-    settings.TWILIO_API_BASE = fake.url
-    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-    settings.TWILIO_AUTH_TOKEN = "secret-token"
-    settings.TWILIO_FROM = "+4930123456"
-    settings.TWILIO_MESSAGING_SERVICE_SID = ""
-    settings.TWILIO_TIMEOUT_SECONDS = 0.5
+    send_sms_through(fake, settings)
     yield fake
     fake.stop()
 
