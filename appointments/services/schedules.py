@@ -99,18 +99,15 @@ def add_weekly_hours(
     valid_until: date | None = None,
 ) -> AvailabilityRule:
     """New weekly hours, unless they end before they start or overlap other hours of that weekday."""
-    fields = {
-        "weekday": weekday,
-        "start_time": start_time,
-        "end_time": end_time,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "modes": modes,
-    }
-    with transaction.atomic():
-        _lock(caseworker)
-        _check_weekly(caseworker=caseworker, **fields)
-        return AvailabilityRule.objects.create(caseworker=caseworker, **fields)
+    return _save_weekly(
+        AvailabilityRule(caseworker=caseworker),
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        modes=modes,
+    )
 
 
 def change_weekly_hours(
@@ -124,20 +121,25 @@ def change_weekly_hours(
     valid_until: date | None = None,
 ) -> AvailabilityRule:
     """Other times, days, validity or modes for existing weekly hours, by the same checks as adding."""
-    fields = {
-        "weekday": weekday,
-        "start_time": start_time,
-        "end_time": end_time,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "modes": modes,
-    }
+    return _save_weekly(
+        rule,
+        weekday=weekday,
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        modes=modes,
+    )
+
+
+def _save_weekly(rule: AvailabilityRule, **fields) -> AvailabilityRule:
+    """Check `fields` against the caseworker's other hours under their lock, then save the rule."""
     with transaction.atomic():
         _lock(rule.caseworker)
         _check_weekly(caseworker=rule.caseworker, ignore=rule.pk, **fields)
         for name, value in fields.items():
             setattr(rule, name, value)
-        rule.save(update_fields=list(fields))
+        rule.save()
         return rule
 
 
