@@ -22,9 +22,9 @@ from appointments.services.calls import CallStatus, ensure_call_room
 from appointments.services.invitations import feed_token
 from appointments.services.permissions import (
     access_caseworker,
+    access_coordinator,
     access_staff_appointment,
     caseworker_for,
-    coordinator_for,
     is_staff_viewer,
 )
 from frontend.accounts import safe_next_url
@@ -199,9 +199,7 @@ def week(request):
 @login_required
 def team(request):
     """A coordinator's office on one day, per caseworker; anybody else gets a 404."""
-    coordinator = coordinator_for(request.user)
-    if coordinator is None:
-        raise Http404
+    coordinator = access_coordinator(request.user)
     today = _today(coordinator)
     shown = _shown_day(request, "tag", today)
     team_url = reverse("staff:team")

@@ -16,7 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appointments.exceptions import ApplicationError
 from appointments.models import Absence, AvailabilityRule, Caseworker, ExtraHours, Mode, OfficeClosure
 from appointments.services.availability import free_slots
-from appointments.services.permissions import can_manage_availability, caseworker_for, coordinator_for
+from appointments.services.permissions import (
+    access_coordinator,
+    can_manage_availability,
+    caseworker_for,
+    coordinator_for,
+)
 from appointments.services.schedules import (
     absences_with_appointments,
     add_absence,
@@ -225,18 +230,11 @@ def remove(request, kind: str, pk: int):
     return redirect(_page_url(request, entry.caseworker))
 
 
-def _coordinator(request) -> Caseworker:
-    coordinator = coordinator_for(request.user)
-    if coordinator is None:
-        raise Http404
-    return coordinator
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def closures(request):
     """The office's closure days (coordinators only), with the public holidays of its state."""
-    office = _coordinator(request).office
+    office = access_coordinator(request.user).office
     form = ClosureForm()
     status = 200
     if request.method == "POST":
@@ -279,7 +277,7 @@ def closures(request):
 @login_required
 @require_POST
 def closure_remove(request, pk: int):
-    closure = get_object_or_404(OfficeClosure, pk=pk, office=_coordinator(request).office)
+    closure = get_object_or_404(OfficeClosure, pk=pk, office=access_coordinator(request.user).office)
     remove_closure(closure)
     messages.success(request, _("Removed."))
     return redirect("staff:closures")

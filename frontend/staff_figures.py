@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from appointments.exceptions import ApplicationError
 from appointments.services.figures import OfficeFigures, Share, check_period, default_period, office_figures
-from appointments.services.permissions import coordinator_for
+from appointments.services.permissions import access_coordinator
 
 # Chart geometry in SVG user units; the SVG scales to the page's width.
 DAY_CHART_WIDTH = 960
@@ -64,10 +64,7 @@ class PeriodForm(forms.Form):
 def _figures(request) -> tuple[PeriodForm, OfficeFigures | None]:
     """The form for the period and its figures, or None when the input is wrong; 404 for all but
     an office's coordinators."""
-    coordinator = coordinator_for(request.user)
-    if coordinator is None:
-        raise Http404
-    office = coordinator.office
+    office = access_coordinator(request.user).office
     form = PeriodForm(request.GET, today=timezone.now().astimezone(office.zone).date())
     if not form.is_valid():
         return form, None

@@ -5,13 +5,12 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from appointments.models import Caseworker
-from appointments.services.permissions import access_office_client, coordinator_for
+from appointments.services.permissions import access_coordinator, access_office_client
 from appointments.services.privacy import (
     audit_log,
     erase_client,
@@ -24,13 +23,6 @@ from appointments.services.retention import ANONYMOUS_PREFIX
 AUDIT_PAGE_SIZE = 50
 
 
-def _coordinator(request) -> Caseworker:
-    coordinator = coordinator_for(request.user)
-    if coordinator is None:
-        raise Http404
-    return coordinator
-
-
 def _masked(phone: str) -> str:
     """Enough of the number to recognise it, not enough to ring it."""
     return f"…{phone[-3:]}" if phone and not phone.startswith(ANONYMOUS_PREFIX) else "–"
@@ -40,7 +32,7 @@ def _masked(phone: str) -> str:
 @require_http_methods(["GET", "POST"])
 def privacy(request):
     """Find a client of the office. A POST, so that numbers searched for stay out of URLs and access logs."""
-    coordinator = _coordinator(request)
+    coordinator = access_coordinator(request.user)
     query = request.POST.get("suche", "").strip() if request.method == "POST" else ""
     found = find_clients(office=coordinator.office, user=request.user, query=query)
     results = [
@@ -76,7 +68,7 @@ def privacy_client(request, client_id: int):
 @login_required
 @require_POST
 def privacy_export(request, client_id: int):
-    coordinator = _coordinator(request)
+    coordinator = access_coordinator(request.user)
     client = access_office_client(request.user, client_id)
     data = export_client_data(client, actor=request.user, office=coordinator.office)
     response = HttpResponse(
@@ -114,7 +106,7 @@ def _client_id(raw: str) -> int | None:
 
 @login_required
 def audit(request):
-    coordinator = _coordinator(request)
+    coordinator = access_coordinator(request.user)
     client_id = _client_id(request.GET.get("kunde", "").strip())
     reference = request.GET.get("code", "").strip()
     entries = audit_log(office=coordinator.office, client_id=client_id, reference=reference)

@@ -34,6 +34,14 @@ def coordinator_for(user) -> Caseworker | None:
     return caseworker
 
 
+def access_coordinator(user) -> Caseworker:
+    """The user's coordinating caseworker profile for an office-wide page; 404 for everybody else."""
+    coordinator = coordinator_for(user)
+    if coordinator is None:
+        raise Http404
+    return coordinator
+
+
 def caseworker_covers(caseworker: Caseworker, appointment: Appointment) -> bool:
     """A caseworker's own appointment, or one of their office when they coordinate it."""
     return caseworker.pk == appointment.caseworker_id or (
@@ -110,10 +118,8 @@ def can_manage_availability(user, caseworker: Caseworker) -> bool:
 
 def access_office_client(user, client_id: int) -> Client:
     """A client with an appointment at the office the user coordinates; 404 for unknown and forbidden."""
-    coordinator = coordinator_for(user)
-    if coordinator is None:
-        raise Http404
-    client = Client.objects.filter(pk=client_id, appointments__topic__office_id=coordinator.office_id).first()
+    office_id = access_coordinator(user).office_id
+    client = Client.objects.filter(pk=client_id, appointments__topic__office_id=office_id).first()
     if client is None:
         raise Http404
     return client
