@@ -24,6 +24,7 @@ from appointments.models import Appointment, AuditEntry, Caseworker, Client, Lan
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.interpreting import appointment_changed, request_interpreter
+from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
@@ -245,19 +246,6 @@ def book_appointment(
     return Booking(appointment=appointment, manage_token=token)
 
 
-def _locked(appointment: Appointment) -> Appointment:
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("topic__office")
-        .get(pk=appointment.pk)
-    )
-
-
-def _ensure_not_begun(appointment: Appointment, now: datetime) -> None:
-    if appointment.status != Status.BOOKED or appointment.start <= now:
-        raise NotAllowed(_("This appointment can no longer be changed."))
-
-
 def reschedule_appointment(
     *,
     appointment: Appointment,
@@ -275,8 +263,7 @@ def reschedule_appointment(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = _locked(appointment)
-        _ensure_not_begun(appointment, now)
+        appointment = locked_before_start(appointment, now)
         previous_caseworker = appointment.caseworker
         topic = appointment.topic
         mode = mode or appointment.mode
@@ -326,8 +313,7 @@ def cancel_appointment(
     """Cancel before it begins; the time is free again at once. `by` is the party, `actor` the user."""
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = _locked(appointment)
-        _ensure_not_begun(appointment, now)
+        appointment = locked_before_start(appointment, now)
         _transition(appointment, Status.CANCELLED)
         appointment.cancelled_by = by
         appointment.cancel_reason = reason
@@ -352,7 +338,7 @@ def record_outcome(
     if outcome not in (Status.COMPLETED, Status.NO_SHOW):
         raise ApplicationError(_("Choose completed or no-show."), field="outcome")
     with transaction.atomic():
-        appointment = _locked(appointment)
+        appointment = locked(appointment)
         if appointment.start > now:
             raise NotAllowed(_("The outcome can be recorded once the appointment has begun."))
         _transition(appointment, outcome)

@@ -44,6 +44,7 @@ from appointments.models import (
 )
 from appointments.services.audit import record_audit
 from appointments.services.invitations import interpreter_url
+from appointments.services.locks import locked_before_start
 from appointments.services.messages import render, when
 from appointments.services.notifications import schedule_participant_messages
 
@@ -388,17 +389,6 @@ def interpreters_to_prefer(appointment: Appointment) -> list[Interpreter]:
     return [interpreter for interpreter in interpreters if appointment.mode in interpreter.modes]
 
 
-def _locked_open(appointment: Appointment, now: datetime) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("topic__office")
-        .get(pk=appointment.pk)
-    )
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
-        raise NotAllowed(_("This appointment can no longer be changed."))
-    return appointment
-
-
 def ask_for_interpreter(
     *,
     appointment: Appointment,
@@ -414,7 +404,7 @@ def ask_for_interpreter(
     if preferred is not None and not preferred.languages.filter(language_id=language).exists():
         raise ApplicationError(_("This interpreter does not work in this language."), field="preferred")
     with transaction.atomic():
-        appointment = _locked_open(appointment, now)
+        appointment = locked_before_start(appointment, now)
         previous = InterpreterRequest.objects.filter(appointment=appointment).first()
         if previous is not None:
             if previous.status != Status.CANCELLED:
@@ -441,7 +431,7 @@ def cancel_interpreter_request(
     """Staff call off the interpreter: an assigned one gets the cancellation, the need is dropped."""
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = _locked_open(appointment, now)
+        appointment = locked_before_start(appointment, now)
         request = (
             InterpreterRequest.objects.select_for_update(of=("self",))
             .select_related("interpreter")
