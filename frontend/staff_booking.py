@@ -32,7 +32,7 @@ from appointments.services.permissions import (
     clients_visible_to,
     is_staff_viewer,
 )
-from appointments.services.phones import normalize_mobile_number
+from appointments.services.phones import masked_number, normalize_mobile_number
 from frontend.staff_forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
 
 DRAFTS = "staff_bookings"
@@ -193,11 +193,6 @@ def _search_page(request, *, search_form, new_form, found=None, searched=False, 
     )
 
 
-def _masked(phone: str) -> str:
-    """The last digits of a number: enough to tell two clients apart on the phone."""
-    return f"…{phone[-3:]}"
-
-
 @login_required
 def book(request: HttpRequest) -> HttpResponse:
     """Step 1: search by mobile or customer number; pick the client found or enter a new one."""
@@ -221,7 +216,12 @@ def book(request: HttpRequest) -> HttpResponse:
             return _search_page(request, search_form=search_form, new_form=NewClientForm(), status=400)
         query = search_form.cleaned_data["query"]
         found = [
-            {"id": c.pk, "name": c.name, "phone": _masked(c.phone), "customer_number": c.customer_number}
+            {
+                "id": c.pk,
+                "name": c.name,
+                "phone": masked_number(c.phone),
+                "customer_number": c.customer_number,
+            }
             for c in find_clients(query, viewer=request.user)
         ]
         return _search_page(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.services.permissions import access_coordinator, access_office_client
+from appointments.services.phones import masked_number
 from appointments.services.privacy import (
     audit_log,
     erase_client,
@@ -25,7 +26,7 @@ AUDIT_PAGE_SIZE = 50
 
 def _masked(phone: str) -> str:
     """Enough of the number to recognise it, not enough to ring it."""
-    return f"…{phone[-3:]}" if phone and not phone.startswith(ANONYMOUS_PREFIX) else "–"
+    return masked_number(phone) if phone and not phone.startswith(ANONYMOUS_PREFIX) else "–"
 
 
 @login_required

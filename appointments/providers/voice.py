@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from appointments.providers.sms import twilio_client
+from appointments.services.phones import masked_number
 
 
 class VoiceError(Exception):
@@ -50,11 +51,6 @@ def conference_twiml(*, room: str, role: str) -> str:
     return str(response)
 
 
-def masked(number: str) -> str:
-    """The last three digits only: enough to tell calls apart in a log."""
-    return f"…{number[-3:]}"
-
-
 class BaseBackend:
     def call(self, *, to: str, role: str, twiml_url: str, status_callback: str) -> str:
         """Ring an E.164 number; return the provider's call id."""
@@ -73,7 +69,7 @@ class ConsoleBackend(BaseBackend):
 
     def call(self, *, to: str, role: str, twiml_url: str, status_callback: str) -> str:
         call_id = f"console-call-{next(_ids)}"
-        sys.stdout.write(f"--- call {call_id} to {masked(to)} as {role}: {twiml_url} ---\n")
+        sys.stdout.write(f"--- call {call_id} to {masked_number(to)} as {role}: {twiml_url} ---\n")
         sys.stdout.flush()
         return call_id
 

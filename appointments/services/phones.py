@@ -1,4 +1,4 @@
-"""Mobile numbers as people type them, turned into E.164 or refused."""
+"""Mobile numbers as people type them, turned into E.164 or refused; and shown masked."""
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -17,3 +17,8 @@ def normalize_mobile_number(raw: str, *, region: str = "DE", field: str = "phone
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE_TYPES:
         raise InvalidPhoneNumber(field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def masked_number(number: str) -> str:
+    """The last three digits only: enough to tell numbers apart in a log or a list, not to ring one."""
+    return f"…{number[-3:]}"
