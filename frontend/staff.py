@@ -38,7 +38,7 @@ def _page_url(name: str, param: str, caseworker: Caseworker, day: date, viewer: 
     return f"{reverse(name)}?{urlencode(query)}"
 
 
-def _day_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
+def day_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
     return _page_url("staff:day", "tag", caseworker, day, viewer)
 
 
@@ -46,7 +46,7 @@ def _week_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> s
     return _page_url("staff:week", "woche", caseworker, day, viewer)
 
 
-def _target(request) -> Caseworker:
+def shown_caseworker(request) -> Caseworker:
     """Whose day: the viewer's own, or with `?fachkraft=<id>` a colleague they may see (404 otherwise)."""
     if not is_staff_viewer(request.user):
         raise PermissionDenied
@@ -69,7 +69,7 @@ def _shown_day(request, param: str, today: date) -> date:
         return today
 
 
-def _row(appointment: Appointment, today: date) -> dict:
+def schedule_row(appointment: Appointment, today: date) -> dict:
     """What a schedule row shows of an appointment, and the calls that can be started from it today."""
     zone = appointment.topic.office.zone
     start = appointment.start.astimezone(zone)
@@ -121,7 +121,7 @@ def _today(caseworker: Caseworker) -> date:
 
 @login_required
 def day(request):
-    caseworker = _target(request)
+    caseworker = shown_caseworker(request)
     viewer = caseworker_for(request.user)
     zone = caseworker.office.zone
     today = _today(caseworker)
@@ -147,11 +147,11 @@ def day(request):
             "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
-            "rows": [_row(a, today) for a in day_for(caseworker, shown)],
+            "rows": [schedule_row(a, today) for a in day_for(caseworker, shown)],
             "to_call": to_call,
-            "previous_url": _day_url(caseworker, shown - timedelta(days=1), viewer),
-            "next_url": _day_url(caseworker, shown + timedelta(days=1), viewer),
-            "today_url": _day_url(caseworker, today, viewer),
+            "previous_url": day_url(caseworker, shown - timedelta(days=1), viewer),
+            "next_url": day_url(caseworker, shown + timedelta(days=1), viewer),
+            "today_url": day_url(caseworker, today, viewer),
             "this_week_url": _week_url(caseworker, shown, viewer),
         },
     )
@@ -160,7 +160,7 @@ def day(request):
 @login_required
 def week(request):
     """Monday to Sunday of the caseworker (or a colleague they may see), grouped by day."""
-    caseworker = _target(request)
+    caseworker = shown_caseworker(request)
     viewer = caseworker_for(request.user)
     today = _today(caseworker)
     shown = _shown_day(request, "woche", today)
@@ -170,14 +170,14 @@ def week(request):
         {
             "date": monday + timedelta(days=n),
             "is_today": monday + timedelta(days=n) == today,
-            "day_link": _day_url(caseworker, monday + timedelta(days=n), viewer),
+            "day_link": day_url(caseworker, monday + timedelta(days=n), viewer),
             "rows": [],
         }
         for n in range(7)
     ]
     for appointment in schedule_for(caseworker, monday, sunday):
         local = appointment.start.astimezone(caseworker.office.zone).date()
-        days[(local - monday).days]["rows"].append(_row(appointment, today))
+        days[(local - monday).days]["rows"].append(schedule_row(appointment, today))
     return _render(
         request,
         "frontend/staff/week.html",
@@ -206,9 +206,9 @@ def team(request):
     members = [
         {
             "caseworker": caseworker,
-            "day_link": _day_url(caseworker, shown, coordinator),
+            "day_link": day_url(caseworker, shown, coordinator),
             "week_link": _week_url(caseworker, shown, coordinator),
-            "rows": [_row(a, today) for a in appointments],
+            "rows": [schedule_row(a, today) for a in appointments],
         }
         for caseworker, appointments in office_day(coordinator.office, shown)
     ]
@@ -249,7 +249,7 @@ def outcome(request, appointment_id):
         return redirect(back)
     zone = appointment.topic.office.zone
     return redirect(
-        _day_url(
+        day_url(
             appointment.caseworker, appointment.start.astimezone(zone).date(), caseworker_for(request.user)
         )
     )

@@ -26,7 +26,7 @@ from appointments.services.interpreting import (
     interpreters_to_prefer,
 )
 from appointments.services.permissions import access_staff_appointment, caseworker_for
-from frontend.staff import _day_url, _row
+from frontend.staff import day_url, schedule_row
 
 SLOT_DAYS = 7  # how many days of free times the reschedule list shows at once
 
@@ -79,7 +79,7 @@ def _page(request, appointment: Appointment, *, contact: bool = False):
     history = appointment_history(appointment)
     # The day's row decides which calls can be started (video room, admit, phone conference today).
     appointment.message_status = history.confirmation_status
-    calls = _row(appointment, today)
+    calls = schedule_row(appointment, today)
     slots_from, slot_days = _slot_days(request, appointment, today) if changeable else (today, [])
     languages = list(Language.objects.all())
     names = {language.code: language.name for language in languages}
@@ -114,7 +114,7 @@ def _page(request, appointment: Appointment, *, contact: bool = False):
             if slots_from > today
             else "",
             "later_url": _detail_url(appointment, ab=(slots_from + timedelta(days=SLOT_DAYS)).isoformat()),
-            "day_url": _day_url(
+            "day_url": day_url(
                 appointment.caseworker,
                 appointment.start.astimezone(zone).date(),
                 caseworker_for(request.user),

@@ -37,7 +37,7 @@ from appointments.services.schedules import (
     remove_weekly_hours,
 )
 from frontend.availability_forms import AbsenceForm, ClosureForm, ExtraHoursForm, WeeklyHoursForm
-from frontend.staff import _target
+from frontend.staff import shown_caseworker
 
 PREVIEW_SLOTS = 10  # free start times shown so a change can be seen at once
 HOLIDAY_DAYS = 365  # how far ahead the closures page lists public holidays
@@ -53,7 +53,7 @@ REMOVABLE = {
 
 def _caseworker(request) -> Caseworker:
     """The viewer, or with `?fachkraft=<id>` a colleague whose hours they may manage (404 otherwise)."""
-    caseworker = _target(request)
+    caseworker = shown_caseworker(request)
     if not can_manage_availability(request.user, caseworker):
         raise Http404
     return caseworker
