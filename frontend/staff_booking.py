@@ -33,6 +33,7 @@ from appointments.services.permissions import (
     is_staff_viewer,
 )
 from appointments.services.phones import masked_number, normalize_mobile_number
+from frontend.staff import day_url
 from frontend.staff_forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
 
 DRAFTS = "staff_bookings"
@@ -460,14 +461,14 @@ def done(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
     if appointment is None:
         return redirect("staff:book")
     local = appointment.start.astimezone(appointment.topic.office.zone)
-    day_url = reverse("staff:day")
+    back = reverse("staff:day")  # a colleague's booking: back to one's own day
     if draft.viewer and appointment.caseworker_id == draft.viewer.pk:
-        day_url = f"{day_url}?{urlencode({'tag': local.date().isoformat()})}"
+        back = day_url(draft.viewer, local.date(), draft.viewer)
     context = {
         "nav": "book",
         "appointment": appointment,
         "can_view": can_view_appointment(request.user, appointment),
-        "back_to_day_url": day_url,
+        "back_to_day_url": back,
         **when(translation.get_language(), local),
     }
     return render(request, "frontend/staff/book_done.html", context)
