@@ -24,6 +24,7 @@ from appointments.models import (
     InterpreterDecline,
     InterpreterLanguage,
     InterpreterRequest,
+    Invitation,
     Language,
     Mode,
     Notification,
@@ -598,6 +599,40 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if obj.kind == Notification.Kind.VERIFICATION_CODE:
             body = _SIX_DIGITS.sub("••••••", body)
         return body
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invitations and what became of them; the link's token and the letter's code stay out of sight."""
+
+    list_display = ("topic", "caseworker", "client", "start", "window_from", "deadline", "status")
+    list_filter = ("status", "topic__office")
+    search_fields = ("client__phone", "client__customer_number", "caseworker__display_name")
+    date_hierarchy = "created_at"
+    fields = (
+        "client",
+        "caseworker",
+        "team",
+        "topic",
+        "modes",
+        "language",
+        "interpreter_language",
+        "start",
+        "window_from",
+        "window_until",
+        "deadline",
+        "note",
+        "channels",
+        "status",
+        "appointment",
+        "created_by",
+        "created_at",
+        "opened_at",
+        "answered_at",
+        "reminded_at",
+    )
+    readonly_fields = fields
+    list_select_related = ("topic", "caseworker", "client")
 
 
 @admin.register(AuditEntry)

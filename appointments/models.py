@@ -154,6 +154,16 @@ class Topic(models.Model):
     buffer_after = models.DurationField(_("buffer after"), default=timedelta(0))
     modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
     active = models.BooleanField(_("bookable"), default=True)
+    self_booking = models.BooleanField(
+        _("clients may book without an invitation"),
+        default=True,
+        help_text=_("Off: only clients invited by a caseworker can book this topic."),
+    )
+    invitation_notice = models.TextField(
+        _("notice sent with every invitation"),
+        blank=True,
+        help_text=_("For example the notice on legal consequences (Rechtsfolgenbelehrung)."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -306,12 +316,16 @@ class Client(models.Model):
 class Appointment(models.Model):
     """A booked consultation between a client and a caseworker.
 
+    An appointment in status HELD is the time a fixed-time invitation keeps for its
+    client until they answer; it becomes BOOKED when they confirm, CANCELLED otherwise.
+
     `blocked_from`/`blocked_until` are the consultation widened by the topic's
     buffers at booking time; on PostgreSQL an exclusion constraint (migration 0002)
     forbids two non-cancelled appointments of one caseworker whose blocked ranges overlap.
     """
 
     class Status(models.TextChoices):
+        HELD = "held", _("Held for an invitation")
         BOOKED = "booked", _("Booked")
         COMPLETED = "completed", _("Completed")
         NO_SHOW = "no_show", _("No-show")
@@ -521,6 +535,74 @@ class InterpreterDecline(models.Model):
         return f"{self.interpreter} ✗ {self.request_id}"
 
 
+class Invitation(models.Model):
+    """A caseworker's invitation of one known client: to one fixed time, or to pick a time in a window.
+
+    The link's token and the letter's typed code are kept only as hashes and are single-use:
+    once the client booked, declined, or the deadline passed, neither opens anything. A
+    fixed-time invitation keeps its time as an appointment in status HELD (`appointment`), so
+    the exclusion constraint keeps self-booking off it; booking through the invitation turns
+    that appointment (or, in a window, a new one) into the booking. `team` is the set of
+    caseworkers whose times a team invitation offers besides `caseworker`.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        BOOKED = "booked", _("Booked")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Withdrawn")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        LETTER = "letter", _("Letter")
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invitations")
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.PROTECT, related_name="invitations")
+    team = models.ManyToManyField(Caseworker, blank=True, related_name="team_invitations")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="invitations")
+    modes = models.JSONField(_("modes"), default=list, validators=[validate_modes])
+    language = models.CharField(_("client's language"), max_length=12, default="de")
+    interpreter_language = models.CharField(_("interpreter needed for"), max_length=12, blank=True)
+    start = models.DateTimeField(_("fixed time"), null=True, blank=True)
+    window_from = models.DateTimeField(_("choose from"), null=True, blank=True)
+    window_until = models.DateTimeField(_("choose until"), null=True, blank=True)
+    deadline = models.DateTimeField(_("answer by"))
+    note = models.TextField(_("note to the client"), blank=True, max_length=500)
+    channels = models.JSONField(_("sent by"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "deadline"], name="invitation_open_deadline")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=False, window_from__isnull=True, window_until__isnull=True)
+                | Q(start__isnull=True, window_from__isnull=False, window_until__gt=F("window_from")),
+                name="invitation_fixed_time_or_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} → {self.client_id}"
+
+
 class PhoneVerification(models.Model):
     """A 6-digit SMS code sent to a number, and the token it is exchanged for."""
 
@@ -563,6 +645,8 @@ class Notification(models.Model):
         INTERPRETER_OFFER = "interpreter_offer", _("Interpreter request offered")
         INTERPRETER_REMINDER = "interpreter_reminder", _("Interpreter request still open")
         INTERPRETER_ALERT = "interpreter_alert", _("No interpreter yet")
+        INVITATION = "invitation", _("Invitation")
+        INVITATION_REMINDER = "invitation_reminder", _("Invitation not answered yet")
 
     class Audience(models.TextChoices):
         CLIENT = "client", _("Client")
@@ -580,6 +664,9 @@ class Notification(models.Model):
         Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     appointment_version = models.PositiveIntegerField(default=0)
+    invitation = models.ForeignKey(
+        "Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     reminder_minutes = models.PositiveIntegerField(_("minutes before"), default=0)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -617,7 +704,12 @@ class Notification(models.Model):
                 ],
                 condition=Q(appointment__isnull=False),
                 name="one_message_per_appointment_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["invitation", "kind", "channel", "recipient"],
+                condition=Q(invitation__isnull=False),
+                name="one_message_per_invitation_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -643,6 +735,10 @@ class AuditEntry(models.Model):
         EXPORTED = "exported", _("Data exported")
         ERASED = "erased", _("Data erased")
         ANONYMISED = "anonymised", _("Anonymised after the retention period")
+        INVITED = "invited", _("Invited")
+        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+        REASSIGNED = "reassigned", _("Moved to another caseworker")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

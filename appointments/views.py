@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from appointments.selectors import upcoming_appointments_for
-from appointments.services.invitations import build_feed, feed_owner
+from appointments.services.calendar import build_feed, feed_owner
 from appointments.services.notifications import record_delivery_status
 from appointments.services.sms_replies import handle_inbound_sms
 from appointments.throttles import webhook_throttle

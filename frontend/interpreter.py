@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
 from appointments.models import Interpreter
+from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import (
     accept_interpreter_request,
@@ -22,7 +23,6 @@ from appointments.services.interpreting import (
     offers_for,
     withdraw_from_assignment,
 )
-from appointments.services.invitations import feed_token
 from appointments.services.permissions import coordinator_for, interpreter_for
 
 

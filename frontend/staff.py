@@ -18,8 +18,8 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Caseworker, Mode
 from appointments.selectors import day_for, messages_needing_a_call, office_day, schedule_for
 from appointments.services.booking import record_outcome
+from appointments.services.calendar import feed_token
 from appointments.services.calls import CallStatus, ensure_call_room
-from appointments.services.invitations import feed_token
 from appointments.services.permissions import (
     access_caseworker,
     access_coordinator,

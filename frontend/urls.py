@@ -23,7 +23,7 @@ urlpatterns = [
     path("m/termin/", views.found_manage, name="found-manage"),
     path("m/termin/zeit/", views.found_reschedule, name="found-reschedule"),
     path("m/termin/absagen/", views.found_cancel, name="found-cancel"),
-    # The short link in SMS and e-mails (appointments.services.invitations.manage_url).
+    # The short link in SMS and e-mails (appointments.services.calendar.manage_url).
     path("m/<str:token>", views.manage_by_token, name="manage-short"),
     path("m/<str:token>/", views.manage_by_token),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),

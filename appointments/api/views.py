@@ -23,7 +23,7 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.invitations import build_invite, invite_method
+from appointments.services.calendar import build_invite, invite_method
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 
 TOKEN_PARAMETER = OpenApiParameter(

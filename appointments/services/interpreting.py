@@ -43,7 +43,7 @@ from appointments.models import (
     Office,
 )
 from appointments.services.audit import record_audit
-from appointments.services.invitations import interpreter_url
+from appointments.services.calendar import interpreter_url
 from appointments.services.locks import locked_before_start
 from appointments.services.messages import render, when
 from appointments.services.notifications import schedule_participant_messages

@@ -19,7 +19,7 @@ from django.utils import timezone
 from appointments.events import caseworker_group, office_group, publish
 from appointments.models import Appointment, Client, Notification
 from appointments.providers.sms import NotMobile, SmsError, Unsubscribed, classify_twilio_error, send_sms
-from appointments.services.invitations import (
+from appointments.services.calendar import (
     book_url,
     build_invite,
     interpreter_url,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Client, Notification
 from appointments.services.booking import cancel_appointment
-from appointments.services.invitations import book_url
+from appointments.services.calendar import book_url
 from appointments.services.messages import render, when
 from appointments.services.notifications import REPLY_REMINDER_MINUTES, queue_sms, send_now
 

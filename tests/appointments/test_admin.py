@@ -25,6 +25,7 @@ from appointments.models import (
     InterpreterAvailability,
     InterpreterDecline,
     InterpreterRequest,
+    Invitation,
     Notification,
     Office,
     OfficeClosure,
@@ -48,6 +49,7 @@ NO_ADD = {
     "Client",
     "InterpreterRequest",
     "InterpreterDecline",
+    "Invitation",
     "PhoneVerification",
     "Notification",
     "AuditEntry",
@@ -86,6 +88,18 @@ def seeded(settings, now):
         token_hash=TOKEN_HASH,
         expires_at=now + timedelta(minutes=10),
     )
+    if not Invitation.objects.exists():
+        Invitation.objects.create(
+            token_hash=TOKEN_HASH,
+            code_hash=CODE_HASH,
+            client=Client.objects.first(),
+            caseworker=caseworker,
+            topic=Topic.objects.filter(office=office).first(),
+            modes=["telephone"],
+            window_from=now + timedelta(days=1),
+            window_until=now + timedelta(days=10),
+            deadline=now + timedelta(days=7),
+        )
     return office
 
 

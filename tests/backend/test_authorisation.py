@@ -16,9 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appointments.models import OfficeClosure
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import accept_interpreter_request
-from appointments.services.invitations import feed_token
 from tests.factories import (
     AvailabilityRuleFactory,
     CaseworkerFactory,

@@ -12,7 +12,7 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.invitations import (
+from appointments.services.calendar import (
     build_feed,
     build_invite,
     event_uid,
