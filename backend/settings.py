@@ -340,11 +340,11 @@ LOGGING = {
 }
 
 # Calls and video (issue 5)
-# ICE servers for the browser; TURN credentials are time-limited, signed with coturn's REST secret.
+# ICE servers for the browser; TURN credentials are signed with coturn's REST secret, issued only
+# inside the call window and valid until it closes, one username per participant (issue 13).
 STUN_URLS = envlist("STUN_URLS", [])
 TURN_URLS = envlist("TURN_URLS", [])
 TURN_SECRET = envsecret("TURN_SECRET")
-TURN_CREDENTIAL_TTL_SECONDS = envint("TURN_CREDENTIAL_TTL_SECONDS", 6 * 3600)
 # "builtin" is peer-to-peer WebRTC (mesh, up to 3 people); an SFU (Jitsi, LiveKit) may come later.
 VIDEO_BACKEND = os.environ.get("VIDEO_BACKEND", "builtin")
 VOICE_BACKEND = os.environ.get("VOICE_BACKEND", "appointments.providers.voice.ConsoleBackend")
@@ -353,6 +353,16 @@ TWILIO_VOICE_FROM = os.environ.get("TWILIO_VOICE_FROM", "")
 # How long before the start a client may enter the waiting room, and how long after the end.
 CALL_OPENS_MINUTES_BEFORE = envint("CALL_OPENS_MINUTES_BEFORE", 10)
 CALL_CLOSES_MINUTES_AFTER = envint("CALL_CLOSES_MINUTES_AFTER", 60)
+# A call socket that has not sent a valid join by then is closed (an idle socket costs a process).
+CALL_JOIN_TIMEOUT_SECONDS = envint("CALL_JOIN_TIMEOUT_SECONDS", 10)
+# The largest websocket message daphne reads (runserver; the deploy files pass the same to daphne).
+# The call protocol's own frame limit (realtime/protocol.py, 32 KiB) sits below it, so a frame in
+# between gets a clear error frame, and anything larger is cut off before it is read.
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 64 * 1024
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 64 * 1024
+# Calling codes (without "+") that SMS and outgoing calls may reach; toll fraud and SMS pumping
+# go to far-away premium ranges (read through appointments.services.phones.allowed_calling_codes).
+ALLOWED_CALLING_CODES = [code.lstrip("+") for code in envlist("ALLOWED_CALLING_CODES", ["49"])]
 # "relay" forces every call through TURN (a privacy option, and how the relay test proves TURN works).
 ICE_TRANSPORT_POLICY = os.environ.get("ICE_TRANSPORT_POLICY", "all")
 if ICE_TRANSPORT_POLICY not in {"all", "relay"}:

@@ -1,11 +1,13 @@
 """Websocket consumers: call signalling per room, and the staff's live feed; thin, rules live in services."""
 
+import asyncio
 import json
 import secrets
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 
 from appointments.services import calls
@@ -13,6 +15,7 @@ from realtime import protocol
 from realtime.groups import call_group, interpreter_feed_groups, staff_feed_groups
 
 FORBIDDEN = 4403  # close code: not allowed into this room or feed
+JOIN_TIMEOUT = 4408  # close code: no join within settings.CALL_JOIN_TIMEOUT_SECONDS
 FEED_RECHECK_SECONDS = 60
 
 
@@ -27,16 +30,32 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.joined = False
         self.admitted = False
         self.window_start, self.window_frames = time.monotonic(), 0
-        user = self.scope.get("user")
-        if user is not None and user.is_authenticated:
+        self.join_deadline: asyncio.Task | None = None
+        self.user = self.scope.get("user")
+        if self.user is not None and self.user.is_authenticated:
             try:
-                self.seat = await database_sync_to_async(calls.staff_seat)(room=self.room, user=user)
+                self.seat = await database_sync_to_async(calls.staff_seat)(room=self.room, user=self.user)
             except calls.CallRefused:
                 await self.close(code=FORBIDDEN)
                 return
+        else:
+            self.user = None
         await self.accept()
+        self.join_deadline = asyncio.create_task(self._close_unless_joined())
+
+    async def _close_unless_joined(self) -> None:
+        """An open socket that never joins only holds a connection: it is closed after a while."""
+        await asyncio.sleep(settings.CALL_JOIN_TIMEOUT_SECONDS)
+        if not self.joined:
+            await self.close(code=JOIN_TIMEOUT)
+
+    def _stop_join_deadline(self) -> None:
+        if self.join_deadline is not None and self.join_deadline is not asyncio.current_task():
+            self.join_deadline.cancel()
+        self.join_deadline = None
 
     async def disconnect(self, code):
+        self._stop_join_deadline()
         if self.joined:
             await self._announce("left")
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -53,7 +72,9 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if text_data is None:
             await self.send_error("invalid", "text frames only")
             return
-        if len(text_data.encode()) > protocol.MAX_FRAME_BYTES:
+        # Characters never outnumber bytes: a long text is refused without encoding a copy.
+        # (daphne cuts off anything beyond settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE unread.)
+        if len(text_data) > protocol.MAX_FRAME_BYTES or len(text_data.encode()) > protocol.MAX_FRAME_BYTES:
             await self.send_error("too_large", f"frames are limited to {protocol.MAX_FRAME_BYTES} bytes")
             return
         try:
@@ -94,6 +115,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.admitted = self.seat.admitted
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        self._stop_join_deadline()
+        ice_servers = await database_sync_to_async(calls.seat_ice_servers)(seat=self.seat, user=self.user)
         await self.send_json(
             {
                 "type": "presence",
@@ -101,6 +124,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
                 "peer": self.peer,
                 "role": self.seat.role,
                 "admitted": self.admitted,
+                "iceServers": ice_servers,
             }
         )
         await self._announce("joined", reply_to=self.channel_name)
@@ -114,8 +138,10 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         await self._announce("ping", reply_to=self.channel_name)
 
     async def on_admit(self, message):
-        await database_sync_to_async(calls.admit_client)(seat=self.seat)
-        await self.channel_layer.group_send(self.group, {"type": "call.admit"})
+        if not await self._still_seated():
+            return
+        await database_sync_to_async(calls.admit_client)(seat=self.seat, user=self.user)
+        await self.channel_layer.group_send(self.group, {"type": "call.admit", "peer": message.get("peer")})
 
     async def on_offer(self, message):
         await self._relay(message)
@@ -130,8 +156,21 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def on_leave(self, message):
-        await self.disconnect(1000)
-        await self.close()
+        await self._leave(code=1000)
+
+    async def _leave(self, *, code: int) -> None:
+        await self.disconnect(code)
+        await self.close(code=code)
+
+    async def _still_seated(self) -> bool:
+        """Ask the database again whether this seat still holds; if not, leave the room."""
+        try:
+            await database_sync_to_async(calls.current_seat)(seat=self.seat, user=self.user)
+        except calls.CallRefused:
+            await self.send_error("forbidden", "not allowed")
+            await self._leave(code=FORBIDDEN)
+            return False
+        return True
 
     async def on_switch_to_phone(self, message):
         await database_sync_to_async(calls.request_phone_call)(seat=self.seat)
@@ -140,6 +179,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
     async def _relay(self, message):
         if not self.admitted:
             raise protocol.ProtocolError("not_admitted", "wait until you are admitted")
+        if not await self._still_seated():
+            return
         payload = {key: value for key, value in message.items() if key not in {"type", "to"}}
         await self.channel_layer.group_send(
             self.group,
@@ -185,13 +226,15 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "waiting", "peer": event["peer"], "role": event["role"]})
 
     async def call_admit(self, event):
-        if self.seat.role == calls.Role.CLIENT and not self.admitted:
+        if self.seat.role != calls.Role.CLIENT or self.admitted or event.get("peer") not in {None, self.peer}:
+            return
+        if await self._still_seated():
             self.admitted = True
             await self.send_json({"type": "admit", "peer": self.peer})
             await self._announce("admitted")
 
     async def call_signal(self, event):
-        if event["to"] != self.peer or not self.admitted:
+        if event["to"] != self.peer or not self.admitted or not await self._still_seated():
             return
         payload = {key: value for key, value in event.items() if key not in {"type", "kind", "to"}}
         await self.send_json({"type": event["kind"], **payload})

@@ -1,11 +1,13 @@
 """The call-signalling protocol on /ws/calls/{room}/: every incoming frame is checked here.
 
-Browser → server (JSON text frames, at most MAX_FRAME_BYTES, MAX_FRAMES_PER_WINDOW per window):
+Browser → server (JSON text frames, at most MAX_FRAME_BYTES, MAX_FRAMES_PER_WINDOW per window;
+a socket that has not joined within settings.CALL_JOIN_TIMEOUT_SECONDS is closed with 4408):
 
     {"type": "join"}                                   staff and interpreter (session)
     {"type": "join", "reference": "…", "token": "…"}   the client (booking code and manage token)
     {"type": "presence"}                               ask the others to report again
-    {"type": "admit"}                                  caseworker only: let the waiting client in
+    {"type": "admit", "peer"?: peer}                   caseworker only: let the waiting client's
+                                                       connection in (without peer: every waiting one)
     {"type": "offer" | "answer", "to": peer, "sdp": "…"}            admitted members only
     {"type": "ice-candidate", "to": peer, "candidate": {…} | null}  admitted members only
     {"type": "hang-up"} · {"type": "leave"}
@@ -13,7 +15,9 @@ Browser → server (JSON text frames, at most MAX_FRAME_BYTES, MAX_FRAMES_PER_WI
 
 Server → browser:
 
-    {"type": "presence", "op": "you", "peer", "role", "admitted"}  your own seat (also after a reconnect)
+    {"type": "presence", "op": "you", "peer", "role", "admitted", "iceServers"}
+        your own seat (also after a reconnect: a client's new connection waits to be admitted
+        again) and the ICE servers for it (TURN only inside the call window)
     {"type": "presence", "op": "joined" | "here" | "admitted" | "left", "peer", "role", "admitted"}
         ("here" answers your join or presence: who was in the room before you)
     {"type": "waiting", "peer", "role"}          the client waits to be admitted (staff also see
@@ -34,7 +38,7 @@ PEER_CHARS = 32
 _FIELDS: dict[str, set[str]] = {
     "join": {"reference", "token"},
     "presence": set(),
-    "admit": set(),
+    "admit": {"peer"},
     "offer": {"to", "sdp"},
     "answer": {"to", "sdp"},
     "ice-candidate": {"to", "candidate"},
@@ -96,6 +100,9 @@ def parse(content: object) -> dict:
         for name in ("reference", "token"):
             if name in content:
                 message[name] = _short_string(content[name], 64, name)
+    elif kind == "admit":
+        if "peer" in content:
+            message["peer"] = _short_string(content["peer"], PEER_CHARS, "peer")
     elif kind in SIGNALS:
         message["to"] = _short_string(content.get("to"), PEER_CHARS, "to")
         if kind == "ice-candidate":

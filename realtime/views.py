@@ -9,26 +9,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.access import access_booking
-from appointments.exceptions import InvalidPhoneNumber
+from appointments.exceptions import ApplicationError, InvalidPhoneNumber
 from appointments.models import Appointment, Mode
 from appointments.providers.voice import VoiceError
 from appointments.services.calls import (
     CallRefused,
     Role,
-    ensure_call_room,
-    ice_servers,
+    Seat,
+    client_page_seat,
+    seat_ice_servers,
     staff_phone_number,
     staff_seat,
     start_phone_conference,
 )
 
 
-def _page(request, *, room: str, role: str, join: dict, admit_on_join: bool = False):
+def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
+    room, role = seat.room, seat.role
     config = {
         "ws": f"/ws/calls/{room}/",
         "role": role,
         "join": join,
-        "iceServers": ice_servers(),
+        # Also sent again on each join: a page opened before the call window gets TURN then.
+        "iceServers": seat_ice_servers(seat=seat, user=request.user),
         "iceTransportPolicy": settings.ICE_TRANSPORT_POLICY,
         "phoneUrl": reverse("realtime:phone-call", args=[room]) if role == "caseworker" else "",
         "admitOnJoin": admit_on_join,
@@ -57,8 +60,8 @@ def client_call(request, reference, token):
     appointment = access_booking(reference=reference, token=token)
     if appointment.mode != Mode.VIDEO or appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    room = ensure_call_room(appointment)
-    return _page(request, room=room, role="client", join={"reference": appointment.reference, "token": token})
+    seat = client_page_seat(appointment)
+    return _page(request, seat=seat, join={"reference": appointment.reference, "token": token})
 
 
 def _seat_or_404(request, room):
@@ -75,7 +78,7 @@ def staff_call(request, room):
     seat = _seat_or_404(request, room)
     # "Admit" on the staff pages opens the room with ?admit=1: join at once and let the waiting client in.
     admit = request.GET.get("admit") == "1" and seat.role == Role.CASEWORKER
-    return _page(request, room=room, role=seat.role, join={}, admit_on_join=admit)
+    return _page(request, seat=seat, join={}, admit_on_join=admit)
 
 
 @login_required
@@ -93,6 +96,8 @@ def phone_call(request, room):
         legs = start_phone_conference(appointment=appointment, user=request.user, caseworker_phone=number)
     except CallRefused as exc:
         raise Http404 from exc
+    except ApplicationError as exc:
+        return JsonResponse({"detail": str(exc.message)}, status=400)
     except VoiceError:
         return JsonResponse({"detail": _("The call could not be placed.")}, status=502)
     return JsonResponse({"legs": [leg.role for leg in legs]}, status=201)

@@ -20,13 +20,15 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appointments.access import access_booking
 from appointments.events import caseworker_group, office_group, publish
-from appointments.exceptions import InvalidPhoneNumber
+from appointments.exceptions import ApplicationError, InvalidPhoneNumber
 from appointments.models import Appointment, Caseworker, InterpreterRequest, Mode
 from appointments.providers import voice
 from appointments.services.permissions import caseworker_covers, caseworker_for, interpreter_for
+from appointments.services.phones import allowed_calling_codes
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +52,18 @@ class CallRefused(Exception):
     """Not allowed into this room, or not now; the same answer for every reason."""
 
 
+class CallingCodeNotAllowed(ApplicationError):
+    default_message = _("This number cannot be called: calls go only to the countries this office serves.")
+
+
 @dataclass(frozen=True)
 class Seat:
-    """One person's place in a call: which room, in which role, and whether they are in or waiting."""
+    """One person's place in a call: which room, in which role, and whether they are in or waiting.
+
+    Admission belongs to one connection: a client's seat starts waiting on every join, so a
+    second socket opened with the client's link waits (and the caseworker sees it) even after
+    the first was let in. Staff and the accepted interpreter are in at once.
+    """
 
     appointment_id: int
     room: str
@@ -75,15 +86,28 @@ def _seat(appointment: Appointment, role: Role) -> Seat:
         appointment_id=appointment.pk,
         room=appointment.call_room,
         role=role,
-        admitted=role != Role.CLIENT or appointment.call_admitted_at is not None,
+        admitted=role != Role.CLIENT,
+    )
+
+
+def _window(appointment: Appointment) -> tuple[datetime, datetime]:
+    """When the room opens and closes: shortly before the start until a while after the end."""
+    return (
+        appointment.start - timedelta(minutes=settings.CALL_OPENS_MINUTES_BEFORE),
+        appointment.end + timedelta(minutes=settings.CALL_CLOSES_MINUTES_AFTER),
     )
 
 
 def _check_open(appointment: Appointment, now: datetime) -> None:
-    opens = appointment.start - timedelta(minutes=settings.CALL_OPENS_MINUTES_BEFORE)
-    closes = appointment.end + timedelta(minutes=settings.CALL_CLOSES_MINUTES_AFTER)
+    opens, closes = _window(appointment)
     if appointment.status != Appointment.Status.BOOKED or not opens <= now <= closes:
         raise CallRefused
+
+
+def client_page_seat(appointment: Appointment) -> Seat:
+    """The client's seat for rendering their video page (the room is entered by the join)."""
+    ensure_call_room(appointment)
+    return _seat(appointment, Role.CLIENT)
 
 
 def client_seat(*, room: str, reference: str, token: str, now: datetime | None = None) -> Seat:
@@ -115,6 +139,26 @@ def staff_seat(*, room: str, user) -> Seat:
     ):
         return _seat(appointment, Role.INTERPRETER)
     raise CallRefused
+
+
+def current_seat(*, seat: Seat, user=None, now: datetime | None = None) -> Seat:
+    """The seat read afresh, or CallRefused: asked again on admit and on every relayed signal.
+
+    Whatever changed since the join counts: the appointment cancelled or moved out of the call
+    window (the client), handed to another caseworker, or the interpreter withdrawn.
+    """
+    if seat.role != Role.CLIENT:
+        fresh = staff_seat(room=seat.room, user=user)
+        if fresh.role != seat.role or fresh.appointment_id != seat.appointment_id:
+            raise CallRefused
+        return fresh
+    appointment = Appointment.objects.filter(
+        pk=seat.appointment_id, call_room=seat.room, mode=Mode.VIDEO
+    ).first()
+    if appointment is None:
+        raise CallRefused
+    _check_open(appointment, now or timezone.now())
+    return seat
 
 
 def _call_event(appointment: Appointment, op: str, status: str) -> dict:
@@ -151,11 +195,19 @@ def mark_client_waiting(*, seat: Seat) -> None:
     _record(seat, CallStatus.WAITING, "client_waiting")
 
 
-def admit_client(*, seat: Seat, now: datetime | None = None) -> None:
-    """The caseworker lets the client in; a client who reconnects later stays admitted."""
+def admit_client(*, seat: Seat, user, now: datetime | None = None) -> None:
+    """The caseworker lets the waiting client in (their seat is checked again first).
+
+    `call_admitted_at` records the first admission; it lets nobody in: each connection of the
+    client is admitted on its own (see Seat).
+    """
+    now = now or timezone.now()
+    seat = current_seat(seat=seat, user=user, now=now)
     if seat.role != Role.CASEWORKER:
         raise CallRefused
-    now = now or timezone.now()
+    opens, closes = _window(Appointment.objects.only("start", "end").get(pk=seat.appointment_id))
+    if not opens <= now <= closes:
+        raise CallRefused
     _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
 
 
@@ -213,6 +265,7 @@ def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: 
     for accepted in request:
         if accepted.interpreter.phone:
             parties.append((Role.INTERPRETER, accepted.interpreter.phone))
+    _check_calling_codes(parties, office=appointment.topic.office)
     _record(appointment.pk, CallStatus.RINGING, "phone_started")
     backend = voice.get_backend()
     legs = []
@@ -231,6 +284,23 @@ def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: 
             raise
         legs.append(ConferenceLeg(role, call_id))
     return legs
+
+
+def _calling_code(number: str) -> str:
+    try:
+        return str(phonenumbers.parse(number, None).country_code)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def _check_calling_codes(parties: list[tuple[Role, str]], *, office) -> None:
+    """Every leg to an allowed calling code, or no leg at all: a stolen staff login must not be
+    able to ring premium numbers abroad (toll fraud) through the office's account."""
+    allowed = allowed_calling_codes(office)
+    for role, number in parties:
+        if _calling_code(number) not in allowed:
+            logger.warning("Conference refused: the %s leg's calling code is not allowed", role)
+            raise CallingCodeNotAllowed(field="phone" if role == Role.CASEWORKER else None)
 
 
 def _hang_up(backend: voice.BaseBackend, legs: list[ConferenceLeg], room: str) -> None:
@@ -267,16 +337,27 @@ def record_voice_status(*, room: str, role: str, status: str) -> None:
         _record(appointment.pk, CallStatus.FAILED, "phone_failed")
 
 
-def ice_servers(*, now: datetime | None = None) -> list[dict]:
-    """STUN and TURN servers for the browser; TURN with coturn's time-limited REST credentials.
+def _turn_username(appointment: Appointment, role: str, user, expires: int) -> str:
+    """`<expiry>:<participant>`: coturn's REST scheme, one stable name per participant and call
+    (so coturn's user-quota counts per person), derived with SECRET_KEY, nothing personal in it."""
+    participant = f"turn|{appointment.call_room}|{role}|{user.pk if user is not None else ''}"
+    digest = hmac.new(settings.SECRET_KEY.encode(), participant.encode(), hashlib.sha256).hexdigest()
+    return f"{expires}:{digest[:20]}"
 
-    The username is the expiry time (Unix seconds) and the password its HMAC-SHA1 under
-    TURN_SECRET, base64-encoded, as coturn's `use-auth-secret` expects; nothing personal in either.
+
+def ice_servers(*, appointment: Appointment, role: str, user=None, now: datetime | None = None) -> list[dict]:
+    """STUN and TURN servers for one participant; TURN with coturn's time-limited REST credentials.
+
+    TURN only inside the call window of a booked appointment, valid until the window closes
+    (the call's length, not hours beyond it). The password is the HMAC-SHA1 of the username
+    under TURN_SECRET, base64-encoded, as coturn's `use-auth-secret` expects.
     """
     servers = [{"urls": list(settings.STUN_URLS)}] if settings.STUN_URLS else []
-    if settings.TURN_URLS and settings.TURN_SECRET:
-        expires = int((now or timezone.now()).timestamp()) + settings.TURN_CREDENTIAL_TTL_SECONDS
-        username = f"{expires}:sprechstunde"
+    opens, closes = _window(appointment)
+    now = now or timezone.now()
+    in_window = appointment.status == Appointment.Status.BOOKED and opens <= now <= closes
+    if settings.TURN_URLS and settings.TURN_SECRET and in_window and appointment.call_room:
+        username = _turn_username(appointment, role, user, int(closes.timestamp()))
         digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
         servers.append(
             {
@@ -286,3 +367,11 @@ def ice_servers(*, now: datetime | None = None) -> list[dict]:
             }
         )
     return servers
+
+
+def seat_ice_servers(*, seat: Seat, user=None) -> list[dict]:
+    """The ICE servers for a seat, sent again on every join (a page opened early gets TURN now)."""
+    appointment = Appointment.objects.get(pk=seat.appointment_id)
+    return ice_servers(
+        appointment=appointment, role=seat.role, user=user if seat.role != Role.CLIENT else None
+    )

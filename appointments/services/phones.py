@@ -1,6 +1,7 @@
 """Mobile numbers as people type them, turned into E.164 or refused; and shown masked."""
 
 import phonenumbers
+from django.conf import settings
 from phonenumbers import PhoneNumberType
 
 from appointments.exceptions import InvalidPhoneNumber
@@ -22,3 +23,12 @@ def normalize_mobile_number(raw: str, *, region: str = "DE", field: str = "phone
 def masked_number(number: str) -> str:
     """The last three digits only: enough to tell numbers apart in a log or a list, not to ring one."""
     return f"…{number[-3:]}"
+
+
+def allowed_calling_codes(office) -> frozenset[str]:
+    """The calling codes (digits, no "+") that messages and calls for this office may go to.
+
+    `settings.ALLOWED_CALLING_CODES` (default "49") for every office; `office` is there so that an
+    office's own additions can join the set here, in one place.
+    """
+    return frozenset(str(code).lstrip("+") for code in settings.ALLOWED_CALLING_CODES)

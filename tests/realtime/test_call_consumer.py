@@ -4,12 +4,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
 
-from appointments.models import Appointment
+from appointments.models import Appointment, InterpreterRequest
 from appointments.services.calls import ensure_call_room
-from realtime.consumers import FORBIDDEN
+from realtime.consumers import FORBIDDEN, JOIN_TIMEOUT
 from realtime.protocol import MAX_FRAME_BYTES, MAX_FRAMES_PER_WINDOW
 from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
 from tests.realtime.conftest import assign_interpreter, cookie_for, make_call, open_socket
@@ -67,6 +67,17 @@ async def drain(socket):
     return frames
 
 
+async def until_closed(socket):
+    """The frames a socket gets until the server closes it, and the close code (None: still open)."""
+    frames = []
+    while not await socket.receive_nothing(timeout=0.3):
+        output = await socket.receive_output()
+        if output["type"] == "websocket.close":
+            return frames, output.get("code")
+        frames.append(json.loads(output["text"]))
+    return frames, None
+
+
 def caseworker_user(call):
     return get_user_model().objects.get(caseworker=call.appointment.caseworker)
 
@@ -86,6 +97,7 @@ def test_client_with_token_waits_and_caseworker_is_admitted_at_once(call):
             "peer": you["peer"],
             "role": "client",
             "admitted": False,
+            "iceServers": [],
         }
         staff = await join_staff(call.room, user)
         me = await staff.receive_json_from()
@@ -241,16 +253,22 @@ def test_waiting_client_is_admitted_and_only_admitted_members_exchange_signals(c
     assert appointment.call_admitted_at is not None
 
 
+async def caseworker_and_interpreter(call, user, interpreter):
+    """Both in the room, their join chatter read; their sockets and peer ids."""
+    staff = await join_staff(call.room, user)
+    staff_peer = (await staff.receive_json_from())["peer"]
+    third = await join_staff(call.room, interpreter)
+    third_peer = (await third.receive_json_from())["peer"]
+    await drain(staff)
+    return staff, staff_peer, third, third_peer
+
+
 def test_signals_go_only_to_the_addressed_peer(call):
     user = caseworker_user(call)
     interpreter = assign_interpreter(call.appointment).user
 
     async def scenario():
-        staff = await join_staff(call.room, user)
-        staff_peer = (await staff.receive_json_from())["peer"]
-        third = await join_staff(call.room, interpreter)
-        await third.receive_json_from()
-        await drain(staff)
+        staff, staff_peer, third, _ = await caseworker_and_interpreter(call, user, interpreter)
         await drain(third)
         await third.send_json_to({"type": "offer", "to": "someone-else", "sdp": "v=0"})
         assert await drain(staff) == []
@@ -262,26 +280,58 @@ def test_signals_go_only_to_the_addressed_peer(call):
     run(scenario)
 
 
-def test_reconnecting_client_gets_the_current_state(call):
+def test_a_second_connection_with_the_clients_link_waits_again_and_the_caseworker_sees_it(call):
+    """Admission is per connection: whoever holds the link later is not let in on the client's admission."""
     user = caseworker_user(call)
 
     async def scenario():
         staff = await join_staff(call.room, user)
         staff_peer = (await staff.receive_json_from())["peer"]
         client = await join_client(call)
-        await client.receive_json_from()
+        client_peer = (await client.receive_json_from())["peer"]
         await next_of(staff, "waiting")
-        await staff.send_json_to({"type": "admit"})
+        await staff.send_json_to({"type": "admit", "peer": client_peer})
         await next_of(client, "admit")
+        await drain(staff)
+
+        feed, connected, _ = await open_socket("/ws/staff/", cookie=await cookie_for(user))
+        assert connected
+        second = await join_client(call)
+        you = await second.receive_json_from()
+        assert (you["op"], you["admitted"]) == ("you", False)
+        here = await next_of(second, "presence")
+        assert (here["op"], here["peer"], here["role"]) == ("here", staff_peer, "caseworker")
+        assert await next_of(staff, "waiting") == {"type": "waiting", "peer": you["peer"], "role": "client"}
+        assert (await feed.receive_json_from(timeout=2))["op"] == "client_waiting"  # the dashboard too
+        await feed.disconnect()
+        await second.send_json_to({"type": "offer", "to": staff_peer, "sdp": "v=0"})
+        assert (await next_of(second, "error"))["code"] == "not_admitted"
+        await staff.send_json_to({"type": "offer", "to": you["peer"], "sdp": "v=0 for the first only"})
+        assert all(frame["type"] != "offer" for frame in await drain(second))
+
+        # Admitting one connection by its peer id lets in that one only.
+        await staff.send_json_to({"type": "admit", "peer": client_peer})
+        assert all(frame["type"] != "admit" for frame in await drain(second))
+        await staff.send_json_to({"type": "admit", "peer": you["peer"]})
+        assert (await next_of(second, "admit"))["peer"] == you["peer"]
+        for socket in (second, client, staff):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_a_reconnecting_client_waits_again(call):
+    user = caseworker_user(call)
+
+    async def scenario():
+        staff, _, client, _ = await admitted_pair(call, user)
         await client.disconnect()
         await next_presence(staff, "left")
 
         again = await join_client(call)
         you = await again.receive_json_from()
-        assert (you["op"], you["admitted"]) == ("you", True)
-        here = await next_of(again, "presence")
-        assert (here["op"], here["peer"], here["role"]) == ("here", staff_peer, "caseworker")
-        assert all(frame["type"] != "waiting" for frame in await drain(staff))
+        assert (you["op"], you["admitted"]) == ("you", False)
+        assert (await next_of(staff, "waiting"))["peer"] == you["peer"]
         await again.disconnect()
         await staff.disconnect()
 
@@ -405,3 +455,139 @@ def test_room_id_is_opaque_and_stable(call):
     assert call.reference not in call.room
     assert len(call.room) >= 32
     assert ensure_call_room(Appointment.objects.get(pk=call.appointment.pk)) == call.room
+
+
+# Sockets that never join, and seats that no longer hold.
+
+
+def test_a_socket_that_does_not_join_in_time_is_closed(call, settings):
+    settings.CALL_JOIN_TIMEOUT_SECONDS = 0.3
+    user = caseworker_user(call)
+
+    async def scenario():
+        idle, connected, _ = await open_socket(f"/ws/calls/{call.room}/")
+        assert connected
+        staff_idle, connected, _ = await open_socket(f"/ws/calls/{call.room}/", cookie=await cookie_for(user))
+        assert connected
+        joined = await join_staff(call.room, user)
+        await joined.receive_json_from()
+        for socket in (idle, staff_idle):
+            output = await socket.receive_output(timeout=2)
+            assert output == {"type": "websocket.close", "code": JOIN_TIMEOUT}
+        assert await joined.receive_nothing(timeout=0.6)
+        await joined.send_json_to({"type": "presence"})
+        assert await joined.receive_nothing(timeout=0.2)  # still open and answering (nobody else there)
+        for socket in (idle, staff_idle, joined):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+async def waiting_pair(call, user):
+    """The caseworker in the room and the client waiting."""
+    staff = await join_staff(call.room, user)
+    staff_peer = (await staff.receive_json_from())["peer"]
+    client = await join_client(call)
+    client_peer = (await client.receive_json_from())["peer"]
+    await next_of(staff, "waiting")
+    return staff, staff_peer, client, client_peer
+
+
+async def admitted_pair(call, user):
+    staff, staff_peer, client, client_peer = await waiting_pair(call, user)
+    await staff.send_json_to({"type": "admit", "peer": client_peer})
+    await next_of(client, "admit")
+    await drain(staff)
+    await drain(client)
+    return staff, staff_peer, client, client_peer
+
+
+def moved_by(call, delta: timedelta) -> dict:
+    appointment = call.appointment
+    return {
+        name: getattr(appointment, name) + delta for name in ("start", "end", "blocked_from", "blocked_until")
+    }
+
+
+def move(call, **fields):
+    return sync_to_async(Appointment.objects.filter(pk=call.appointment.pk).update)(**fields)
+
+
+# Cancelled: the caseworker's seat is gone too, so only the client's own signal shows the client's cut.
+@pytest.mark.parametrize(
+    ("change", "sender"), [("cancelled", "client"), ("moved", "client"), ("moved", "caseworker")]
+)
+def test_a_client_whose_appointment_was_cancelled_or_moved_is_cut_off_on_the_next_signal(
+    call, change, sender
+):
+    """Checked on relay, on both ends: the client can neither send nor receive once the seat is gone."""
+    user = caseworker_user(call)
+    fields = (
+        {"status": Appointment.Status.CANCELLED}
+        if change == "cancelled"
+        else moved_by(call, timedelta(days=1))
+    )
+
+    async def scenario():
+        staff, staff_peer, client, client_peer = await admitted_pair(call, user)
+        await move(call, **fields)
+        if sender == "client":
+            await client.send_json_to({"type": "offer", "to": staff_peer, "sdp": "v=0 after the change"})
+        else:
+            await staff.send_json_to({"type": "offer", "to": client_peer, "sdp": "v=0 after the change"})
+        frames, code = await until_closed(client)
+        assert [frame["type"] for frame in frames] == ["error"]
+        assert frames[0]["code"] == "forbidden"
+        assert code == FORBIDDEN
+        assert (await next_presence(staff, "left"))["role"] == "client"
+        assert all(frame["type"] != "offer" for frame in await drain(staff))
+        await client.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("change", ["cancelled", "handed_over"])
+def test_admitting_is_refused_once_the_appointment_is_cancelled_or_handed_over(call, change):
+    user = caseworker_user(call)
+    fields = (
+        {"status": Appointment.Status.CANCELLED}
+        if change == "cancelled"
+        else {"caseworker": CaseworkerFactory(office=call.appointment.topic.office)}
+    )
+
+    async def scenario():
+        staff, _, client, client_peer = await waiting_pair(call, user)
+        await move(call, **fields)
+        await staff.send_json_to({"type": "admit", "peer": client_peer})
+        assert (await next_of(staff, "error"))["code"] == "forbidden"
+        assert all(frame["type"] != "admit" for frame in await drain(client))
+        await client.disconnect()
+        await staff.disconnect()
+
+    run(scenario)
+    assert Appointment.objects.get(pk=call.appointment.pk).call_admitted_at is None
+
+
+def test_a_withdrawn_interpreter_can_no_longer_signal_or_be_signalled(call):
+    user = caseworker_user(call)
+    interpreter = assign_interpreter(call.appointment).user
+
+    async def scenario():
+        staff, staff_peer, third, third_peer = await caseworker_and_interpreter(call, user, interpreter)
+        await third.send_json_to({"type": "offer", "to": staff_peer, "sdp": "v=0 before"})
+        assert (await next_of(staff, "offer"))["sdp"] == "v=0 before"
+        await sync_to_async(InterpreterRequest.objects.filter(appointment=call.appointment).update)(
+            status=InterpreterRequest.Status.OPEN, interpreter=None
+        )
+        await staff.send_json_to({"type": "offer", "to": third_peer, "sdp": "v=0 after"})
+        frames, code = await until_closed(third)
+        assert "offer" not in [frame["type"] for frame in frames]
+        assert [frame["code"] for frame in frames if frame["type"] == "error"] == ["forbidden"]
+        assert code == FORBIDDEN
+        left = await next_presence(staff, "left")
+        assert left["peer"] == third_peer
+        await third.disconnect()
+        await staff.disconnect()
+
+    run(scenario)

@@ -4,11 +4,12 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 
+from appointments.models import Appointment
 from appointments.services.calls import ice_servers
 from tests.factories import UserFactory
 from tests.realtime.conftest import make_call
@@ -48,23 +49,79 @@ def test_staff_page_is_for_the_caseworker_only(call, client):
     assert config_of(response)["join"] == {}
 
 
-def test_turn_credentials_are_time_limited_and_signed(settings):
+@pytest.fixture
+def turn(settings):
     settings.STUN_URLS = ["stun:turn.example.org:3478"]
     settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
     settings.TURN_SECRET = "coturn-secret"
-    settings.TURN_CREDENTIAL_TTL_SECONDS = 3600
-    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
-    stun, turn = ice_servers(now=now)
+    settings.CALL_OPENS_MINUTES_BEFORE = 10
+    settings.CALL_CLOSES_MINUTES_AFTER = 60
+    return settings
+
+
+def test_turn_credentials_are_signed_and_valid_until_the_call_window_closes(call, turn):
+    appointment = call.appointment
+    stun, turn_server = ice_servers(appointment=appointment, role="client", now=appointment.start)
     assert stun == {"urls": ["stun:turn.example.org:3478"]}
-    expires = int(now.timestamp()) + 3600
-    assert turn["username"] == f"{expires}:sprechstunde"
-    expected = hmac.new(b"coturn-secret", turn["username"].encode(), hashlib.sha1).digest()
-    assert turn["credential"] == base64.b64encode(expected).decode()
+    assert turn_server["urls"] == ["turn:turn.example.org:3478?transport=udp"]
+    expires, participant = turn_server["username"].split(":")
+    assert int(expires) == int((appointment.end + timedelta(minutes=60)).timestamp())
+    assert call.reference not in participant
+    assert call.room not in participant
+    expected = hmac.new(b"coturn-secret", turn_server["username"].encode(), hashlib.sha1).digest()
+    assert turn_server["credential"] == base64.b64encode(expected).decode()
 
 
-def test_no_turn_without_a_secret(settings):
+def test_turn_credentials_only_inside_the_call_window_of_a_booked_appointment(call, turn):
+    appointment = call.appointment
+    opens = appointment.start - timedelta(minutes=10)
+    closes = appointment.end + timedelta(minutes=60)
+    for now in (opens, appointment.start, closes):
+        assert len(ice_servers(appointment=appointment, role="client", now=now)) == 2, now
+    for now in (
+        opens - timedelta(seconds=1),
+        closes + timedelta(seconds=1),
+        appointment.start - timedelta(days=1),
+    ):
+        assert ice_servers(appointment=appointment, role="client", now=now) == [
+            {"urls": ["stun:turn.example.org:3478"]}
+        ], now
+    appointment.status = Appointment.Status.CANCELLED
+    assert len(ice_servers(appointment=appointment, role="client", now=appointment.start)) == 1
+
+
+def test_one_turn_username_per_participant(call, turn):
+    appointment = call.appointment
+    caseworker = get_user_model().objects.get(caseworker=appointment.caseworker)
+    interpreter = UserFactory()
+
+    def username(role, user=None):
+        return ice_servers(appointment=appointment, role=role, user=user, now=appointment.start)[1][
+            "username"
+        ]
+
+    names = [username("client"), username("caseworker", caseworker), username("interpreter", interpreter)]
+    assert len(set(names)) == 3
+    assert username("caseworker", caseworker) == names[1]  # a reload keeps the name, and coturn's quota
+    other = make_call()
+    assert (
+        ice_servers(appointment=other.appointment, role="client", now=other.appointment.start)[1]["username"]
+        != names[0]
+    )
+
+
+def test_the_page_has_turn_only_inside_the_call_window(turn, client):
+    early = make_call(starts_in=timedelta(hours=2))
+    config = config_of(client.get(f"/video/{early.reference}/{early.token}/"))
+    assert config["iceServers"] == [{"urls": ["stun:turn.example.org:3478"]}]
+    soon = make_call()
+    config = config_of(client.get(f"/video/{soon.reference}/{soon.token}/"))
+    assert [server.get("username", "") != "" for server in config["iceServers"]] == [False, True]
+
+
+def test_no_turn_without_a_secret(call, settings):
     settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = [], ["turn:x"], ""
-    assert ice_servers() == []
+    assert ice_servers(appointment=call.appointment, role="client") == []
 
 
 def test_phone_button_rings_everyone_and_refuses_others(call, client, voice_outbox):

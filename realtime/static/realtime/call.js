@@ -8,6 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const peers = new Map(); // peer id → {role, admitted, pc, figure}
   let me = null; // {peer, role, admitted}
+  let waitingPeer = null; // the client's connection that waits to be admitted
   let socket = null;
   let stream = null;
   let leaving = false;
@@ -92,7 +93,7 @@
   async function handle(message) {
     switch (message.type) {
       case "presence": return onPresence(message);
-      case "waiting": return waitingClient();
+      case "waiting": return waitingClient(message.peer);
       case "admit":
         me.admitted = true;
         stage("call");
@@ -120,6 +121,7 @@
   async function onPresence(message) {
     if (message.op === "you") {
       me = { peer: message.peer, role: message.role, admitted: message.admitted };
+      if (message.iceServers) config.iceServers = message.iceServers; // TURN for this seat, in the call window
       stage(me.admitted ? "call" : "waiting");
       return;
     }
@@ -128,7 +130,7 @@
     known.role = message.role;
     known.admitted = message.admitted;
     peers.set(message.peer, known);
-    if (me.role === "caseworker" && known.role === "client" && !known.admitted) waitingClient();
+    if (me.role === "caseworker" && known.role === "client" && !known.admitted) waitingClient(message.peer);
     await maybeOffer(message.peer);
   }
 
@@ -195,12 +197,14 @@
     return states;
   }
 
+  // Admission is per connection: "admit" names the client's connection that is waiting.
   function admitClient() {
-    send({ type: "admit" });
+    send(waitingPeer ? { type: "admit", peer: waitingPeer } : { type: "admit" });
     $("admit-notice").hidden = true;
   }
 
-  function waitingClient() {
+  function waitingClient(peer) {
+    waitingPeer = peer || waitingPeer;
     if (!admitOnJoin) return notice(t.waiting, { admit: true });
     admitOnJoin = false;
     history.replaceState(null, "", location.pathname); // a reload must not admit anybody again
