@@ -286,11 +286,16 @@ def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: 
     return legs
 
 
-def _calling_code(number: str) -> str:
+def _may_be_rung(number: str, allowed: frozenset[str]) -> bool:
+    """An allowed calling code, and not a premium-rate line (0900 in Germany) within it."""
     try:
-        return str(phonenumbers.parse(number, None).country_code)
+        parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
-        return ""
+        return False
+    return (
+        str(parsed.country_code) in allowed
+        and phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.PREMIUM_RATE
+    )
 
 
 def _check_calling_codes(parties: list[tuple[Role, str]], *, office) -> None:
@@ -298,8 +303,8 @@ def _check_calling_codes(parties: list[tuple[Role, str]], *, office) -> None:
     able to ring premium numbers abroad (toll fraud) through the office's account."""
     allowed = allowed_calling_codes(office)
     for role, number in parties:
-        if _calling_code(number) not in allowed:
-            logger.warning("Conference refused: the %s leg's calling code is not allowed", role)
+        if not _may_be_rung(number, allowed):
+            logger.warning("Conference refused: the %s leg's number may not be rung", role)
             raise CallingCodeNotAllowed(field="phone" if role == Role.CASEWORKER else None)
 
 

@@ -11,7 +11,12 @@ from twilio.request_validator import RequestValidator
 from appointments.exceptions import InvalidPhoneNumber
 from appointments.models import Appointment
 from appointments.providers import voice
-from appointments.services.calls import CallRefused, staff_phone_number, start_phone_conference
+from appointments.services.calls import (
+    CallingCodeNotAllowed,
+    CallRefused,
+    staff_phone_number,
+    start_phone_conference,
+)
 from tests.factories import CaseworkerFactory
 from tests.fakes.twilio import FakeTwilio, Reply
 from tests.realtime.conftest import assign_interpreter
@@ -176,3 +181,52 @@ def test_status_callbacks_record_the_call_status(call, twilio_post, role, twilio
 def test_status_for_an_unknown_room_is_404(twilio_post, db):
     url = f"{settings.SITE_URL}/webhooks/twilio/voice/nope/client/status/"
     assert twilio_post(url, {"CallStatus": "completed"}).status_code == 404
+
+
+# Toll fraud: a stolen staff login must not ring premium numbers abroad through the office's account.
+
+LONDON = "+441212345678"
+VIENNA_MOBILE = "+43664123456"
+PREMIUM_DE = "+499001234567"
+
+
+@pytest.mark.parametrize("desk", [LONDON, PREMIUM_DE])
+def test_a_conference_rings_nobody_when_the_caseworkers_number_is_not_allowed(call, voice_outbox, desk):
+    with pytest.raises(CallingCodeNotAllowed):
+        start_phone_conference(
+            appointment=call.appointment, user=caseworker_user(call), caseworker_phone=desk
+        )
+    assert voice_outbox == []
+    assert Appointment.objects.get(pk=call.appointment.pk).call_status == ""
+
+
+@pytest.mark.parametrize("party", ["client", "interpreter"])
+def test_a_conference_rings_nobody_when_another_partys_number_is_not_allowed(call, voice_outbox, party):
+    if party == "client":
+        call.appointment.client.phone = VIENNA_MOBILE
+        call.appointment.client.save(update_fields=["phone"])
+    else:
+        assign_interpreter(call.appointment, phone=VIENNA_MOBILE)
+    with pytest.raises(CallingCodeNotAllowed):
+        start_phone_conference(
+            appointment=call.appointment, user=caseworker_user(call), caseworker_phone=DESK
+        )
+    assert voice_outbox == []
+
+
+def test_the_allowed_calling_codes_come_from_the_setting(call, voice_outbox, settings):
+    settings.ALLOWED_CALLING_CODES = ["49", "+43"]
+    assign_interpreter(call.appointment, phone=VIENNA_MOBILE)
+    legs = start_phone_conference(
+        appointment=call.appointment, user=caseworker_user(call), caseworker_phone=DESK
+    )
+    assert [leg.role for leg in legs] == ["caseworker", "client", "interpreter"]
+    assert voice_outbox[-1].to == VIENNA_MOBILE
+
+
+def test_the_phone_button_answers_a_number_abroad_with_a_clear_400(call, client, voice_outbox):
+    client.force_login(caseworker_user(call))
+    response = client.post(f"/video/raum/{call.room}/anrufen/", {"phone": "+44 121 234 5678"})
+    assert response.status_code == 400
+    assert "Diese Nummer kann nicht angerufen werden" in response.json()["detail"]
+    assert voice_outbox == []
