@@ -7,6 +7,9 @@ nginx is installed. The entry point runs for real against the test database, and
 check against a real daphne. `docker build` is not tested here.
 """
 
+import base64
+import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -54,8 +57,22 @@ def manage_commands_in(argv: list[str]) -> list[str]:
 
 
 def assert_daphne_serves_the_app(argv: list[str]) -> None:
+    """daphne, serving the app, reading no websocket message beyond the project's limit."""
+    from django.conf import settings
+
+    from realtime.protocol import MAX_FRAME_BYTES
+
     assert Path(argv[0]).name == "daphne", argv
     assert argv[-1] == DAPHNE_APP, argv
+    # daphne's default is 1 MiB, read into memory for anybody who opens a socket.
+    limits = {
+        "--websocket-max-message-size": settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE,
+        "--websocket-max-frame-size": settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE,
+    }
+    for flag, limit in limits.items():
+        assert flag in argv, argv
+        assert int(argv[argv.index(flag) + 1]) == limit, flag
+        assert MAX_FRAME_BYTES < limit <= 4 * MAX_FRAME_BYTES, flag
 
 
 def test_the_asgi_application_the_deploy_files_name_exists():
@@ -250,9 +267,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.django_db
-def test_health_check_passes_against_daphne_with_production_settings():
-    """DEBUG off, SSL redirect on, a real host name: the check still gets the start page."""
+@contextlib.contextmanager
+def production_daphne(argv: list[str] | None = None):
+    """daphne with DEBUG off, a real host name and the test database; yields its port and env.
+
+    `argv`: daphne's options (without -b and -p), as a deploy file gives them.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -263,8 +283,12 @@ def test_health_check_passes_against_daphne_with_production_settings():
         "HEALTHCHECK_PORT": str(port),
     }
     env.pop("REDIS_URL", None)
+    options = [arg for arg in (argv or [])[1:-1]]
+    for flag in ("-b", "-p"):
+        if flag in options:
+            del options[options.index(flag) : options.index(flag) + 2]
     daphne = subprocess.Popen(  # noqa: S603 (fixed programs, our own arguments)
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
+        [str(VENV_BIN / "daphne"), *options, "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -281,6 +305,16 @@ def test_health_check_passes_against_daphne_with_production_settings():
                 assert daphne.poll() is None, daphne.stderr.read()
                 assert time.monotonic() < deadline, "daphne did not start"
                 time.sleep(0.2)
+        yield port, env
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=10)
+
+
+@pytest.mark.django_db
+def test_health_check_passes_against_daphne_with_production_settings():
+    """DEBUG off, SSL redirect on, a real host name: the check still gets the start page."""
+    with production_daphne() as (port, env):
         result = run_entrypoint(
             "healthcheck", **{k: env[k] for k in ("DEBUG", "ALLOWED_HOSTS")}, HEALTHCHECK_PORT=str(port)
         )
@@ -289,9 +323,81 @@ def test_health_check_passes_against_daphne_with_production_settings():
             "healthcheck", ALLOWED_HOSTS="elsewhere.example", HEALTHCHECK_PORT=str(port)
         )
         assert wrong_host.returncode == 1
-    finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
+
+
+def websocket(port: int, path: str) -> socket.socket:
+    """A raw websocket handshake (no client library in the project): the socket after the 101."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: termine.example\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            "Origin: https://termine.example\r\nX-Forwarded-Proto: https\r\n\r\n"
+        ).encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def frame_header(length: int) -> bytes:
+    """A masked text frame's header and mask key (a zero mask: the payload goes as it is)."""
+    if length < 126:
+        size = bytes([0x80 | length])
+    elif length < 1 << 16:
+        size = bytes([0x80 | 126]) + length.to_bytes(2, "big")
+    else:
+        size = bytes([0x80 | 127]) + length.to_bytes(8, "big")
+    return bytes([0x81]) + size + b"\0\0\0\0"
+
+
+def read_frame(sock: socket.socket) -> tuple[int, bytes]:
+    def exactly(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionResetError("closed by the server")
+            data += chunk
+        return data
+
+    first, second = exactly(2)
+    length = second & 0x7F
+    if length == 126:
+        length = int.from_bytes(exactly(2), "big")
+    elif length == 127:
+        length = int.from_bytes(exactly(8), "big")
+    return first & 0x0F, exactly(length)
+
+
+@pytest.mark.django_db
+def test_daphne_as_deployed_refuses_a_large_websocket_message_before_reading_it():
+    """Above the limit: closed with 1009 on the frame's header alone. Between the consumer's own
+    limit and daphne's: the call consumer answers with an error frame and stays open."""
+    from django.conf import settings
+
+    from realtime.protocol import MAX_FRAME_BYTES
+
+    argv = json.loads(dockerfile_instruction("CMD"))
+    with production_daphne(argv) as (port, _env):
+        sock = websocket(port, "/ws/calls/some-room/")
+        text = json.dumps({"type": "offer", "to": "x", "sdp": "a" * MAX_FRAME_BYTES}).encode()
+        sock.sendall(frame_header(len(text)) + text)
+        opcode, payload = read_frame(sock)
+        assert (opcode, json.loads(payload)["code"]) == (1, "too_large")
+        # Only the header and one byte: daphne must refuse without waiting for the rest (with its
+        # 1 MiB default it waits, and the read below times out).
+        sock.sendall(frame_header(settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE + 1) + b"{")
+        try:
+            opcode, payload = read_frame(sock)
+        except ConnectionResetError:  # dropped at once (autobahn's failByDrop)
+            pass
+        else:
+            assert (opcode, int.from_bytes(payload[:2], "big")) == (8, 1009)  # close: message too big
+        sock.close()
 
 
 # --- systemd ---------------------------------------------------------------------------------
@@ -430,6 +536,25 @@ def test_nginx_redirects_to_https_and_proxies_websockets_with_upgrade_headers():
     assert "server web:8000 resolve;" in text
 
 
+def test_nginx_limits_websockets_per_client_address():
+    text = NGINX_CONF.read_text()
+    conn_zones = re.findall(r"^limit_conn_zone \$binary_remote_addr zone=(\w+):\d+m;$", text, re.M)
+    rates = dict(
+        re.findall(r"^limit_req_zone \$binary_remote_addr zone=(\w+):\d+m rate=(\d+)r/s;$", text, re.M)
+    )
+    ws = location_block(text, "/ws/")
+    conn_zone, connections = re.search(r"limit_conn (\w+) (\d+);", ws).groups()
+    req_zone, burst = re.search(r"limit_req zone=(\w+) burst=(\d+) nodelay;", ws).groups()
+    assert conn_zone in conn_zones
+    assert req_zone in rates
+    # Enough for a carrier's shared IPv4 address, far too few to exhaust the daphne processes.
+    assert 10 <= int(connections) <= 200
+    assert 1 <= int(rates[req_zone]) <= 20
+    assert int(burst) <= 100
+    assert "limit_conn_status 429;" in text
+    assert "limit_req_status 429;" in text
+
+
 NGINX_AT_LEAST = (1, 27, 3)
 
 
@@ -480,3 +605,52 @@ def test_nginx_accepts_the_config(tmp_path):
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- coturn ----------------------------------------------------------------------------------
+
+TURNSERVER_CONF = DEPLOY / "coturn" / "turnserver.conf"
+
+# Where a relay must never go: every IANA special-purpose range that is not the public internet.
+NOT_THE_INTERNET = [
+    *("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12"),
+    *("192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15"),
+    *("198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32"),
+    *("::/128", "::1/128", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64"),
+    *("2001::/32", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8"),
+]
+
+
+def turnserver_options() -> list[tuple[str, str]]:
+    options = []
+    for raw in TURNSERVER_CONF.read_text().splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            options.append((key.strip(), value.strip()))
+    return options
+
+
+def test_coturn_relays_udp_only_with_a_quota_per_participant():
+    options = dict(turnserver_options())
+    assert "no-tcp-relay" in options
+    assert 1 <= int(options["user-quota"]) <= 20
+    assert int(options["total-quota"]) >= int(options["user-quota"])
+    assert "use-auth-secret" in options
+    assert "static-auth-secret" not in options  # the secret stays out of the file
+    assert "allow-loopback-peers" not in options
+    assert "allowed-peer-ip" not in options  # nothing re-opens a denied range
+
+
+@pytest.mark.parametrize("network", NOT_THE_INTERNET)
+def test_coturn_denies_every_private_and_special_range(network):
+    denied = []
+    for key, value in turnserver_options():
+        if key == "denied-peer-ip":
+            first, _, last = value.partition("-")
+            denied.append((ipaddress.ip_address(first), ipaddress.ip_address(last or first)))
+    net = ipaddress.ip_network(network)
+    for address in (net[0], net[net.num_addresses // 2], net[-1]):
+        assert any(first.version == address.version and first <= address <= last for first, last in denied), (
+            f"{address} ({network}) is not in a denied-peer-ip range"
+        )
