@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, Caseworker, Client, Interpreter
+from appointments.models import Appointment, Caseworker, Client, Interpreter, Office
 
 
 def caseworker_for(user) -> Caseworker | None:
@@ -108,6 +108,25 @@ def clients_visible_to(user) -> QuerySet[Client]:
     else:
         seen = Appointment.objects.filter(client=OuterRef("pk"), caseworker_id=viewer.pk)
     return Client.objects.filter(Exists(seen))
+
+
+def can_book_at(user, office: Office) -> bool:
+    """Whether `user`, booking on a client's behalf, may book at this office: a caseworker only at
+    their own office (elsewhere the client books, with the SMS code); a superuser anywhere."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    profile = getattr(user, "caseworker", None)
+    return profile is None or profile.office_id == office.pk
+
+
+def serves_client(user, client: Client) -> bool:
+    """Whether the user is a caseworker of an office that has or had an appointment with the client:
+    staff who know the person and may correct their details."""
+    viewer = caseworker_for(user)
+    return (
+        viewer is not None
+        and Appointment.objects.filter(client=client, topic__office_id=viewer.office_id).exists()
+    )
 
 
 def can_manage_availability(user, caseworker: Caseworker) -> bool:
