@@ -135,6 +135,22 @@ def can_manage_availability(user, caseworker: Caseworker) -> bool:
     return can_view_caseworker(user, caseworker)
 
 
+DATA_PROTECTION_PERMISSION = "appointments.process_all_client_data"
+
+
+def is_data_protection_officer(user) -> bool:
+    """The central data-protection role, whose export and erasure cover a client at every office:
+    a user with the permission "Can export and erase a client's data at every office" (given to
+    the user or to a group in the admin); superusers have every permission."""
+    return bool(getattr(user, "is_active", False)) and user.has_perm(DATA_PROTECTION_PERMISSION)
+
+
+def privacy_scope(user, office: Office) -> Office | None:
+    """The office whose data the user's export and erasure cover (that of the coordinator's page),
+    or None for every office: the central data-protection role."""
+    return None if is_data_protection_officer(user) else office
+
+
 def access_office_client(user, client_id: int) -> Client:
     """A client with an appointment at the office the user coordinates; 404 for unknown and forbidden."""
     office_id = access_coordinator(user).office_id
