@@ -18,6 +18,7 @@ from appointments.models import (
     Caseworker,
     Client,
     ExtraHours,
+    InboundSms,
     Interpreter,
     InterpreterAbsence,
     InterpreterAvailability,
@@ -543,6 +544,17 @@ class PhoneVerificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("phone",)
     date_hierarchy = "created_at"
     fields = ("id", "phone", "created_at", "expires_at", "attempts", "confirmed_at", "used_at")
+    readonly_fields = fields
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The provider's ids of SMS received, so that a retried webhook acts once; no sender, no text."""
+
+    list_display = ("message_sid", "received_at")
+    search_fields = ("message_sid",)
+    date_hierarchy = "received_at"
+    fields = ("message_sid", "received_at")
     readonly_fields = fields
 
 

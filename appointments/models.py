@@ -308,6 +308,8 @@ class Client(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        # The central data-protection role (services/permissions.py: `is_data_protection_officer`).
+        permissions = [("process_all_client_data", _("Can export and erase a client's data at every office"))]
 
     def __str__(self) -> str:
         return self.name
@@ -622,6 +624,24 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class InboundSms(models.Model):
+    """An SMS a client sent us, by the provider's id only: a webhook the provider retries acts once.
+
+    The unique id is the guard: a second delivery, even one running at the same moment, cannot
+    insert it again. Neither sender nor text is kept.
+    """
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("received SMS")
+        verbose_name_plural = _("received SMS")
+
+    def __str__(self) -> str:
+        return self.message_sid
 
 
 class Notification(models.Model):

@@ -63,7 +63,11 @@ def sms_status(request):
 @webhook_throttle
 @twilio_signature_required
 def sms_inbound(request):
-    handle_inbound_sms(sender=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    handle_inbound_sms(
+        sender=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        message_id=request.POST.get("MessageSid", ""),
+    )
     return _empty_twiml()
 
 

@@ -441,6 +441,14 @@ def _book(request: HttpRequest, draft: Draft) -> HttpResponse:
         raise
     cache.set(draft.lock_key, booking.appointment.pk, LOCK_SECONDS)
     draft.save(appointment_id=booking.appointment.pk)
+    if booking.details_kept:
+        messages.warning(
+            request,
+            _(
+                "This mobile number is known with other details, which were kept: only an office "
+                "that already serves the client may change them."
+            ),
+        )
     return redirect(draft.url("book-done"))
 
 

@@ -37,7 +37,11 @@ def privacy(request):
     query = request.POST.get("suche", "").strip() if request.method == "POST" else ""
     found = find_clients(office=coordinator.office, user=request.user, query=query)
     results = [
-        {"client": client, "phone": _masked(client.phone), "counts": stored_counts(client)}
+        {
+            "client": client,
+            "phone": _masked(client.phone),
+            "counts": stored_counts(client, actor=request.user, office=coordinator.office),
+        }
         for client in found
     ]
     return render(
@@ -46,6 +50,7 @@ def privacy(request):
 
 
 def _client_page(request, template: str, client_id: int, **context):
+    coordinator = access_coordinator(request.user)
     client = access_office_client(request.user, client_id)
     return render(
         request,
@@ -55,7 +60,7 @@ def _client_page(request, template: str, client_id: int, **context):
             "client": client,
             "phone": _masked(client.phone),
             "anonymised": client.phone.startswith(ANONYMOUS_PREFIX),
-            "counts": stored_counts(client),
+            "counts": stored_counts(client, actor=request.user, office=coordinator.office),
             **context,
         },
     )
@@ -84,13 +89,19 @@ def privacy_export(request, client_id: int):
 @require_http_methods(["GET", "POST"])
 def privacy_erase(request, client_id: int):
     if request.method == "POST":
+        coordinator = access_coordinator(request.user)
         client = access_office_client(request.user, client_id)
         if request.POST.get("confirm") == "yes":
-            cancelled = erase_client(client, actor=request.user)
+            erasure = erase_client(client, actor=request.user, office=coordinator.office)
             messages.success(
                 request,
-                _("The client's data was erased. Appointments cancelled: %(count)d.") % {"count": cancelled},
+                _("The client's data was erased. Appointments cancelled: %(count)d.")
+                % {"count": erasure.cancelled},
             )
+            if erasure.record_kept:
+                # Nothing of the person is left at this office; other offices keep their part.
+                messages.info(request, _("Other offices still serve this client and keep their part."))
+                return redirect("staff:privacy")
             return redirect("staff:privacy-client", client_id=client.pk)
         return _client_page(
             request,

@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 
 from appointments.events import publish_appointment
 from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered, SlotTaken
-from appointments.models import Appointment, AuditEntry, Caseworker, Client, Language, Topic
+from appointments.models import Appointment, AuditEntry, Caseworker, Language, Topic
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
+from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
 from appointments.services.interpreting import appointment_changed, request_interpreter
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
+from appointments.services.permissions import can_book_at
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
@@ -43,23 +45,15 @@ _ALLOWED_TRANSITIONS = {
 
 
 @dataclass(frozen=True)
-class ClientDetails:
-    """What a client tells us about themselves when booking."""
-
-    name: str
-    phone: str
-    email: str = ""
-    customer_number: str = ""
-    language: str = "de"
-    sms_consent: bool = False
-
-
-@dataclass(frozen=True)
 class Booking:
-    """A new appointment and its manage token, which exists in clear text only here."""
+    """A new appointment and its manage token, which exists in clear text only here.
+
+    `details_kept`: the number's client existed with other details, which were left as they were.
+    """
 
     appointment: Appointment
     manage_token: str
+    details_kept: bool = False
 
 
 def new_reference() -> str:
@@ -192,7 +186,9 @@ def book_appointment(
     """Book a consultation at `start` with a fairly chosen free caseworker (or the one given).
 
     The client's number must have been confirmed by SMS code unless the office
-    switched that off or a member of staff books on the client's behalf.
+    switched that off or a member of staff books on the client's behalf; staff book
+    only at their own office. Whether the details given change an existing client's
+    record is `client_for_booking`'s decision (services/clients.py).
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
@@ -203,9 +199,12 @@ def book_appointment(
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
+    if booked_by is not None and not can_book_at(booked_by, topic.office):
+        raise ApplicationError(_("This topic cannot be booked."), field="topic")
 
     with transaction.atomic():
-        if topic.office.require_phone_verification and booked_by is None:
+        verified = topic.office.require_phone_verification and booked_by is None
+        if verified:
             consume_verification(token=verification_token or "", phone=phone, now=now)
         free = _candidates(
             topic=topic,
@@ -215,21 +214,14 @@ def book_appointment(
             now=now,
             caseworker_ids=[caseworker.pk] if caseworker else None,
         )
-        person, _created = Client.objects.update_or_create(
-            phone=phone,
-            defaults={
-                "name": client.name.strip(),
-                "email": client.email,
-                "customer_number": client.customer_number,
-                "language": client.language,
-                "sms_consent": client.sms_consent,
-            },
+        found = client_for_booking(
+            details=client, phone=phone, office=topic.office, verified=verified, actor=booked_by
         )
         token, token_hash = new_token()
         appointment = Appointment(
             reference=new_reference(),
             manage_token_hash=token_hash,
-            client=person,
+            client=found.client,
             topic=topic,
             mode=mode,
             language=language,
@@ -241,9 +233,14 @@ def book_appointment(
         schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
         if interpreter_language:
             request_interpreter(appointment=appointment, language=interpreter_language, now=now)
-        record_audit(action=AuditEntry.Action.BOOKED, actor=booked_by, appointment=appointment)
+        record_audit(
+            action=AuditEntry.Action.BOOKED,
+            actor=booked_by,
+            appointment=appointment,
+            detail=DETAILS_KEPT if found.details_kept else "",
+        )
         publish_appointment(appointment, "booked")
-    return Booking(appointment=appointment, manage_token=token)
+    return Booking(appointment=appointment, manage_token=token, details_kept=found.details_kept)
 
 
 def reschedule_appointment(

@@ -34,6 +34,11 @@ def book_url() -> str:
     return f"{settings.SITE_URL}/"
 
 
+def find_url() -> str:
+    """Where a client finds a booking by its code and their number."""
+    return f"{settings.SITE_URL}{reverse('frontend:find')}"
+
+
 def interpreter_url() -> str:
     return f"{settings.SITE_URL}{reverse('interpreter:overview')}"
 

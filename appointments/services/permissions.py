@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, Caseworker, Client, Interpreter
+from appointments.models import Appointment, Caseworker, Client, Interpreter, Office
 
 
 def caseworker_for(user) -> Caseworker | None:
@@ -110,10 +110,45 @@ def clients_visible_to(user) -> QuerySet[Client]:
     return Client.objects.filter(Exists(seen))
 
 
+def can_book_at(user, office: Office) -> bool:
+    """Whether `user`, booking on a client's behalf, may book at this office: a caseworker only at
+    their own office (elsewhere the client books, with the SMS code); a superuser anywhere."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    profile = getattr(user, "caseworker", None)
+    return profile is None or profile.office_id == office.pk
+
+
+def serves_client(user, client: Client) -> bool:
+    """Whether the user is a caseworker of an office that has or had an appointment with the client:
+    staff who know the person and may correct their details."""
+    viewer = caseworker_for(user)
+    return (
+        viewer is not None
+        and Appointment.objects.filter(client=client, topic__office_id=viewer.office_id).exists()
+    )
+
+
 def can_manage_availability(user, caseworker: Caseworker) -> bool:
     """Whether the user may change this caseworker's hours and absences: themselves, their office's
     coordinator, a superuser. Today the same circle as seeing their day, named apart so the rules can part."""
     return can_view_caseworker(user, caseworker)
+
+
+DATA_PROTECTION_PERMISSION = "appointments.process_all_client_data"
+
+
+def is_data_protection_officer(user) -> bool:
+    """The central data-protection role, whose export and erasure cover a client at every office:
+    a user with the permission "Can export and erase a client's data at every office" (given to
+    the user or to a group in the admin); superusers have every permission."""
+    return bool(getattr(user, "is_active", False)) and user.has_perm(DATA_PROTECTION_PERMISSION)
+
+
+def privacy_scope(user, office: Office) -> Office | None:
+    """The office whose data the user's export and erasure cover (that of the coordinator's page),
+    or None for every office: the central data-protection role."""
+    return None if is_data_protection_officer(user) else office
 
 
 def access_office_client(user, client_id: int) -> Client:

@@ -7,6 +7,7 @@ times, caseworker, interpreter request) stays. Erasure on request (services/priv
 the same `anonymise_clients`. Work goes in batches, each its own short transaction.
 """
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from appointments.models import (
     AuditEntry,
     Client,
     InterpreterDecline,
+    Invitation,
     Notification,
     Office,
     PhoneVerification,
@@ -113,6 +115,33 @@ def anonymise_clients(
                 action=action, actor=actor, party=party, client=by_id[client_id], office=offices[office_id]
             )
     return len(clients)
+
+
+def anonymise_office_part(client: Client, *, office: Office, now: datetime | None = None, actor=None) -> None:
+    """Erase what one office holds about a client whom other offices still serve.
+
+    The office's appointments are anonymised as above and handed, with the office's invitations,
+    to a stand-in client of their own (`anon-<id>`, no data), so the figures still count them,
+    nothing at this office leads back to the person, and the shared record stays for the others.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Appointment.objects.filter(client=client, topic__office=office).values_list("pk", flat=True)
+        )
+        invitations = Invitation.objects.filter(client=client, topic__office=office)
+        if not ids and not invitations.exists():
+            return  # nothing of the office's left: erased before
+        _anonymise_appointments(ids, now)
+        stand_in = Client.objects.create(
+            name=ANONYMOUS_NAME, phone=f"{ANONYMOUS_PREFIX}{uuid.uuid4().hex[:15]}"
+        )
+        Client.objects.filter(pk=stand_in.pk).update(phone=_placeholder())
+        Appointment.objects.filter(pk__in=ids).update(client=stand_in, updated_at=now)
+        invitations.update(client=stand_in, note="")
+        record_audit(
+            action=AuditEntry.Action.ERASED, actor=actor, client=client, office=office, detail="office"
+        )
 
 
 def _cutoffs(now: datetime) -> list[tuple[int, datetime]]:

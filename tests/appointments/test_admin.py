@@ -20,6 +20,7 @@ from appointments.models import (
     Caseworker,
     Client,
     ExtraHours,
+    InboundSms,
     Interpreter,
     InterpreterAbsence,
     InterpreterAvailability,
@@ -51,6 +52,7 @@ NO_ADD = {
     "InterpreterDecline",
     "Invitation",
     "PhoneVerification",
+    "InboundSms",
     "Notification",
     "AuditEntry",
 }
@@ -82,6 +84,7 @@ def seeded(settings, now):
     )
     request = InterpreterRequest.objects.get()
     InterpreterDecline.objects.create(request=request, interpreter=interpreter, reason="Keine Zeit")
+    InboundSms.objects.create(message_sid="SM" + "0" * 32)
     PhoneVerification.objects.create(
         phone="+491713920050",
         code_hash=CODE_HASH,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from twilio.request_validator import RequestValidator
 
-from appointments.models import Appointment, Client, Notification
+from appointments.models import Appointment, Client, InboundSms, Notification
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
 from appointments.services.notifications import run_due_messages
 
@@ -148,11 +148,58 @@ class TestInbound:
         run_due_messages()
         time_machine.move_to(TUESDAY_9, tick=False)
         run_due_messages()  # the second appointment's 24 h reminder
-        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "2"})
+        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "1"})
         first.refresh_from_db()
         second.refresh_from_db()
-        assert second.status == Appointment.Status.CANCELLED
-        assert first.status == Appointment.Status.BOOKED
+        assert second.client_confirmed_at is not None
+        assert first.client_confirmed_at is None
+
+    def test_2_with_several_upcoming_bookings_cancels_none_and_links_to_finding_one(
+        self, topic, twilio_post, sms_outbox, time_machine
+    ):
+        first = book(topic, language="en").appointment
+        second = book(topic, start=TUESDAY_9 + timedelta(days=1), language="en").appointment
+        time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
+        run_due_messages()
+        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "2", "MessageSid": "SM1"})
+        assert set(Appointment.objects.values_list("status", flat=True)) == {"booked"}
+        assert {first.pk, second.pk} == set(Appointment.objects.values_list("pk", flat=True))
+        assert "more than one appointment" in sms_outbox[-1].body
+        assert "https://termine.example.org/m/" in sms_outbox[-1].body
+
+    def test_2_for_a_booking_made_with_other_details_links_too(
+        self, topic, twilio_post, sms_outbox, time_machine
+    ):
+        book(topic, start=TUESDAY_9 + timedelta(hours=1))  # the record: Aylin Demir
+        Appointment.objects.update(status=Appointment.Status.CANCELLED)
+        shared = book_appointment(
+            topic=topic,
+            mode="telephone",
+            start=TUESDAY_9,
+            client=ClientDetails(name="Someone Else", phone=PHONE, sms_consent=True),
+        )
+        assert shared.details_kept
+        time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
+        run_due_messages()
+        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "2"})
+        shared.appointment.refresh_from_db()
+        assert shared.appointment.status == Appointment.Status.BOOKED
+        assert "/m/" in sms_outbox[-1].body
+
+    def test_a_retried_webhook_acts_once(self, topic, twilio_post, sms_outbox):
+        book(topic)
+        before = len(sms_outbox)
+        for _attempt in range(3):
+            assert (
+                twilio_post(INBOUND_URL, {"From": PHONE, "Body": "STOP", "MessageSid": "SM1"}).status_code
+                == 200
+            )
+        assert len(sms_outbox) == before + 1
+        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "START", "MessageSid": "SM2"})
+        assert Client.objects.get().sms_consent is True
+        twilio_post(INBOUND_URL, {"From": PHONE, "Body": "STOP", "MessageSid": "SM1"})
+        assert Client.objects.get().sms_consent is True
+        assert InboundSms.objects.count() == 2
 
     def test_an_answer_to_a_moved_appointment_is_not_applied(self, topic, twilio_post, time_machine):
         booking = book(topic)

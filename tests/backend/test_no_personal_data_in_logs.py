@@ -268,13 +268,13 @@ def test_sms_through_twilio_failures_and_inbound_sms(
         ).status_code
         == 204
     )
-    for body in ("hallo", "STOP", "START"):
+    for n, body in enumerate(("hallo", "STOP", "START")):
         answer = twilio_post(
             client,
             settings,
             django_capture_on_commit_callbacks,
             "/webhooks/twilio/sms-inbound/",
-            {"From": "+4915123456789", "Body": body, "MessageSid": "SM1"},
+            {"From": "+4915123456789", "Body": body, "MessageSid": f"SM{n}"},  # one id per message
         )
         assert answer.status_code == 200
 

@@ -366,3 +366,20 @@ def test_a_customer_number_not_found_is_carried_into_the_new_client_form(staff):
 
     assert 'name="customer_number" value="123D 456"' in page.text
     assert 'name="name" maxlength="200" autofocus' in page.text
+
+
+def test_a_new_client_whose_number_another_office_serves_keeps_their_record(staff, topic):
+    elsewhere = CaseworkerFactory(office=OfficeFactory(), topics=[TopicFactory()])
+    elsewhere.topics.update(office=elsewhere.office)
+    week_of_hours(elsewhere)
+    known = book_directly(elsewhere, email="aylin@example.org").client
+
+    confirm_url = walk_to_confirm(staff, start_new_client(staff), topic)
+    booked = staff.post(confirm_url, follow=True, headers=ENGLISH)
+
+    assert booked.status_code == 200
+    assert "known with other details, which were kept" in booked.text
+    known.refresh_from_db()
+    assert (known.name, known.email, known.customer_number) == ("Aylin Demir", "aylin@example.org", "")
+    assert Appointment.objects.get(topic=topic).client == known
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.CONTACT_CHANGED).exists()

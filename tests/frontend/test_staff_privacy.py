@@ -8,7 +8,7 @@ import pytest
 from appointments.models import Appointment, AuditEntry, Client
 from appointments.services.audit import record_audit
 from appointments.services.booking import ClientDetails, book_appointment
-from tests.factories import CaseworkerFactory, OfficeFactory, UserFactory
+from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, UserFactory, week_of_hours
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -175,6 +175,51 @@ def test_erasure_cancels_and_anonymises(as_coordinator, appointment, coordinator
     assert "was erased" in page.text
     assert "Aylin" not in page.text
     assert "/loeschen/" not in page.text
+
+
+@pytest.fixture
+def known_elsewhere(appointment):
+    """The same person's appointment at another office, with that office's note."""
+    topic = TopicFactory(office=OfficeFactory())
+    worker = CaseworkerFactory(office=topic.office, topics=[topic])
+    week_of_hours(worker)
+    there = book_appointment(
+        topic=topic,
+        mode="video",
+        start=MONDAY_9,
+        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
+        booked_by=worker.user,
+    ).appointment
+    Appointment.objects.filter(pk=there.pk).update(outcome_note="Notiz des anderen Standorts")
+    return there
+
+
+def test_the_export_of_a_person_known_elsewhere_is_this_offices_part(
+    as_coordinator, appointment, known_elsewhere
+):
+    response = as_coordinator.post(f"/fachkraft/datenschutz/kunde/{appointment.client_id}/export/")
+
+    data = json.loads(response.content)
+    assert [a["reference"] for a in data["appointments"]] == [appointment.reference]
+    assert known_elsewhere.reference not in response.content.decode()
+    assert "Notiz des anderen" not in response.content.decode()
+
+
+def test_erasing_a_person_known_elsewhere_erases_this_offices_part(
+    as_coordinator, appointment, known_elsewhere
+):
+    url = f"/fachkraft/datenschutz/kunde/{appointment.client_id}/loeschen/"
+
+    response = as_coordinator.post(url, {"confirm": "yes"}, headers=ENGLISH)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/fachkraft/datenschutz/"
+    person = Client.objects.get(pk=appointment.client_id)
+    assert person.name == "Aylin Demir"
+    assert list(person.appointments.all()) == [known_elsewhere]
+    page = as_coordinator.get(response["Location"], headers=ENGLISH)
+    assert "Other offices still serve this client" in page.text
+    assert as_coordinator.get(f"/fachkraft/datenschutz/kunde/{person.pk}/").status_code == 404
 
 
 def test_audit_log_of_the_office_filtered_and_paginated(as_coordinator, appointment, office):

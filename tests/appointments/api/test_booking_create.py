@@ -6,7 +6,7 @@ from appointments.models import Appointment, Client, PhoneVerification
 from appointments.services.booking import REFERENCE_ALPHABET
 from appointments.services.tokens import token_matches
 from tests.appointments.api.conftest import PHONE_E164, booking_body, iso, rows, with_client
-from tests.factories import CaseworkerFactory, UserFactory, week_of_hours
+from tests.factories import CaseworkerFactory, OfficeFactory, UserFactory, week_of_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,17 @@ class TestVerificationRequired:
 
         assert response.status_code == 400
         assert list(response.json()) == ["verification_token"]
+
+    def test_a_caseworker_books_on_behalf_only_at_their_own_office(self, api, book):
+        stranger = CaseworkerFactory(office=OfficeFactory())
+        api.force_login(stranger.user)
+        before = rows()
+
+        response = book()
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["topic"]
+        assert rows() == before
 
 
 class TestTaken:

@@ -16,6 +16,7 @@ LONG_VALUES = {
     "reference": "ACDEFHJK",
     "manage_url": "https://termine.jobcenter-musterstadt.de/m/" + "x" * 22,  # a 128-bit token
     "book_url": "https://termine.jobcenter-musterstadt.de/",
+    "find_url": "https://termine.jobcenter-musterstadt.de/m/",
     "code": "123456",
     "phone": "+4915123456789",
 }

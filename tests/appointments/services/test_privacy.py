@@ -4,12 +4,20 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from appointments.models import AuditEntry, Client, InterpreterRequest, Notification
 from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
 from appointments.services.interpreting import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
-from appointments.services.privacy import erase_client, export_client_data, find_clients, stored_counts
+from appointments.services.privacy import (
+    Erasure,
+    erase_client,
+    export_client_data,
+    find_clients,
+    stored_counts,
+)
 from appointments.services.verification import start_phone_verification
 from tests.factories import (
     CaseworkerFactory,
@@ -124,7 +132,7 @@ class TestErase:
         sent_before = Notification.objects.filter(audience="client", status="sent").count()
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert erase_client(client, actor=coordinator.user) == 1
+            assert erase_client(client, actor=coordinator.user, office=office).cancelled == 1
 
         upcoming.refresh_from_db()
         assert (upcoming.status, upcoming.cancelled_by) == ("cancelled", "staff")
@@ -153,7 +161,7 @@ class TestErase:
 
     def test_the_time_is_free_again(self, topic, office, coordinator):
         client = book(topic).appointment.client
-        erase_client(client, actor=coordinator.user)
+        erase_client(client, actor=coordinator.user, office=office)
         again = book(topic, phone="0151 23450001", customer_number="")
         assert again.appointment.start == TUESDAY_9
 
@@ -162,7 +170,7 @@ class TestErase:
         cancel_appointment(appointment=past, by="client", reason="Bin krank, Aylin")
         time_machine.move_to(now + timedelta(days=2), tick=False)
 
-        assert erase_client(past.client, actor=coordinator.user) == 0
+        assert erase_client(past.client, actor=coordinator.user, office=office).cancelled == 0
 
         past.refresh_from_db()
         assert (past.status, past.cancel_reason, past.mode, past.start) == (
@@ -181,7 +189,7 @@ class TestErase:
             "verifications": 0,
             "audit": 1,
         }
-        erase_client(client, actor=coordinator.user)
+        erase_client(client, actor=coordinator.user, office=office)
         client.refresh_from_db()
         counts = stored_counts(client)
         assert (counts["appointments"], counts["upcoming"]) == (1, 0)
@@ -189,19 +197,108 @@ class TestErase:
 
     def test_erasing_twice_writes_one_entry(self, topic, office, coordinator):
         client = book(topic).appointment.client
-        erase_client(client, actor=coordinator.user)
+        erase_client(client, actor=coordinator.user, office=office)
         client.refresh_from_db()
-        erase_client(client, actor=coordinator.user)
+        erase_client(client, actor=coordinator.user, office=office)
         assert AuditEntry.objects.filter(action="erased").count() == 1
 
 
-def test_a_client_of_two_offices_is_logged_in_both(topic, office, coordinator):
-    book(topic)
-    elsewhere = TopicFactory(office=OfficeFactory())
-    week_of_hours(CaseworkerFactory(office=elsewhere.office, topics=[elsewhere]))
-    client = book(elsewhere).appointment.client
-    erase_client(client, actor=coordinator.user)
-    assert set(AuditEntry.objects.filter(action="erased").values_list("office_id", flat=True)) == {
-        office.pk,
-        elsewhere.office_id,
-    }
+@pytest.fixture
+def elsewhere():
+    """A second office with its own topic and caseworker."""
+    topic = TopicFactory(office=OfficeFactory())
+    week_of_hours(CaseworkerFactory(office=topic.office, topics=[topic]))
+    return topic
+
+
+@pytest.fixture
+def data_protection_officer(coordinator):
+    coordinator.user.user_permissions.add(
+        Permission.objects.get(codename="process_all_client_data", content_type__app_label="appointments")
+    )
+    return get_user_model().objects.get(pk=coordinator.user.pk)  # without the cached permissions
+
+
+class TestTwoOffices:
+    """A person known to two offices: a coordinator's export and erasure cover their office's part."""
+
+    @pytest.fixture
+    def known_to_both(self, topic, elsewhere):
+        here = book(topic).appointment
+        there = book(elsewhere).appointment
+        cancel_appointment(appointment=there, by="client", reason="Krank, Aylin Demir")
+        return here, there
+
+    def test_the_export_leaves_out_the_other_office(self, known_to_both, office, coordinator):
+        here, there = known_to_both
+        start_phone_verification(phone=PHONE)
+        data = export_client_data(here.client, actor=coordinator.user, office=office)
+        text = json.dumps(data, ensure_ascii=False)
+        assert data["office"] == office.name
+        assert [a["reference"] for a in data["appointments"]] == [here.reference]
+        assert data["messages"]
+        assert {m["appointment"] for m in data["messages"]} == {here.reference}
+        assert data["phone_verifications"] == []
+        assert {e["appointment"] for e in data["history"]} == {here.reference}
+        assert there.reference not in text
+        assert there.topic.office.name not in text
+        assert "Krank" not in text
+        assert stored_counts(here.client, actor=coordinator.user, office=office) == {
+            "appointments": 1,
+            "upcoming": 1,
+            "messages": 4,
+            "verifications": 0,
+            "audit": 2,  # booked, and the export just now
+        }
+
+    def test_the_central_role_exports_everything(self, known_to_both, office, data_protection_officer):
+        here, there = known_to_both
+        data = export_client_data(here.client, actor=data_protection_officer, office=office)
+        assert data["office"] is None
+        assert {a["reference"] for a in data["appointments"]} == {here.reference, there.reference}
+
+    def test_erasure_erases_the_office_part_and_keeps_the_shared_record(
+        self, known_to_both, office, coordinator, elsewhere
+    ):
+        here, there = known_to_both
+
+        erasure = erase_client(here.client, actor=coordinator.user, office=office)
+
+        assert erasure == Erasure(cancelled=1, record_kept=True)
+        person = Client.objects.get(phone=PHONE)
+        assert (person.name, person.customer_number) == ("Aylin Demir", "123D456789")
+        assert list(person.appointments.all()) == [there]
+        there.refresh_from_db()
+        assert there.cancel_reason == "Krank, Aylin Demir"  # the other office's note stays
+        here.refresh_from_db()
+        assert here.status == "cancelled"
+        assert here.client != person
+        assert here.client.phone == f"anon-{here.client_id}"
+        assert here.client.name == "–"
+        assert not Notification.objects.filter(appointment=here, audience="client").exclude(body="").exists()
+        assert Notification.objects.filter(appointment=there, audience="client").exclude(body="").exists()
+        assert find_clients(office=office, user=coordinator.user, query=PHONE) == []
+        entry = AuditEntry.objects.get(action="erased")
+        assert (entry.office_id, entry.client_id) == (office.pk, person.pk)
+
+    def test_the_last_office_erases_the_person(self, known_to_both, office, coordinator, elsewhere):
+        here, there = known_to_both
+        erase_client(here.client, actor=coordinator.user, office=office)
+        other = CaseworkerFactory(office=elsewhere.office, is_coordinator=True)
+
+        erasure = erase_client(there.client, actor=other.user, office=elsewhere.office)
+
+        assert not erasure.record_kept
+        assert not Client.objects.filter(phone=PHONE).exists()
+
+    def test_the_central_role_erases_everywhere_logged_in_both(
+        self, known_to_both, office, elsewhere, data_protection_officer
+    ):
+        here, _there = known_to_both
+        erasure = erase_client(here.client, actor=data_protection_officer, office=office)
+        assert not erasure.record_kept
+        assert not Client.objects.filter(phone=PHONE).exists()
+        assert set(AuditEntry.objects.filter(action="erased").values_list("office_id", flat=True)) == {
+            office.pk,
+            elsewhere.office_id,
+        }
