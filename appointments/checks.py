@@ -1,12 +1,14 @@
 """System checks: settings that would lose messages in production are errors, not surprises.
 
 The console back ends only print (and fill /dev/outbox/): with DEBUG off a client would never get
-their code or link. `manage.py check`, `migrate` and every worker command run these checks; the
-in-memory back ends stay allowed, for the tests.
+their code or link. `manage.py check`, `migrate` and every worker command run these checks, and the
+web processes (which run no system checks) refuse to start on them; the in-memory back ends stay
+allowed, for the tests.
 """
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
 CONSOLE_SMS_BACKENDS = {"appointments.providers.sms.ConsoleBackend"}
 CONSOLE_EMAIL_BACKENDS = {
@@ -39,3 +41,10 @@ def console_back_ends_only_in_debug(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+def refuse_console_back_ends() -> None:
+    """For the web processes: daphne runs no system checks, so the same errors stop it here."""
+    errors = console_back_ends_only_in_debug(None)
+    if errors:
+        raise ImproperlyConfigured(" ".join(f"{error.msg} {error.hint}" for error in errors))

@@ -123,3 +123,15 @@ def test_every_daphne_behind_nginx_takes_the_client_address_from_x_real_ip():
     assert len(proxied) == 2
     for block in proxied:
         assert "proxy_set_header X-Real-IP $remote_addr;" in block
+
+
+def test_the_web_process_refuses_the_console_back_ends_with_debug_off():
+    # daphne runs no system checks: importing the application is where it stops.
+    script = "import backend.asgi"
+    refused = run(["-c", script], production(SMS_BACKEND="appointments.providers.sms.ConsoleBackend"))
+    started = run(["-c", script], production())
+
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured" in refused.stderr
+    assert "SMS_BACKEND" in refused.stderr
+    assert started.returncode == 0, started.stderr
