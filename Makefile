@@ -3,6 +3,9 @@ PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) $(wi
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
+# These targets are development's, the demo's and CI's: DEBUG on (backend/settings.py has it off
+# unless set), so the console SMS and e-mail back ends and /dev/outbox/ work.
+export DEBUG ?= true
 
 .PHONY: run test bench install lint format messages browser clean
 

@@ -1,7 +1,5 @@
 """Django admin for the domain: configuration is edited here, bookings only cancelled through the service."""
 
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
@@ -36,6 +34,8 @@ from appointments.models import (
 )
 from appointments.services.audit import record_audit
 from appointments.services.booking import cancel_appointment
+from appointments.services.calendar import revoke_feed
+from appointments.services.messages import mask_private
 from appointments.services.phones import normalize_mobile_number
 
 admin.site.site_header = _("Sprechstunde administration")
@@ -199,8 +199,25 @@ class AbsenceInline(admin.TabularInline):
     fields = ("kind", "start", "end")
 
 
+class FeedResetAction:
+    """An admin action for people with a calendar feed: a new private link, the old one stops working."""
+
+    actions = ["reset_calendar_feed"]
+
+    @admin.action(description=_("Reset the calendar feed link"), permissions=["change"])
+    def reset_calendar_feed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        owners = list(queryset)
+        for owner in owners:
+            revoke_feed(owner)
+            self.log_change(request, owner, str(_("Calendar feed link reset.")))
+        self.message_user(
+            request,
+            _("Calendar feed links reset: %(count)d. The old links no longer work.") % {"count": len(owners)},
+        )
+
+
 @admin.register(Caseworker)
-class CaseworkerAdmin(admin.ModelAdmin):
+class CaseworkerAdmin(FeedResetAction, admin.ModelAdmin):
     list_display = ("display_name", "user", "office", "language_codes", "is_coordinator", "active")
     list_filter = ("office", "active", "is_coordinator", "languages", "topics")
     search_fields = ("display_name", "user__username", "user__email", "user__first_name", "user__last_name")
@@ -440,7 +457,7 @@ class InterpreterAbsenceInline(admin.TabularInline):
 
 
 @admin.register(Interpreter)
-class InterpreterAdmin(ModesAsCheckboxes, admin.ModelAdmin):
+class InterpreterAdmin(FeedResetAction, ModesAsCheckboxes, admin.ModelAdmin):
     list_display = ("name", "language_codes", "agency", "phone", "modes_list", "sms_consent", "active")
     list_filter = ("active", "sms_consent", "languages__language")
     search_fields = ("name", "phone", "email", "agency", "user__username", "languages__language__name")
@@ -558,10 +575,6 @@ class InboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
-_MANAGE_LINK = re.compile(r"/m/[A-Za-z0-9_-]+")
-_SIX_DIGITS = re.compile(r"\b\d{6}\b")
-
-
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every message and what became of it; private links and codes in the text are masked."""
@@ -607,10 +620,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("text"))
     def masked_body(self, obj: Notification) -> str:
-        body = _MANAGE_LINK.sub("/m/…", obj.body)
-        if obj.kind == Notification.Kind.VERIFICATION_CODE:
-            body = _SIX_DIGITS.sub("••••••", body)
-        return body
+        return mask_private(obj.body)
 
 
 @admin.register(Invitation)

@@ -71,6 +71,12 @@ def publish(groups: list[str], event: dict) -> None:
     transaction.on_commit(lambda: [_send(group, event) for group in groups])
 
 
+def first_name(name: str) -> str:
+    """The first name only: what an interpreter sees of a client."""
+    parts = name.split()
+    return parts[0] if parts else ""
+
+
 def client_label(name: str) -> str:
     """First name and the initial of the last: all a colleague or interpreter needs to see."""
     parts = name.split()

@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments.fields import SealedTextField
+
 
 class Mode(models.TextChoices):
     TELEPHONE = "telephone", _("Telephone")
@@ -694,7 +696,8 @@ class Notification(models.Model):
     recipient = models.CharField(_("address"), max_length=254)
     language = models.CharField(_("language"), max_length=12, default="de")
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True)
+    # Encrypted at rest: until sent it holds private links and codes (masked once done).
+    body = SealedTextField(blank=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

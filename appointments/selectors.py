@@ -30,7 +30,7 @@ def upcoming_appointments_for(owner: Caseworker | Interpreter) -> QuerySet[Appoi
     return appointments.filter(
         interpreter_request__interpreter=owner,
         interpreter_request__status=InterpreterRequest.Status.ACCEPTED,
-    )
+    ).select_related("interpreter_request__language")
 
 
 def _client_confirmations() -> QuerySet[Notification]:

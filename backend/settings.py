@@ -1,7 +1,7 @@
 """Django settings for Sprechstunde, read from the environment with an embedded default.
 
-With no environment at all the system runs on SQLite, the in-memory channel layer,
-console providers and the database task backend. Production sets DATABASE_URL,
+With DEBUG=true and nothing else (`make run`) the system runs on SQLite, the in-memory channel
+layer, console providers and the database task backend; DEBUG is off unless set. Production sets DATABASE_URL,
 REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false; see deploy/.env.example.
 """
 
@@ -53,7 +53,8 @@ def envsecret(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless asked for: `make run` and the tests turn it on; production never guesses.
+DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from appointments.events import client_label
+from appointments.events import first_name
 from appointments.exceptions import ApplicationError
 from appointments.models import Interpreter
-from appointments.services.calendar import feed_token
+from appointments.services.calendar import feed_token, revoke_feed
 from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import (
     accept_interpreter_request,
@@ -24,6 +24,7 @@ from appointments.services.interpreting import (
     withdraw_from_assignment,
 )
 from appointments.services.permissions import coordinator_for, interpreter_for
+from frontend.staff import FEED_RESET
 
 
 def _interpreter(request) -> Interpreter:
@@ -45,7 +46,7 @@ def _job(request_) -> dict:
         "end": appointment.end.astimezone(zone),
         "mode": appointment.get_mode_display(),
         "language": request_.language.name,
-        "client": client_label(appointment.client.name).split(" ")[0],
+        "client": first_name(appointment.client.name),
         "join_url": join,
     }
 
@@ -110,6 +111,15 @@ def withdraw(request, request_id):
     success = _("You have given the job back. It is offered to others now.")
     reason = request.POST.get("reason", "")[:300]
     return _act(request, withdraw_from_assignment, success, request_id=request_id, reason=reason)
+
+
+@login_required
+@require_POST
+def reset_feed(request):
+    """A new private calendar address for the logged-in interpreter; the old one stops working."""
+    revoke_feed(_interpreter(request))
+    messages.success(request, FEED_RESET)
+    return redirect("interpreter:overview")
 
 
 @login_required

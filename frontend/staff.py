@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from appointments.events import client_label
@@ -18,7 +19,7 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Caseworker, Mode
 from appointments.selectors import day_for, messages_needing_a_call, office_day, schedule_for
 from appointments.services.booking import record_outcome
-from appointments.services.calendar import feed_token
+from appointments.services.calendar import feed_token, revoke_feed
 from appointments.services.calls import CallStatus, ensure_call_room
 from appointments.services.permissions import (
     access_caseworker,
@@ -28,6 +29,8 @@ from appointments.services.permissions import (
     is_staff_viewer,
 )
 from frontend.accounts import safe_next_url
+
+FEED_RESET = _lazy("Your calendar has a new address. The old one no longer works: subscribe to the new one.")
 
 
 def _page_url(name: str, param: str, caseworker: Caseworker, day: date, viewer: Caseworker | None) -> str:
@@ -226,6 +229,18 @@ def team(request):
             "today_url": f"{team_url}?tag={today}",
         },
     )
+
+
+@login_required
+@require_POST
+def reset_feed(request):
+    """A new private calendar address for the logged-in caseworker; the old one stops working."""
+    caseworker = caseworker_for(request.user)
+    if caseworker is None:
+        raise Http404
+    revoke_feed(caseworker)
+    messages.success(request, FEED_RESET)
+    return redirect("staff:day")
 
 
 @login_required

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", staff.day, name="day"),
     path("woche/", staff.week, name="week"),
     path("team/", staff.team, name="team"),
+    path("kalender/neu/", staff.reset_feed, name="feed-reset"),
     path("termin/<int:appointment_id>/ergebnis/", staff.outcome, name="outcome"),
     path("", include("frontend.staff_appointment_urls")),
     path("", include("frontend.staff_booking_urls")),

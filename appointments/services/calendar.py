@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
-from appointments.events import client_label
+from appointments.events import client_label, first_name
 from appointments.models import Appointment, Caseworker, Interpreter
 from appointments.services.messages import render, when
 
@@ -49,9 +50,16 @@ def _organizer(appointment: Appointment) -> vCalAddress:
     return organizer
 
 
+def _interpreting_language(appointment: Appointment) -> str:
+    request = getattr(appointment, "interpreter_request", None)
+    return request.language.name if request is not None else ""
+
+
 def _event(
     appointment: Appointment, *, audience: str, language: str, link: str, now: datetime, cancelled: bool
 ) -> Event:
+    """One appointment for one audience: "client" (their link), "staff" (name with initial, topic,
+    booking code) or "interpreter" (first name, language, time, mode and their own page's link)."""
     office = appointment.topic.office
     client = appointment.client
     local_start = appointment.start.astimezone(office.zone)
@@ -65,6 +73,8 @@ def _event(
         "join_url": link,
         "phone": client.phone,
         "client": client_label(client.name),
+        "first_name": first_name(client.name),
+        "language": _interpreting_language(appointment) if audience == "interpreter" else "",
         **when(language, local_start),
     }
     event = Event()
@@ -80,6 +90,11 @@ def _event(
         event.add("description", f"{steps}\n\n{appointment.reference}\n{link}")
         event.add("location", render(language, "invite", f"location_{appointment.mode}", **values))
         event.add("url", link)
+    elif audience == "interpreter":
+        event.add("summary", render(language, "invite", "interpreter_summary", **values))
+        event.add("description", f"{values['language']}, {mode}\n{interpreter_url()}")
+        event.add("location", mode)
+        event.add("url", interpreter_url())
     else:
         event.add("summary", render(language, "invite", "staff_summary", **values))
         event.add("description", f"{appointment.topic.name}\n{appointment.reference}")
@@ -173,16 +188,18 @@ def feed_owner(token: str) -> Caseworker | Interpreter | None:
 
 
 def revoke_feed(owner: Caseworker | Interpreter) -> str:
-    """Invalidate the old feed link and return the new token."""
-    owner.feed_version += 1
-    owner.save(update_fields=["feed_version"])
+    """Invalidate the old feed link and return the new token (the owner's page, the admin's action)."""
+    type(owner).objects.filter(pk=owner.pk).update(feed_version=F("feed_version") + 1)
+    owner.refresh_from_db(fields=["feed_version"])
     return feed_token(owner)
 
 
 def build_feed(
     owner: Caseworker | Interpreter, appointments: Iterable[Appointment], *, language: str = "de"
 ) -> bytes:
-    """A subscribable calendar of upcoming appointments, with no client data beyond a first name."""
+    """A subscribable calendar of upcoming appointments: a caseworker's as staff see them, an
+    interpreter's with no client data beyond a first name."""
+    audience = "staff" if isinstance(owner, Caseworker) else "interpreter"
     calendar = _calendar(None)
     calendar.add("x-wr-calname", str(owner))
     now = timezone.now()
@@ -190,7 +207,7 @@ def build_feed(
         calendar.add_component(
             _event(
                 appointment,
-                audience="staff",
+                audience=audience,
                 language=language,
                 link=manage_url(None),
                 now=now,

@@ -1,11 +1,16 @@
 """Message texts per language (appointments/messages/<lang>.toml) and how carriers count SMS segments."""
 
+import re
 import tomllib
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from django.utils import dateformat, translation
+
+# A client's private links (manage /m/<token>, invitation /e/<token>) and one-time codes.
+_PRIVATE_LINK = re.compile(r"/([me])/[A-Za-z0-9_-]+")
+_CODE = re.compile(r"\b\d{6}\b")
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "messages"
 DEFAULT_LANGUAGE = "de"
@@ -63,3 +68,8 @@ def sms_segments(body: str) -> int:
     # UCS-2 counts UTF-16 code units: a character outside the BMP (an emoji) takes two.
     units = len(body.encode("utf-16-le")) // 2
     return 1 if units <= 70 else -(-units // 67)
+
+
+def mask_private(body: str) -> str:
+    """A message's text without what would let someone act as its recipient: links and codes masked."""
+    return _CODE.sub("••••••", _PRIVATE_LINK.sub(r"/\1/…", body))

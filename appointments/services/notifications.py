@@ -27,7 +27,7 @@ from appointments.services.calendar import (
     invite_part,
     manage_url,
 )
-from appointments.services.messages import render, when
+from appointments.services.messages import mask_private, render, when
 
 logger = logging.getLogger(__name__)
 
@@ -218,8 +218,14 @@ def _claim(ids: list[int], *, now: datetime, lease: timedelta) -> list[Notificat
     )
 
 
-def _finish(notification: Notification, **changes) -> None:
-    """Record a send's result, unless a reaper already handed the row to another worker."""
+def _finish(notification: Notification, *, keep_body: bool = False, **changes) -> None:
+    """Record a send's result, unless a reaper already handed the row to another worker.
+
+    A message that is done keeps only its masked text (no private link, no code); `keep_body` is
+    for one that may still go out again: a retry, or an SMS until its delivery report.
+    """
+    if not keep_body:
+        changes["body"] = mask_private(notification.body)
     changes.setdefault("lease_until", None)
     changes["updated_at"] = timezone.now()
     Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(**changes)
@@ -270,22 +276,26 @@ def _deliver_sms(notification: Notification, now: datetime) -> None:
     except SmsError as exc:
         _retry_or_fail(notification, exc.reason, retry=exc.retry, now=now)
     else:
-        # The body stays until the SMS arrived (an unreachable phone means sending it again),
-        # but a code is never sent twice: a new one is asked for instead.
-        changes = {"body": ""} if notification.kind == Kind.VERIFICATION_CODE else {}
-        _finish(notification, status=Status.SENT, provider_message_id=message_id, sent_at=now, **changes)
-
-
-def _kept(notification: Notification) -> str:
-    # Codes and private links have no business staying in the table once they arrived.
-    return "" if notification.audience == Audience.CLIENT else notification.body
+        # The text stays (sealed) until the SMS arrived: an unreachable phone means sending it again.
+        # A code is never sent twice: a new one is asked for instead.
+        _finish(
+            notification,
+            keep_body=notification.kind != Kind.VERIFICATION_CODE,
+            status=Status.SENT,
+            provider_message_id=message_id,
+            sent_at=now,
+        )
 
 
 def _retry_or_fail(notification: Notification, reason: str, *, retry: bool, now: datetime) -> None:
     logger.warning("Message %s (%s) failed: %s", notification.pk, notification.kind, reason)
     if retry and notification.attempts < MAX_ATTEMPTS:
         _finish(
-            notification, status=Status.PENDING, due_at=now + backoff(notification.attempts), error=reason
+            notification,
+            keep_body=True,
+            status=Status.PENDING,
+            due_at=now + backoff(notification.attempts),
+            error=reason,
         )
     else:
         _fail(notification, reason)
@@ -346,7 +356,9 @@ def _deliver_email(notification: Notification, now: datetime) -> None:
         to=[notification.recipient],
     )
     if appointment is not None and notification.kind in (Kind.CONFIRMATION, Kind.RESCHEDULED, Kind.CANCELLED):
-        audience = "client" if notification.audience == Audience.CLIENT else "staff"
+        audience = {Audience.CLIENT: "client", Audience.INTERPRETER: "interpreter"}.get(
+            notification.audience, "staff"
+        )
         withdrawn = notification.kind == Kind.CANCELLED
         ics = build_invite(
             appointment, audience=audience, language=notification.language, withdrawn=withdrawn, now=now
@@ -357,7 +369,7 @@ def _deliver_email(notification: Notification, now: datetime) -> None:
     except OSError as exc:  # SMTP errors are OSErrors: connection refused, time-outs, 4xx/5xx replies
         _retry_or_fail(notification, f"e-mail: {type(exc).__name__}", retry=True, now=now)
     else:
-        _finish(notification, status=Status.SENT, sent_at=now, body=_kept(notification))
+        _finish(notification, status=Status.SENT, sent_at=now)
 
 
 def send_now(notification_id: int) -> None:
@@ -414,11 +426,12 @@ def record_delivery_status(
             return False
         notification.delivery_status = status
         fields = ["delivery_status", "updated_at"]
-        if status == "delivered":
-            notification.body = _kept(notification)
-            fields.append("body")
         if status in ("undelivered", "failed"):
             fields += _after_undelivered(notification, error_code, now)
+        if status in _FINAL and notification.status != Status.PENDING:
+            # Arrived, or not to be sent again: only the masked text stays.
+            notification.body = mask_private(notification.body)
+            fields.append("body")
         notification.save(update_fields=fields)
     return True
 

@@ -3,14 +3,17 @@
 An appointment that ended more than its office's `retention_days` ago loses its free text and
 its messages' addresses and bodies. A client whose every appointment is that old loses name,
 number, e-mail and customer number. What the figures count (status, mode, language, topic,
-times, caseworker, interpreter request) stays. Erasure on request (services/privacy.py) uses
-the same `anonymise_clients`. Work goes in batches, each its own short transaction.
+times, caseworker, interpreter request) stays. Codes and replies to numbers that never booked go
+after the shortest retention period; expired sessions are cleared by the worker. Erasure on request
+(services/privacy.py) uses the same `anonymise_clients`. Work goes in batches, each its own short transaction.
 """
 
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
@@ -189,6 +192,7 @@ def anonymise_expired(*, now: datetime | None = None) -> int:
             _anonymise_appointments(ids, now)
     blank_finished_bodies(now=now)
     delete_spent_verifications(now=now)
+    anonymise_unbooked_numbers(now=now)
     return count
 
 
@@ -197,12 +201,42 @@ def blank_finished_bodies(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     # The last change of a finished message is its end (or its delivery report).
     finished = Notification.objects.filter(
-        status__in=[Status.SENT, Status.FAILED], updated_at__lt=now - timedelta(days=FINISHED_BODY_DAYS)
+        status__in=_FINISHED, updated_at__lt=now - timedelta(days=FINISHED_BODY_DAYS)
     ).exclude(body="")
     count = 0
     for ids in _batches(finished):
         count += Notification.objects.filter(pk__in=ids).update(body="", updated_at=now)
     return count
+
+
+def anonymise_unbooked_numbers(*, now: datetime | None = None) -> int:
+    """Codes and replies to numbers that never booked: no client takes them along when anonymised,
+    so they lose number and text after the shortest retention period of any office."""
+    now = now or timezone.now()
+    default = Office._meta.get_field("retention_days").default
+    days = min(Office.objects.values_list("retention_days", flat=True), default=default)
+    unbooked = (
+        Notification.objects.filter(
+            channel=Notification.Channel.SMS,
+            appointment__isnull=True,
+            invitation__isnull=True,
+            created_at__lt=now - timedelta(days=days),
+        )
+        .exclude(recipient__startswith=ANONYMOUS_PREFIX)
+        .exclude(recipient__in=Client.objects.values("phone"))
+    )
+    count = 0
+    for ids in _batches(unbooked):
+        with transaction.atomic():
+            rows = Notification.objects.filter(pk__in=ids)
+            rows.filter(status=Status.PENDING).update(status=Status.CANCELLED, error="anonymised")
+            count += rows.update(body="", subject="", recipient=_placeholder(), updated_at=now)
+    return count
+
+
+def clear_expired_sessions() -> None:
+    """What `manage.py clearsessions` does: sessions hold a just-booked client's manage link."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 def delete_spent_verifications(*, now: datetime | None = None) -> int:

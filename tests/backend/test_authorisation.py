@@ -90,6 +90,7 @@ def offices():
 #   interpreter an interpreter's page without an object
 #   interp_obj  an interpreter's action on one request
 #   feed        a calendar feed: signed token
+#   own_feed    a new address for the viewer's own calendar feed (POST), nobody else's
 #   webhook     Twilio's callbacks: signature
 #   dev         only with DEBUG on
 URLS = {
@@ -123,9 +124,11 @@ URLS = {
     "interpreter:accept": ("interp_obj", {}),
     "interpreter:decline": ("interp_obj", {}),
     "interpreter:withdraw": ("interp_obj", {}),
+    "interpreter:feed-reset": ("own_feed", {}),
     "staff:day": ("staff", {}),
     "staff:week": ("staff", {}),
     "staff:team": ("coordinator", {}),
+    "staff:feed-reset": ("own_feed", {}),
     "staff:outcome": ("staff_obj", {}),
     "staff:appointment": ("staff_obj", {}),
     "staff:appointment-contact": ("staff_obj", {}),
@@ -360,6 +363,25 @@ def test_a_booking_link_needs_its_own_token(offices, name):
     ):
         assert _try(_as(None), url, method).status_code == 404, url
     assert _as(None).get(_url(name, kind, a)).status_code in (200, 405)
+
+
+@pytest.mark.parametrize("name", _by_kind("own_feed"))
+def test_a_feed_reset_changes_only_the_viewer_s_own_feed(offices, name):
+    a, b = offices
+    url = _url(name, "own_feed", a)
+    owner = a.caseworker if name.startswith("staff:") else a.interpreter
+    outsider = a.interpreter if name.startswith("staff:") else a.caseworker
+    everyone = [a.caseworker, a.coordinator, a.interpreter, b.caseworker, b.interpreter]
+    before = {person: feed_token(person) for person in everyone}
+
+    assert _as(None).post(url).url.startswith(reverse("login"))
+    assert _as(owner.user).get(url).status_code == 405
+    assert _as(outsider.user).post(url).status_code in (403, 404)
+    assert _as(owner.user).post(url).status_code == 302
+
+    for person in everyone:
+        person.refresh_from_db()
+    assert [person for person in everyone if feed_token(person) != before[person]] == [owner]
 
 
 def test_a_calendar_feed_needs_its_signed_token(offices):

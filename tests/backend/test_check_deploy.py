@@ -22,6 +22,8 @@ def production(**overrides) -> dict[str, str]:
         "ALLOWED_HOSTS": "termine.example.org",
         "CSRF_TRUSTED_ORIGINS": SITE,
         "SITE_URL": SITE,
+        "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         **overrides,
     }
 
@@ -49,6 +51,32 @@ def test_check_deploy_would_notice_a_weakened_setting():
 
     assert result.returncode != 0
     assert "security.W004" in result.stdout + result.stderr
+
+
+def test_console_back_ends_are_refused_with_debug_off():
+    result = check_deploy(
+        SMS_BACKEND="appointments.providers.sms.ConsoleBackend",
+        EMAIL_BACKEND="appointments.providers.mail.OutboxEmailBackend",
+    )
+
+    assert result.returncode != 0
+    assert "appointments.E001" in result.stderr
+    assert "appointments.E002" in result.stderr
+
+
+def test_the_production_example_environment_passes_the_checks():
+    example = {}
+    for line in (ROOT / "deploy" / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            example[name] = value
+    example = {name: value for name, value in example.items() if value and not name.startswith("TWILIO")}
+    example.pop("DATABASE_URL")  # the check needs no database; compose's host does not resolve here
+    example.pop("REDIS_URL")
+
+    result = run(["manage.py", "check"], {"PATH": os.environ["PATH"], **example})
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_cookies_redirects_and_trusted_origins():
@@ -95,3 +123,15 @@ def test_every_daphne_behind_nginx_takes_the_client_address_from_x_real_ip():
     assert len(proxied) == 2
     for block in proxied:
         assert "proxy_set_header X-Real-IP $remote_addr;" in block
+
+
+def test_the_web_process_refuses_the_console_back_ends_with_debug_off():
+    # daphne runs no system checks: importing the application is where it stops.
+    script = "import backend.asgi"
+    refused = run(["-c", script], production(SMS_BACKEND="appointments.providers.sms.ConsoleBackend"))
+    started = run(["-c", script], production())
+
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured" in refused.stderr
+    assert "SMS_BACKEND" in refused.stderr
+    assert started.returncode == 0, started.stderr

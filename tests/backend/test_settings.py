@@ -30,10 +30,17 @@ def load_settings(**env) -> subprocess.CompletedProcess:
     )
 
 
-def test_no_environment_runs_on_sqlite_in_debug():
-    result = load_settings()
+def test_debug_true_alone_runs_on_sqlite_in_debug():
+    result = load_settings(DEBUG="true")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_debug_is_off_unless_set_so_no_environment_asks_for_a_secret_key():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert load_settings(SECRET_KEY="x" * 50).stdout.split() == ["django.db.backends.sqlite3", "False"]
 
 
 def test_production_refuses_to_start_without_a_secret_key():

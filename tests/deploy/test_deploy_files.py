@@ -278,6 +278,8 @@ def production_daphne(argv: list[str] | None = None):
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": "test-only-secret",
+        "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "ALLOWED_HOSTS": "termine.example",
         "DATABASE_URL": database_url_of_the_test_database(),
         "HEALTHCHECK_PORT": str(port),

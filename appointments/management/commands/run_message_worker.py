@@ -1,5 +1,5 @@
 """manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, and
-anonymise what outlived the retention period once an hour."""
+once an hour anonymise what outlived the retention period and clear expired sessions."""
 
 import signal
 import time
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from appointments.services.interpreting import escalate_interpreter_requests
 from appointments.services.notifications import run_due_messages
-from appointments.services.retention import anonymise_expired
+from appointments.services.retention import anonymise_expired, clear_expired_sessions
 
 ESCALATION_EVERY_SECONDS = 60
 RETENTION_EVERY_SECONDS = 3600
@@ -18,7 +18,7 @@ RETENTION_EVERY_SECONDS = 3600
 class Command(BaseCommand):
     help = (
         "Send due messages (SMS, e-mail), escalate open interpreter requests and, hourly, anonymise "
-        "data past its retention period. Several may run at once."
+        "data past its retention period and clear expired sessions. Several may run at once."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             if time.monotonic() >= next_retention:
                 # Idempotent and batched, so several workers doing it at once only repeat each other.
                 anonymise_expired()
+                clear_expired_sessions()
                 next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
             if run_due_messages(limit=batch, lease=timedelta(seconds=lease)) == 0:
                 if until_idle:

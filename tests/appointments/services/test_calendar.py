@@ -21,6 +21,8 @@ from appointments.services.calendar import (
     invite_part,
     revoke_feed,
 )
+from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.notifications import run_due_messages
 from tests.factories import InterpreterFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
@@ -140,3 +142,52 @@ def test_interpreter_feed_is_empty_without_accepted_assignments(booking):
     interpreter = InterpreterFactory()
     calendar = Calendar.from_ical(build_feed(interpreter, []))
     assert calendar.walk("VEVENT") == []
+
+
+@pytest.fixture
+def interpreted(topic, django_capture_on_commit_callbacks):
+    """A video consultation in Arabic whose interpreter accepted; their invite is due."""
+    interpreter = InterpreterFactory(languages=["ar"], email="dolmetsch@example.org")
+    appointment = book_appointment(
+        topic=topic,
+        mode="video",
+        start=TUESDAY_9,
+        client=ClientDetails(name="Aylin Demir", phone="0151 23456789", language="ar"),
+        interpreter_language="ar",
+    ).appointment
+    accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=interpreter)
+    return appointment, interpreter
+
+
+def assert_interpreter_view(event, appointment):
+    text = "\n".join(str(event[field]) for field in ("SUMMARY", "DESCRIPTION", "LOCATION", "URL"))
+    assert "Aylin" in text
+    assert appointment.interpreter_request.language.name in text
+    assert "Video" in text
+    assert "/dolmetschen/" in str(event["URL"])
+    assert event.decoded("DTSTART") == TUESDAY_9
+    for staff_only in ("Demir", "D.", appointment.reference, appointment.topic.name, "0151", "+49"):
+        assert staff_only not in text, staff_only
+
+
+def test_the_interpreter_invite_shows_what_interpreting_needs_only(interpreted, mailoutbox):
+    appointment, _interpreter = interpreted
+    run_due_messages()
+
+    [invite] = [message for message in mailoutbox if message.to == ["dolmetsch@example.org"]]
+    ics = next(part for part in invite.attachments if part.get_content_type() == "text/calendar")
+    [event] = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert_interpreter_view(event, appointment)
+
+
+def test_the_interpreter_feed_shows_what_interpreting_needs_only(interpreted, client):
+    appointment, interpreter = interpreted
+
+    response = client.get(f"/calendar/{feed_token(interpreter)}.ics")
+
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert_interpreter_view(event, appointment)
+    # The caseworker's feed keeps the staff view.
+    staff = client.get(f"/calendar/{feed_token(appointment.caseworker)}.ics").content.decode()
+    assert appointment.reference in staff
+    assert "Aylin D." in staff

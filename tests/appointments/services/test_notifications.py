@@ -13,6 +13,7 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
+from appointments.services.messages import mask_private
 from appointments.services.notifications import (
     MAX_ATTEMPTS,
     backoff,
@@ -235,7 +236,10 @@ class TestWorker:
         assert len(sms_outbox) == 1
         [code] = rows(kind=Kind.VERIFICATION_CODE)
         assert code.status == Status.SENT
-        assert code.body == ""  # the code does not stay in the table
+        code_sent = sms_outbox[0].body
+        assert "••••••" in code.body  # the code does not stay in the table, the rest of the text does
+        assert code.body != code_sent
+        assert code.body == mask_private(code_sent)
 
 
 class TestDeliveryStatus:
@@ -253,7 +257,8 @@ class TestDeliveryStatus:
         assert not record_delivery_status(message_id=sent.provider_message_id, status="sent")
         sent.refresh_from_db()
         assert sent.delivery_status == "delivered"
-        assert sent.body == ""  # the private link is gone once it arrived
+        assert "/m/…" in sent.body  # the private link is gone once it arrived
+        assert "/m/…" not in sms.outbox[0].body
 
     def test_unreachable_phone_is_tried_again(self, sent, now, sms_outbox):
         assert record_delivery_status(
@@ -261,13 +266,27 @@ class TestDeliveryStatus:
         )
         sent.refresh_from_db()
         assert (sent.status, sent.provider_message_id, sent.delivery_status) == (Status.PENDING, "", "")
-        assert sent.body
+        first = sms_outbox[0].body
+        assert "/m/" in first
+        assert "/m/…" not in first
+        assert sent.body == first  # sent again with its private link, not with a masked one
+
+        run_due_messages(now=now + timedelta(minutes=5))
+        assert sms_outbox[-1].body == first
+
+    def test_a_sent_report_before_30003_keeps_the_text_for_the_resend(self, sent):
+        assert record_delivery_status(message_id=sent.provider_message_id, status="sent")
+        record_delivery_status(message_id=sent.provider_message_id, status="undelivered", error_code=30003)
+        sent.refresh_from_db()
+        assert sent.status == Status.PENDING
+        assert "/m/…" not in sent.body
 
     def test_landline_reported_later_falls_back_to_email(self, sent):
         record_delivery_status(message_id=sent.provider_message_id, status="undelivered", error_code=30006)
         sent.refresh_from_db()
         assert sent.status == Status.FAILED
         assert sent.error
+        assert "/m/…" in sent.body  # never sent again: masked
 
     def test_unknown_message_changes_nothing(self):
         assert not record_delivery_status(message_id="SM-unknown", status="delivered")

@@ -1,9 +1,11 @@
 """Retention: personal data of past appointments anonymised after the office's period, figures kept."""
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from appointments.models import (
@@ -233,3 +235,38 @@ def test_the_message_worker_anonymises_too(topic, time_machine):
 
     assert Client.objects.get().name == "–"
     assert Appointment.objects.get().status == "booked"  # nobody recorded an outcome; it stays as it was
+
+
+def test_codes_to_numbers_that_never_booked_go_after_the_retention_period(topic, now, time_machine):
+    booked = book(topic)  # ends Tuesday: at day 91 from Monday not yet 90 days past
+    start_phone_verification(phone="0151 77777777")  # asked for a code, never booked
+    start_phone_verification(phone=booked.client.phone)
+    run_due_messages()
+    never = Notification.objects.filter(recipient="+4915177777777")
+
+    time_machine.move_to(now + timedelta(days=89), tick=False)
+    anonymise_expired()
+    assert never.exists()
+
+    time_machine.move_to(now + timedelta(days=91), tick=False)
+    anonymise_expired()
+    assert not never.exists()
+    [gone] = Notification.objects.filter(kind="verification_code", recipient__startswith="anon-")
+    assert gone.body == ""
+    # The client who booked keeps theirs until they are anonymised with their appointments.
+    assert Notification.objects.filter(kind="verification_code", recipient=booked.client.phone).exists()
+
+
+def test_the_message_worker_clears_expired_sessions(now, time_machine):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    old = store()
+    old["done"] = {"reference": "K7M4QXAC", "token": "private-manage-token"}
+    old.create()
+    time_machine.move_to(now + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60), tick=False)
+    fresh = store()
+    fresh.create()
+
+    call_command("run_message_worker", "--until-idle")
+
+    assert not store().exists(old.session_key)
+    assert store().exists(fresh.session_key)
