@@ -7,15 +7,38 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
 # unless set), so the console SMS and e-mail back ends and /dev/outbox/ work.
 export DEBUG ?= true
 
-.PHONY: run test bench install lint format messages browser clean
+.PHONY: run test bench install lock audit lint format messages browser clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Everything is installed from requirements.lock: every package pinned, every file checked by its hash.
+# A lock that lacks a pin of requirements*.txt stops here with "run make lock".
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock requirements-runtime.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m backend.dependencies check-locks
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+# After changing requirements*.txt: the locks again, with hashes (requirements-runtime.lock is what the
+# image installs). Pins already in a lock stay as they are; `make lock UPGRADE=1` moves them all to
+# the newest releases. Asks PyPI, and without a network uv's cache.
+UV := $(VENV)/bin/uv
+UV_COMPILE = $(UV) pip compile --quiet --universal --python-version 3.12 --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+		$(PY) -m pip install --quiet "$$(grep -E '^uv==' requirements-dev.txt)"; }
+	$(UV_COMPILE) requirements-dev.txt -o requirements.lock || \
+		{ echo "PyPI did not answer: locking from uv's cache"; \
+		  $(UV_COMPILE) --offline requirements-dev.txt -o requirements.lock; }
+	$(UV_COMPILE) requirements.txt -c requirements.lock -o requirements-runtime.lock || \
+		$(UV_COMPILE) --offline requirements.txt -c requirements.lock -o requirements-runtime.lock
+	$(PY) -m backend.dependencies check-locks
+	@echo "Locks written; \`make install\` installs them."
+
+# Known vulnerabilities in the locked set (pip-audit); skipped, with the reason, when offline.
+audit: install
+	$(PY) -m backend.dependencies audit
 
 # gettext's msgfmt compiles the translations; Debian ships it in `gettext`.
 messages: install
@@ -48,7 +71,7 @@ browser:
 		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose >/dev/null)
 
 # Tests run on PostgreSQL; in CI a missing database is a failure, not a skip.
-test: messages lint browser
+test: messages lint audit browser
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "Tests on PostgreSQL ($(PG_URL))"; \
 		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 -p no:cacheprovider && \

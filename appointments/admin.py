@@ -120,6 +120,7 @@ class OfficeAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (_("Staff accounts"), {"fields": ("coordinators_need_second_factor",)}),
         (
             _("Interpreting"),
             {

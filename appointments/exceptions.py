@@ -24,6 +24,10 @@ class SlotTaken(ApplicationError):
     default_message = _("This time was just taken. Please choose another time.")
 
 
+class InvalidDate(ApplicationError):
+    """A date (or month, or time) from a request that is malformed or outside the calendar we serve."""
+
+
 class InvalidPhoneNumber(ApplicationError):
     default_message = _("Please enter a valid mobile number, for example 0151 23456789 or +49 151 23456789.")
 

@@ -94,6 +94,13 @@ class Office(models.Model):
     interpreting_fallback = models.CharField(
         _("telephone interpreting service"), max_length=200, blank=True, default="Telefondolmetschdienst"
     )
+    coordinators_need_second_factor = models.BooleanField(
+        _("coordinators must log in with a second factor"),
+        default=False,
+        help_text=_(
+            "A coordinator without an authenticator app is sent to set one up before any staff page."
+        ),
+    )
 
     class Meta:
         verbose_name = _("office")

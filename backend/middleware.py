@@ -1,11 +1,15 @@
-"""Site-wide middleware: a lost database connection is a short 503, an overlong address a 414."""
+"""Site-wide middleware: a lost database connection is a short 503, an overlong address a 414, a bad
+date in an address a 400."""
 
 import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from appointments.exceptions import InvalidDate
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +61,26 @@ class QueryStringLimitMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=414)
         return HttpResponse(message, status=414, content_type="text/plain; charset=utf-8")
+
+
+class InvalidDateMiddleware:
+    """A page that met a date it cannot use (appointments.dates) answers 400 in the user's language.
+
+    The page says what is wrong and links back to itself without the query, which shows today.
+    (The API's own exception handler answers InvalidDate as a field error.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, InvalidDate):
+            return None
+        message = str(exception.message)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        context = {"message": message, "back_url": request.path}
+        return render(request, "frontend/bad_date.html", context, status=400)

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "backend.middleware.QueryStringLimitMiddleware",  # after the locale: its 414 is in the user's language
+    "backend.middleware.InvalidDateMiddleware",  # after the locale: its 400 is in the user's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

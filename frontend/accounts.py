@@ -3,6 +3,10 @@
 A user with a confirmed TOTP device has no logged-in session until the code is right: the password step
 only leaves a short-lived note in the session. Wrong codes are login failures for django-axes just as
 wrong passwords are, so the six digits cannot be guessed any faster than a password.
+
+Switching the second factor off asks for the password again (a forgotten open session is not enough).
+An office can make the second factor mandatory for its coordinators: until they have set it up, every
+page but the set-up (and logout, password change) sends them there, and they cannot switch it off.
 """
 
 import time
@@ -21,6 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
+from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +39,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appointments.services.permissions import caseworker_for, interpreter_for
+from appointments.services.permissions import caseworker_for, interpreter_for, second_factor_required
 from frontend.forms import SixDigitCodeField
 
 # Between the password and the code: who, through which backend, where to afterwards, since when.
@@ -50,9 +55,43 @@ class TokenForm(forms.Form):
     )
 
 
+class PasswordAgainForm(forms.Form):
+    """The password once more, before the second factor is switched off."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": gettext_lazy("Please enter your password.")},
+    )
+
+    def __init__(self, data=None, *, user) -> None:
+        super().__init__(data)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."), code="wrong")
+        return password
+
+
 def needs_second_factor(user) -> bool:
     """Whether this session still lacks the code: the user has a confirmed device and did not enter it."""
     return not user.is_verified() and user_has_device(user, confirmed=True)
+
+
+def lacks_required_second_factor(user) -> bool:
+    """Whether the user's office asks them for a second factor that they have not set up yet."""
+    return second_factor_required(user) and not user_has_device(user, confirmed=True)
+
+
+# What a coordinator who must set up the second factor can still open: the set-up and the ways out.
+SET_UP_FIRST_PAGES = ("otp-setup", "logout", "password_change", "password_change_done", "set_language")
+
+
+def _open_before_set_up(path: str) -> bool:
+    return path.startswith(settings.STATIC_URL) or path in {reverse(name) for name in SET_UP_FIRST_PAGES}
 
 
 class SecondFactorMiddleware:
@@ -60,15 +99,34 @@ class SecondFactorMiddleware:
 
     Our login never makes such a session, but one made before two-factor was switched on, or by
     another login form, must not open a page, the API or the admin: one place decides for all.
+    A coordinator whose office makes the second factor mandatory and who has none yet is sent to set
+    it up (the API answers 403) before anything else works.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and needs_second_factor(request.user):
+        user = request.user
+        if user.is_authenticated and needs_second_factor(user):
             request.user = AnonymousUser()
+        elif (
+            user.is_authenticated
+            and not _open_before_set_up(request.path)
+            and lacks_required_second_factor(user)
+        ):
+            return _set_up_first(request)
         return self.get_response(request)
+
+
+def _set_up_first(request):
+    """The set-up page (which says why); the API says it in its JSON."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("Your office asks coordinators to use two-factor login. Please set it up first.")},
+            status=403,
+        )
+    return redirect("otp-setup")
 
 
 def landing_url(user) -> str:
@@ -178,7 +236,7 @@ def otp_setup(request):
     user = request.user
     confirmed = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
     if confirmed is not None:
-        return render(request, "frontend/staff/otp_active.html", {"nav": "otp", "device": confirmed})
+        return _active_page(request, confirmed, PasswordAgainForm(user=user))
     # The same key across reloads until confirmed, so a scanned code keeps working.
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
@@ -194,13 +252,41 @@ def otp_setup(request):
             )
             return redirect("otp-setup")
         form.add_error("code", _("The code is not correct. Please enter the current code from your app."))
-    context = {"nav": "otp", "form": form, "qr_code": _qr_code(device), "secret": _secret(device)}
+    context = {
+        "nav": "otp",
+        "form": form,
+        "qr_code": _qr_code(device),
+        "secret": _secret(device),
+        "required": second_factor_required(user),
+    }
     return render(request, "frontend/staff/otp_setup.html", context)
 
 
+def _active_page(request, device: TOTPDevice, form: PasswordAgainForm, *, status: int = 200):
+    context = {"nav": "otp", "device": device, "form": form, "required": second_factor_required(request.user)}
+    return render(request, "frontend/staff/otp_active.html", context, status=status)
+
+
+@sensitive_post_parameters("password")
 @require_POST
 @login_required
 def otp_remove(request):
-    TOTPDevice.objects.devices_for_user(request.user).delete()
+    """Switch the second factor off: with the password again, and never where the office requires it."""
+    user = request.user
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is None:
+        return redirect("otp-setup")
+    if second_factor_required(user):
+        messages.error(request, _("Your office asks coordinators to use two-factor login; it stays on."))
+        return redirect("otp-setup")
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return get_lockout_response(request, None, credentials)
+    form = PasswordAgainForm(request.POST, user=user)
+    if not form.is_valid():
+        # Counted like a wrong password at login: an open session does not help to guess it.
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        return _active_page(request, device, form, status=400)
+    TOTPDevice.objects.devices_for_user(user).delete()
     messages.success(request, _("Two-factor login is off. You log in with your password only."))
     return redirect("otp-setup")

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Absence, Mode, Weekday
-from frontend.forms import StepForm
+from frontend.forms import DayField, StepForm
 
 DEFAULT_MODES = [Mode.TELEPHONE, Mode.VIDEO]
 
@@ -26,12 +26,12 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-def _date(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
+def _date(label, *, required: bool = True) -> DayField:
+    return DayField(
         label=label,
         required=required,
         widget=DateInput(),
-        error_messages={"required": _("Please enter a date."), "invalid": _("Please enter a valid date.")},
+        error_messages={"required": _("Please enter a date.")},
     )
 
 

@@ -3,10 +3,23 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appointments.exceptions import ApplicationError
+from appointments.dates import parse_day
+from appointments.exceptions import ApplicationError, InvalidDate
 from appointments.models import Language, Mode, Topic
 from appointments.services.booking import normalize_reference
 from appointments.services.phones import normalize_mobile_number
+
+
+class DayField(forms.DateField):
+    """A YYYY-MM-DD date read by appointments.dates, so a form refuses what an address would."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_day(value)
+        except InvalidDate as exc:
+            raise forms.ValidationError(exc.message, code="invalid") from exc
 
 
 class StepForm(forms.Form):

@@ -1,7 +1,5 @@
 """The interpreter's page: open requests for my languages, my jobs, my calendar feed; no JS needed."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from appointments.dates import month_param
 from appointments.events import first_name
 from appointments.exceptions import ApplicationError
 from appointments.models import Interpreter
@@ -128,9 +127,6 @@ def figures(request):
     coordinator = coordinator_for(request.user)
     if coordinator is None:
         raise PermissionDenied
-    try:
-        month = date.fromisoformat(f"{request.GET['monat']}-01") if "monat" in request.GET else None
-    except ValueError:
-        month = None
+    month = month_param(request.GET, "monat")
     first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
     return render(request, "frontend/interpreter/figures.html", {"rows": rows, "month": first})

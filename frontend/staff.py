@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from appointments.dates import day_param
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Caseworker, Mode
@@ -62,14 +63,6 @@ def shown_caseworker(request) -> Caseworker:
     if own is None:  # a superuser without a caseworker profile must name one
         raise PermissionDenied
     return own
-
-
-def _shown_day(request, param: str, today: date) -> date:
-    """The day named by `?<param>=YYYY-MM-DD`, today when missing or malformed."""
-    try:
-        return date.fromisoformat(request.GET[param]) if param in request.GET else today
-    except ValueError:
-        return today
 
 
 def schedule_row(appointment: Appointment, today: date) -> dict:
@@ -128,7 +121,7 @@ def day(request):
     viewer = caseworker_for(request.user)
     zone = caseworker.office.zone
     today = _today(caseworker)
-    shown = _shown_day(request, "tag", today)
+    shown = day_param(request.GET, "tag", today)
     to_call = [
         {
             "reference": a.reference,
@@ -166,7 +159,7 @@ def week(request):
     caseworker = shown_caseworker(request)
     viewer = caseworker_for(request.user)
     today = _today(caseworker)
-    shown = _shown_day(request, "woche", today)
+    shown = day_param(request.GET, "woche", today)
     monday = shown - timedelta(days=shown.weekday())
     sunday = monday + timedelta(days=6)
     days = [
@@ -204,7 +197,7 @@ def team(request):
     """A coordinator's office on one day, per caseworker; anybody else gets a 404."""
     coordinator = access_coordinator(request.user)
     today = _today(coordinator)
-    shown = _shown_day(request, "tag", today)
+    shown = day_param(request.GET, "tag", today)
     team_url = reverse("staff:team")
     members = [
         {

@@ -1,6 +1,6 @@
 """One appointment for staff: details, history, contact on request (audited), and the changes staff make."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from appointments.dates import day_param, parse_moment
 from appointments.events import client_label
-from appointments.exceptions import ApplicationError, SlotNotOffered
+from appointments.exceptions import ApplicationError, InvalidDate, SlotNotOffered
 from appointments.models import Appointment, AuditEntry, Interpreter, InterpreterRequest, Language
 from appointments.services.audit import record_audit
 from appointments.services.availability import free_slots
@@ -47,10 +48,7 @@ def _detail_url(appointment: Appointment, **query) -> str:
 
 def _slot_days(request, appointment: Appointment, today: date) -> tuple[date, list[dict]]:
     """Free times for moving the appointment, a week from `?ab=` (today by default), by day."""
-    try:
-        first = max(date.fromisoformat(request.GET.get("ab", "")), today)
-    except ValueError:
-        first = today
+    first = max(day_param(request.GET, "ab", today), today)
     slots = free_slots(
         topic=appointment.topic,
         date_from=first,
@@ -156,8 +154,8 @@ def _done(request, appointment: Appointment, change, success: str):
 def reschedule(request, appointment_id):
     appointment = access_staff_appointment(request.user, appointment_id)
     try:
-        start = datetime.fromisoformat(request.POST.get("start", ""))
-    except ValueError:
+        start = parse_moment(request.POST.get("start"), field="start")
+    except InvalidDate:
         messages.error(request, str(SlotNotOffered().message))
         return redirect(_detail_url(appointment))
     return _done(

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
+from appointments.dates import day_param, parse_moment
+from appointments.exceptions import ApplicationError, InvalidDate, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, Caseworker, Client, Language, Mode, Topic
 from appointments.selectors import bookable_topics
 from appointments.services.availability import check_start, free_slots
@@ -123,10 +124,9 @@ class Draft:
     @property
     def start(self) -> datetime | None:
         try:
-            start = datetime.fromisoformat(self.data.get("start") or "")
-        except (TypeError, ValueError):
+            return parse_moment(self.data.get("start"), field="start")
+        except InvalidDate:
             return None
-        return start if timezone.is_aware(start) else None
 
     @property
     def caseworker(self) -> Caseworker | None:
@@ -307,13 +307,6 @@ def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
     return render(request, "frontend/staff/book_request.html", context, status=status)
 
 
-def _parse_day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        return None
-
-
 def _slot_days(draft: Draft, first_day: date | None) -> dict:
     """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
     topic = draft.topic
@@ -348,7 +341,7 @@ def _slot_days(draft: Draft, first_day: date | None) -> dict:
 
 
 def _time_page(request: HttpRequest, draft: Draft, *, status: int = 200) -> HttpResponse:
-    page = _slot_days(draft, _parse_day(request.GET.get("von")))
+    page = _slot_days(draft, day_param(request.GET, "von", None))
     later_url = f"{draft.url('book-time')}?{urlencode({'von': page['later']})}" if page["later"] else None
     context = {"nav": "book", "draft": draft, "later_url": later_url, **page, **_summary(draft)}
     return render(request, "frontend/staff/book_time.html", context, status=status)
@@ -376,10 +369,8 @@ def time_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
 def _start_problem(draft: Draft, raw: str | None) -> ApplicationError | None:
     """Why this start cannot be chosen, or None if it can (the same check the booking makes)."""
     try:
-        start = datetime.fromisoformat(raw or "")
-    except ValueError:
-        return SlotNotOffered()
-    if timezone.is_naive(start):
+        start = parse_moment(raw, field="start")
+    except InvalidDate:
         return SlotNotOffered()
     caseworker = draft.caseworker
     check = check_start(

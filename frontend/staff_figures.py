@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from appointments.exceptions import ApplicationError
 from appointments.services.figures import OfficeFigures, Share, check_period, default_period, office_figures
 from appointments.services.permissions import access_coordinator
+from frontend.forms import DayField
 
 # Chart geometry in SVG user units; the SVG scales to the page's width.
 DAY_CHART_WIDTH = 960
@@ -41,8 +42,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class PeriodForm(forms.Form):
     """`?von=YYYY-MM-DD&bis=YYYY-MM-DD`; a missing end is today, a missing start 30 days before the end."""
 
-    von = forms.DateField(label=gettext_lazy("From"), input_formats=["%Y-%m-%d"], required=False)
-    bis = forms.DateField(label=gettext_lazy("Until"), input_formats=["%Y-%m-%d"], required=False)
+    von = DayField(label=gettext_lazy("From"), required=False)
+    bis = DayField(label=gettext_lazy("Until"), required=False)
 
     def __init__(self, data, *, today: date) -> None:
         super().__init__(data)

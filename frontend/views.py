@@ -19,8 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.access import access_booking, access_booking_by_token, booking_for_phone
+from appointments.dates import day_param, parse_moment
 from appointments.exceptions import (
     ApplicationError,
+    InvalidDate,
     NotAllowed,
     SlotNotOffered,
     SlotTaken,
@@ -141,16 +143,8 @@ def _local(moment: datetime, topic: Topic) -> datetime:
 
 def _parse_start(raw: object) -> datetime | None:
     try:
-        start = datetime.fromisoformat(raw or "")
-    except (TypeError, ValueError):
-        return None
-    return start if timezone.is_aware(start) else None
-
-
-def _parse_day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
+        return parse_moment(raw, field="start")
+    except InvalidDate:
         return None
 
 
@@ -241,7 +235,7 @@ def time_step(request: HttpRequest) -> HttpResponse:
         topic=topic,
         mode=flow.data["mode"],
         language=flow.spoken,
-        first_day=_parse_day(request.GET.get("from")),
+        first_day=day_param(request.GET, "from", None),
     )
     return render(
         request,
@@ -516,7 +510,7 @@ def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
         topic=appointment.topic,
         mode=appointment.mode,
         language=spoken,
-        first_day=_parse_day(request.GET.get("from")),
+        first_day=day_param(request.GET, "from", None),
     )
     return render(
         request, "frontend/time.html", {**page, "action": here, "rescheduling": True, "back_url": back}

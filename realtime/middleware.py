@@ -1,4 +1,5 @@
-"""Websockets follow the HTTP login rules: a session that lacks the second factor counts as anonymous."""
+"""Websockets follow the HTTP login rules: a session that lacks the second factor counts as anonymous,
+and so does a coordinator whose office requires a second factor that they have not set up yet."""
 
 import functools
 
@@ -9,7 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import is_verified
 from django_otp.models import Device
 
-from frontend.accounts import needs_second_factor
+from frontend.accounts import lacks_required_second_factor, needs_second_factor
 
 
 def _lacks_second_factor(user, session) -> bool:
@@ -18,7 +19,7 @@ def _lacks_second_factor(user, session) -> bool:
     device = Device.from_persistent_id(persistent_id) if persistent_id else None
     user.otp_device = device if device is not None and device.user_id == user.pk else None
     user.is_verified = functools.partial(is_verified, user)
-    return needs_second_factor(user)
+    return needs_second_factor(user) or lacks_required_second_factor(user)
 
 
 class SecondFactorMiddleware(BaseMiddleware):

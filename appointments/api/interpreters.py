@@ -1,7 +1,5 @@
 """The interpreter side of the API: offers, assignments, accept, decline, withdraw; figures."""
 
-from datetime import date
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
@@ -9,6 +7,7 @@ from rest_framework.response import Response
 
 from appointments.api.serializers import ErrorSerializer
 from appointments.api.views import FIELD_ERRORS, ApiView
+from appointments.dates import month_param
 from appointments.events import client_label
 from appointments.models import Interpreter, InterpreterRequest
 from appointments.services.interpreting import (
@@ -167,13 +166,6 @@ class FiguresView(ApiView):
         coordinator = coordinator_for(request.user)
         if coordinator is None:
             raise PermissionDenied
-        try:
-            month = (
-                date.fromisoformat(f"{request.query_params['month']}-01")
-                if "month" in request.query_params
-                else None
-            )
-        except ValueError as exc:
-            raise ValidationError({"month": ["Use the form YYYY-MM."]}) from exc
+        month = month_param(request.query_params, "month")
         _first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
         return Response(FigureSerializer(rows, many=True).data)

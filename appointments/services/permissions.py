@@ -34,6 +34,12 @@ def coordinator_for(user) -> Caseworker | None:
     return caseworker
 
 
+def second_factor_required(user) -> bool:
+    """Whether the user must log in with a second factor: a coordinator of an office that asks for it."""
+    coordinator = coordinator_for(user)
+    return coordinator is not None and coordinator.office.coordinators_need_second_factor
+
+
 def access_coordinator(user) -> Caseworker:
     """The user's coordinating caseworker profile for an office-wide page; 404 for everybody else."""
     coordinator = coordinator_for(user)

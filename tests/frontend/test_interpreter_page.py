@@ -93,4 +93,4 @@ def test_figures_page_for_coordinators_only(client, request_id, caseworker):
     page = client.get("/dolmetschen/zahlen/?monat=2026-11")
     assert page.status_code == 200
     assert '<th scope="row">ar</th><td>1</td><td>0</td>' in page.text
-    assert client.get("/dolmetschen/zahlen/?monat=kaputt").status_code == 200
+    assert client.get("/dolmetschen/zahlen/?monat=kaputt").status_code == 400

@@ -9,7 +9,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backend import settings as production
-from tests.factories import InterpreterFactory, UserFactory
+from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -328,7 +328,7 @@ def test_removing_the_device(client, caseworker, device):
     client.post(CODE, {"code": code_of(device)})
     assert client.get("/konto/zwei-faktor/entfernen/").status_code == 405
 
-    response = client.post("/konto/zwei-faktor/entfernen/")
+    response = client.post("/konto/zwei-faktor/entfernen/", {"password": PASSWORD})
 
     assert response["Location"] == SETUP
     assert not TOTPDevice.objects.filter(user=caseworker.user).exists()
@@ -397,3 +397,105 @@ def test_an_interpreter_sets_up_the_second_factor_without_the_staff_menu(client)
     assert page.status_code == 200
     assert "/dolmetschen/" in page.text
     assert "/fachkraft/" not in page.text
+
+
+# Switching the second factor off needs the password; an office can make it mandatory for coordinators
+
+
+def verified_login(client, user, device):
+    log_in(client, user.username)
+    client.post(CODE, {"code": code_of(device)})
+
+
+def test_switching_off_needs_the_password_again(client, caseworker, device):
+    verified_login(client, caseworker.user, device)
+    assert 'name="password"' in client.get(SETUP).text
+
+    without = client.post("/konto/zwei-faktor/entfernen/", headers=ENGLISH)
+    wrong = client.post("/konto/zwei-faktor/entfernen/", {"password": "not-it"}, headers=ENGLISH)
+
+    assert without.status_code == wrong.status_code == 400
+    assert "Please enter your password." in without.text
+    assert "The password is not correct." in wrong.text
+    assert TOTPDevice.objects.filter(user=caseworker.user, confirmed=True).exists()
+
+
+def test_wrong_passwords_when_switching_off_count_as_failed_logins(client, caseworker, device):
+    verified_login(client, caseworker.user, device)
+    for _ in range(5):
+        client.post("/konto/zwei-faktor/entfernen/", {"password": "not-it"})
+
+    refused = client.post("/konto/zwei-faktor/entfernen/", {"password": PASSWORD})
+
+    assert refused.status_code == 429
+    assert TOTPDevice.objects.filter(user=caseworker.user).exists()
+
+
+def test_switching_off_is_translated(client, caseworker, device):
+    verified_login(client, caseworker.user, device)
+    wrong = client.post(
+        "/konto/zwei-faktor/entfernen/", {"password": "nicht"}, headers={"accept-language": "de"}
+    )
+    assert "Das Passwort ist nicht richtig." in wrong.text
+
+
+@pytest.fixture
+def strict_coordinator(caseworker):
+    caseworker.is_coordinator = True
+    caseworker.save(update_fields=["is_coordinator"])
+    caseworker.office.coordinators_need_second_factor = True
+    caseworker.office.save(update_fields=["coordinators_need_second_factor"])
+    return caseworker
+
+
+@pytest.mark.parametrize(
+    "page", ["/fachkraft/", "/fachkraft/team/", "/fachkraft/zahlen/", "/dolmetschen/zahlen/", "/admin/", "/"]
+)
+def test_a_coordinator_of_a_strict_office_is_sent_to_set_up_first(client, strict_coordinator, page):
+    strict_coordinator.user.is_staff = True
+    strict_coordinator.user.save()
+    client.force_login(strict_coordinator.user)
+
+    response = client.get(page)
+
+    assert response.status_code == 302
+    assert response["Location"] == SETUP
+    setup = client.get(SETUP, headers=ENGLISH)
+    assert setup.status_code == 200
+    assert "Your office asks coordinators to use two-factor login." in setup.text
+    assert client.get("/konto/passwort/").status_code == 200  # the ways out stay open
+    assert client.post("/konto/logout/")["Location"] == LOGIN
+
+
+def test_the_api_refuses_a_coordinator_of_a_strict_office_without_a_device(client, strict_coordinator):
+    client.force_login(strict_coordinator.user)
+
+    response = client.get("/api/v1/interpreter-requests/", headers={"accept-language": "de"})
+
+    assert response.status_code == 403
+    assert "Zwei-Faktor-Anmeldung" in response.json()["detail"]
+
+
+def test_after_set_up_a_coordinator_of_a_strict_office_gets_in_and_cannot_switch_off(
+    client, strict_coordinator, time_machine
+):
+    client.force_login(strict_coordinator.user)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=strict_coordinator.user)
+    client.post(SETUP, {"code": code_of(device)})
+
+    assert client.get("/fachkraft/team/").status_code == 200
+    active = client.get(SETUP, headers=ENGLISH).text
+    assert "cannot be switched off here" in active
+    assert 'name="password"' not in active
+    refused = client.post("/konto/zwei-faktor/entfernen/", {"password": PASSWORD})
+    assert refused["Location"] == SETUP
+    assert TOTPDevice.objects.filter(user=strict_coordinator.user, confirmed=True).exists()
+
+
+def test_the_rule_spares_caseworkers_and_coordinators_of_other_offices(client, strict_coordinator, topic):
+    plain = CaseworkerFactory(office=strict_coordinator.office)
+    elsewhere = CaseworkerFactory(is_coordinator=True)
+    for user in (plain.user, elsewhere.user):
+        client.force_login(user)
+        assert client.get("/fachkraft/").status_code == 200

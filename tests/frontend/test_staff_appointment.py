@@ -159,7 +159,9 @@ def test_free_times_are_offered_for_moving(client, caseworker, appointment):
     later = client.get(page_url(appointment), {"ab": "2026-12-14"})
     assert 'value="2026-12-14T09:00:00+01:00"' in later.text
     assert f'value="{TUESDAY_10}"' not in later.text
-    assert client.get(page_url(appointment), {"ab": "nonsense"}).status_code == 200
+    assert (
+        client.get(page_url(appointment), {"ab": "nonsense"}).status_code == 400
+    )  # tests/…/test_staff_dates.py
 
 
 def test_moving_changes_the_time_and_tells_the_client(client, caseworker, appointment):

@@ -105,7 +105,7 @@ def test_another_day_by_tag(client, topic, caseworker):
     page = client.get("/fachkraft/?tag=2026-12-01")
     assert tuesday.reference in page.text
     assert "?tag=2026-11-30" in page.text
-    assert client.get("/fachkraft/?tag=nonsense").status_code == 200
+    assert client.get("/fachkraft/?tag=nonsense").status_code == 400
 
 
 def test_coordinator_sees_a_colleague_of_the_same_office_only(client, topic, caseworker):

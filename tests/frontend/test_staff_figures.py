@@ -153,8 +153,9 @@ def test_chosen_period_and_a_late_evening_on_its_local_day(client, coordinator, 
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"von": "2026-11-31"}, "Enter a valid date."),
-        ({"bis": "gestern"}, "Enter a valid date."),
+        ({"von": "2026-11-31"}, "Please give a valid date between 2000-01-01 and 2099-12-31"),
+        ({"bis": "gestern"}, "Please give a valid date between 2000-01-01 and 2099-12-31"),
+        ({"bis": "9999-12-31"}, "Please give a valid date between 2000-01-01 and 2099-12-31"),
         ({"von": "2026-11-20", "bis": "2026-11-10"}, "The end date must not be before the start date."),
         ({"von": "2025-11-29", "bis": "2026-11-30"}, "Please choose at most 366 days."),
     ],

@@ -79,11 +79,11 @@ def test_caseworker_sees_own_week_monday_to_sunday(client, topic, caseworker):
     assert "/ergebnis/" not in page.text  # outcomes are recorded on the day page
 
 
-def test_week_without_a_date_is_this_week_and_rubbish_falls_back(client, topic, caseworker):
+def test_week_without_a_date_is_this_week_and_rubbish_is_a_400(client, topic, caseworker):
     monday = book(topic, caseworker)
     client.force_login(caseworker.user)
     assert monday.reference in client.get("/fachkraft/woche/").text
-    assert monday.reference in client.get("/fachkraft/woche/?woche=nonsense").text
+    assert client.get("/fachkraft/woche/?woche=nonsense").status_code == 400
     assert monday.reference not in client.get("/fachkraft/woche/?woche=2026-12-07").text
 
 
@@ -205,7 +205,7 @@ def test_team_of_another_day(client, topic, caseworker):
     assert tuesday.reference in page.text
     assert "?tag=2026-11-30" in page.text
     assert "?tag=2026-12-02" in page.text
-    assert client.get("/fachkraft/team/?tag=nonsense").status_code == 200
+    assert client.get("/fachkraft/team/?tag=nonsense").status_code == 400
 
 
 @pytest.mark.parametrize("count", [1, 20])

@@ -110,6 +110,25 @@ def test_a_session_without_the_second_factor_gets_no_feed(db):
     async_to_sync(scenario)()
 
 
+def test_a_coordinator_who_must_set_up_the_second_factor_gets_no_feed(db):
+    coordinator = CaseworkerFactory(is_coordinator=True, office__coordinators_need_second_factor=True)
+
+    async def scenario():
+        socket, connected, code = await open_socket("/ws/staff/", cookie=await cookie_for(coordinator.user))
+        assert (connected, code) == (False, FORBIDDEN)
+        await socket.disconnect()
+        device = await sync_to_async(TOTPDevice.objects.create)(
+            user=coordinator.user, name="p", confirmed=True
+        )
+        socket, connected, _ = await open_socket(
+            "/ws/staff/", cookie=await sync_to_async(_verified_cookie)(coordinator.user, device)
+        )
+        assert connected
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
 @pytest.mark.parametrize("change", ["log_out", "deactivate", "no_longer_coordinator"])
 def test_the_feed_closes_once_its_user_may_no_longer_follow_it(db, monkeypatch, change):
     monkeypatch.setattr(consumers, "FEED_RECHECK_SECONDS", 0)
