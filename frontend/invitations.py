@@ -6,6 +6,7 @@ calls one service of appointments.services.invitations and renders; a used, expi
 invitation is a page of its own in the client's language, never an error page.
 """
 
+import functools
 import math
 
 from django.contrib import messages
@@ -58,6 +59,20 @@ def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     )
 
 
+def _with_invitation(view):
+    """Open the invitation of the link (or of this session's letter code) for the view; a used,
+    expired, withdrawn or unknown one, now or by the time the service acts, is its own page."""
+
+    @functools.wraps(view)
+    def opened(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            return view(request, _invitation(request, token), token)
+        except (InvitationNotFound, InvitationClosed) as exc:
+            return _refused(request, exc)
+
+    return opened
+
+
 def _url(name: str, token: str) -> str:
     return reverse(f"frontend:{name}", kwargs={"token": token})
 
@@ -105,17 +120,14 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/invitation_code.html", {"form": form})
 
 
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
+@_with_invitation
+def invitation(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """Who invites, why, and when: confirm the time (one tap), or pick one, or say no."""
-    try:
-        invitation = _invitation(request, token)
-    except (InvitationNotFound, InvitationClosed) as exc:
-        return _refused(request, exc)
     if request.method == "POST":
         try:
             booking = accept_invitation(invitation=invitation, mode=_chosen_mode(request, invitation))
-        except (InvitationNotFound, InvitationClosed) as exc:
-            return _refused(request, exc)
+        except (InvitationNotFound, InvitationClosed):
+            raise  # the page of its own, from _with_invitation
         except ApplicationError as exc:
             messages.error(request, f"{exc.message} {_('Please choose another time.')}")
             return redirect(_url("invitation-time", token))
@@ -138,12 +150,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "frontend/invitation.html", context)
 
 
-def choose_time(request: HttpRequest, token: str) -> HttpResponse:
+@_with_invitation
+def choose_time(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """Pick a time: in the window, or, when the fixed time does not suit, another of the same caseworker."""
-    try:
-        invitation = _invitation(request, token)
-    except (InvitationNotFound, InvitationClosed) as exc:
-        return _refused(request, exc)
     here = _url("invitation-time", token)
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
@@ -153,8 +162,6 @@ def choose_time(request: HttpRequest, token: str) -> HttpResponse:
             booking = choose_invitation_time(
                 invitation=invitation, start=start, mode=_chosen_mode(request, invitation)
             )
-        except (InvitationNotFound, InvitationClosed) as exc:
-            return _refused(request, exc)
         except (SlotTaken, SlotNotOffered) as exc:
             messages.error(request, f"{exc.message} {_('Here are the times that are free now.')}")
             return redirect(here)
@@ -179,17 +186,11 @@ def choose_time(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def decline(request: HttpRequest, token: str) -> HttpResponse:
+@_with_invitation
+def decline(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """Say no to the invitation, after one question whether that is meant."""
-    try:
-        invitation = _invitation(request, token)
-    except (InvitationNotFound, InvitationClosed) as exc:
-        return _refused(request, exc)
     if request.method == "POST":
-        try:
-            decline_invitation(invitation=invitation)
-        except (InvitationNotFound, InvitationClosed) as exc:
-            return _refused(request, exc)
+        decline_invitation(invitation=invitation)
         request.session.pop(SESSION_KEY, None)
         return render(
             request, "frontend/invitation_declined.html", {"office_phone": invitation.topic.office.phone}
