@@ -487,8 +487,10 @@ class Command(BaseCommand):
         if not slots:
             self.stderr.write("No free time for the demo invitations; skipped.")
             return []
-        deadline = min(slots[0].start - timedelta(hours=2), now + timedelta(days=3))
+        day_before = datetime.combine(slots[0].start.date() - timedelta(days=1), time(18), tzinfo=office.zone)
+        deadline = day_before if day_before > now else slots[0].start - timedelta(hours=2)
         window_end = datetime.combine(today + timedelta(days=BOOKING_DAYS), time(0), tzinfo=office.zone)
+        evening = datetime.combine(today, time(18), tzinfo=office.zone)
         common = {"caseworker": caseworker, "topic": topic, "invited_by": caseworker.user, "now": now}
         fixed = invite_client(
             **common,
@@ -513,7 +515,7 @@ class Command(BaseCommand):
             ),
             modes=list(BOTH),
             window=(now, window_end),
-            deadline=now + timedelta(days=5),
+            deadline=evening + timedelta(days=5),
             channels=[Invitation.Channel.SMS, Invitation.Channel.EMAIL],
         )
         letter = invite_client(
@@ -521,7 +523,7 @@ class Command(BaseCommand):
             client=ClientDetails(name="Jan Becker", phone="+49 171 3920013"),
             modes=[Mode.TELEPHONE],
             window=(now, window_end),
-            deadline=now + timedelta(days=7),
+            deadline=evening + timedelta(days=7),
             channels=[Invitation.Channel.LETTER],
         )
         return [
