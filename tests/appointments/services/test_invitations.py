@@ -1,9 +1,11 @@
 """invite_client and what the client does with an invitation: open, confirm, choose, decline; staff revoke."""
 
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 
 from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, AuditEntry, Client, Invitation, Notification
@@ -442,3 +444,11 @@ class TestAHeldTimeIsNoBooking:
         invitation = Invitation.objects.get(pk=issued.invitation.pk)
         assert invitation.note == ""
         assert "/e/" not in Notification.objects.get(invitation=invitation).body
+
+
+def test_the_message_worker_expires_invitations_on_its_rounds(caseworker, topic, client_record, time_machine):
+    issued = invite(caseworker, topic, client_record)
+    time_machine.move_to(MONDAY_EVENING + timedelta(minutes=5), tick=False)
+    call_command("run_message_worker", "--until-idle", stdout=StringIO())
+    assert Invitation.objects.get(pk=issued.invitation.pk).status == Invitation.Status.EXPIRED
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
