@@ -82,7 +82,7 @@ def _transition(appointment: Appointment, to: str) -> None:
     appointment.version += 1
 
 
-def _check_language(code: str | None, field: str) -> None:
+def check_language(code: str | None, field: str) -> None:
     if code and not Language.objects.filter(code=code).exists():
         raise ApplicationError(_("This language is not available."), field=field)
 
@@ -118,7 +118,7 @@ def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> 
     return sorted(caseworker_ids, key=lambda pk: (load.get(pk, 0), last.get(pk) or never, pk))
 
 
-def _candidates(
+def free_candidates(
     *,
     topic: Topic,
     mode: str,
@@ -144,7 +144,7 @@ def _candidates(
     return check.free
 
 
-def _save_with_first_free(
+def save_with_first_free(
     appointment: Appointment, caseworker_ids: list[int], fields: list[str] | None
 ) -> None:
     """Give the appointment to the first caseworker the database lets have it."""
@@ -161,7 +161,7 @@ def _save_with_first_free(
     raise SlotTaken(field="start")
 
 
-def _set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
+def set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
     # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
     start = start.astimezone(UTC)
     appointment.start = start
@@ -192,9 +192,9 @@ def book_appointment(
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
-    _check_language(language, "language")
-    _check_language(interpreter_language, "interpreter_language")
-    _check_language(client.language, "client.language")
+    check_language(language, "language")
+    check_language(interpreter_language, "interpreter_language")
+    check_language(client.language, "client.language")
     phone = normalize_mobile_number(client.phone, field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
@@ -206,7 +206,7 @@ def book_appointment(
         verified = topic.office.require_phone_verification and booked_by is None
         if verified:
             consume_verification(token=verification_token or "", phone=phone, now=now)
-        free = _candidates(
+        free = free_candidates(
             topic=topic,
             mode=mode,
             start=start,
@@ -228,19 +228,40 @@ def book_appointment(
             interpreter_language=interpreter_language or "",
             booked_by=booked_by,
         )
-        _set_times(appointment, topic, start)
-        _save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
-        schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
-        if interpreter_language:
-            request_interpreter(appointment=appointment, language=interpreter_language, now=now)
-        record_audit(
-            action=AuditEntry.Action.BOOKED,
-            actor=booked_by,
+        set_times(appointment, topic, start)
+        save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
+        return confirm_booking(
             appointment=appointment,
-            detail=DETAILS_KEPT if found.details_kept else "",
+            manage_token=token,
+            actor=booked_by,
+            now=now,
+            details_kept=found.details_kept,
         )
-        publish_appointment(appointment, "booked")
-    return Booking(appointment=appointment, manage_token=token, details_kept=found.details_kept)
+
+
+def confirm_booking(
+    *,
+    appointment: Appointment,
+    manage_token: str,
+    actor: AbstractBaseUser | None,
+    now: datetime,
+    detail: str = "",
+    details_kept: bool = False,
+) -> Booking:
+    """What follows a saved booking (whose manage token this is): the messages, the interpreter
+    request, the audit entry and the event. Inside the booking's transaction. `details_kept`: the
+    client's record stayed as it was although the booking brought other details (no proof)."""
+    schedule_appointment_messages(appointment=appointment, event="booked", manage_token=manage_token, now=now)
+    if appointment.interpreter_language:
+        request_interpreter(appointment=appointment, language=appointment.interpreter_language, now=now)
+    record_audit(
+        action=AuditEntry.Action.BOOKED,
+        actor=actor,
+        appointment=appointment,
+        detail=DETAILS_KEPT if details_kept else detail,
+    )
+    publish_appointment(appointment, "booked")
+    return Booking(appointment=appointment, manage_token=manage_token, details_kept=details_kept)
 
 
 def reschedule_appointment(
@@ -268,7 +289,7 @@ def reschedule_appointment(
         spoken = consultation_language(
             language=appointment.language, interpreter_language=appointment.interpreter_language
         )
-        free = _candidates(
+        free = free_candidates(
             topic=topic,
             mode=mode,
             start=start,
@@ -280,10 +301,10 @@ def reschedule_appointment(
         if appointment.caseworker_id in order:
             order.remove(appointment.caseworker_id)
             order.insert(0, appointment.caseworker_id)
-        _set_times(appointment, topic, start)
+        set_times(appointment, topic, start)
         appointment.mode = mode
         appointment.version += 1
-        _save_with_first_free(
+        save_with_first_free(
             appointment, order, ["start", "end", "blocked_from", "blocked_until", "mode", "version"]
         )
         schedule_appointment_messages(

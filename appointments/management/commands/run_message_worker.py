@@ -1,5 +1,6 @@
-"""manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, and
-once an hour anonymise what outlived the retention period and clear expired sessions."""
+"""manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, expire
+and remind unanswered invitations, and once an hour anonymise what outlived the retention period and
+clear expired sessions."""
 
 import signal
 import time
@@ -8,6 +9,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 
 from appointments.services.interpreting import escalate_interpreter_requests
+from appointments.services.invitations import run_invitation_jobs
 from appointments.services.notifications import run_due_messages
 from appointments.services.retention import anonymise_expired, clear_expired_sessions
 
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         while self.running:
             if time.monotonic() >= next_escalation:
                 escalate_interpreter_requests()
+                run_invitation_jobs()
                 next_escalation = time.monotonic() + ESCALATION_EVERY_SECONDS
             if time.monotonic() >= next_retention:
                 # Idempotent and batched, so several workers doing it at once only repeat each other.
