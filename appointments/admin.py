@@ -31,6 +31,7 @@ from appointments.models import (
     Office,
     OfficeClosure,
     PhoneVerification,
+    SmsBudget,
     Topic,
 )
 from appointments.services.audit import record_audit
@@ -118,6 +119,10 @@ class OfficeAdmin(admin.ModelAdmin):
                     "retention_days",
                 )
             },
+        ),
+        (
+            _("Limits against abuse"),
+            {"fields": ("extra_calling_codes", "sms_codes_per_day", "max_upcoming_per_client")},
         ),
         (
             _("Interpreting"),
@@ -544,6 +549,15 @@ class PhoneVerificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("id", "phone", "created_at", "expires_at", "attempts", "confirmed_at", "used_at")
     readonly_fields = fields
+
+
+@admin.register(SmsBudget)
+class SmsBudgetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """SMS codes sent per office and day against its budget, and when the coordinator was alerted."""
+
+    list_display = ("day", "office", "sent", "alerted_at")
+    list_filter = ("office",)
+    date_hierarchy = "day"
 
 
 _MANAGE_LINK = re.compile(r"/m/[A-Za-z0-9_-]+")

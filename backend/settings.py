@@ -237,6 +237,12 @@ REST_FRAMEWORK = {
         "verification": os.environ.get("THROTTLE_VERIFICATION", "10/hour"),
         "slots": os.environ.get("THROTTLE_SLOTS", "600/hour"),
         "manage": os.environ.get("THROTTLE_MANAGE", "120/hour"),
+        # The booking pages and the API count alike (appointments/services/limits.py): SMS codes
+        # per browser session, and bookings per address a day (generous: many phones share an IPv4).
+        "code-session": os.environ.get("THROTTLE_CODE_SESSION", "5/hour"),
+        "booking-day": os.environ.get("THROTTLE_BOOKING_DAY", "60/day"),
+        # Finding a booking by code and number: attempts per number a day, matching or not.
+        "find-number": os.environ.get("THROTTLE_FIND_NUMBER", "10/day"),
         # Twilio's webhooks (appointments/throttles.py): generous, Twilio calls back in bursts.
         "webhook": os.environ.get("THROTTLE_WEBHOOK", "600/minute"),
     },
@@ -292,6 +298,14 @@ PHONE_CODE_TTL_SECONDS = envint("PHONE_CODE_TTL_SECONDS", 600)
 PHONE_CODE_MAX_ATTEMPTS = envint("PHONE_CODE_MAX_ATTEMPTS", 5)
 PHONE_CODE_RESEND_SECONDS = envint("PHONE_CODE_RESEND_SECONDS", 60)
 PHONE_VERIFICATION_TOKEN_TTL_SECONDS = envint("PHONE_VERIFICATION_TOKEN_TTL_SECONDS", 1800)
+PHONE_CODES_PER_DAY = envint("PHONE_CODES_PER_DAY", 10)
+# SMS go only to numbers with these calling codes (an office may add more); against SMS pumping.
+SMS_ALLOWED_CALLING_CODES = envlist("SMS_ALLOWED_CALLING_CODES", ["+49"])
+# Codes a day that name no office (API calls without a topic); each office has its own budget.
+SMS_CODES_PER_DAY = envint("SMS_CODES_PER_DAY", 500)
+# Finding a booking by code and number: wrong SMS codes before it is locked, and for how long.
+FIND_MAX_WRONG_CODES = envint("FIND_MAX_WRONG_CODES", 10)
+FIND_LOCK_HOURS = envint("FIND_LOCK_HOURS", 24)
 
 # Behind a TLS-terminating proxy in production (deploy/).
 if not DEBUG:

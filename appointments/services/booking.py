@@ -24,9 +24,9 @@ from appointments.models import Appointment, AuditEntry, Caseworker, Client, Lan
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.interpreting import appointment_changed, request_interpreter
+from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
-from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
 
@@ -192,14 +192,16 @@ def book_appointment(
     """Book a consultation at `start` with a fairly chosen free caseworker (or the one given).
 
     The client's number must have been confirmed by SMS code unless the office
-    switched that off or a member of staff books on the client's behalf.
+    switched that off or a member of staff books on the client's behalf; its calling
+    code must be allowed; and a client (not staff) may hold only the office's number of
+    upcoming appointments (services.limits).
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
     _check_language(language, "language")
     _check_language(interpreter_language, "interpreter_language")
     _check_language(client.language, "client.language")
-    phone = normalize_mobile_number(client.phone, field="client.phone")
+    phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
@@ -215,6 +217,8 @@ def book_appointment(
             now=now,
             caseworker_ids=[caseworker.pk] if caseworker else None,
         )
+        if booked_by is None:
+            check_upcoming_cap(office=topic.office, phone=phone, now=now)
         person, _created = Client.objects.update_or_create(
             phone=phone,
             defaults={

@@ -30,6 +30,7 @@ from appointments.models import (
     Office,
     OfficeClosure,
     PhoneVerification,
+    SmsBudget,
     Topic,
 )
 from appointments.services.availability import free_slots
@@ -51,6 +52,7 @@ NO_ADD = {
     "InterpreterDecline",
     "Invitation",
     "PhoneVerification",
+    "SmsBudget",
     "Notification",
     "AuditEntry",
 }
@@ -88,6 +90,7 @@ def seeded(settings, now):
         token_hash=TOKEN_HASH,
         expires_at=now + timedelta(minutes=10),
     )
+    SmsBudget.objects.create(office=office, day=date(2026, 11, 30), sent=3)
     if not Invitation.objects.exists():
         Invitation.objects.create(
             token_hash=TOKEN_HASH,
