@@ -72,7 +72,7 @@ def address(request) -> str:
     return str(ip)
 
 
-class _Count(throttling.SimpleRateThrottle):
+class RateCount(throttling.SimpleRateThrottle):
     """DRF's sliding window for one scope and one identity, under the key DRF's throttles use."""
 
     cache_format = throttling.SimpleRateThrottle.cache_format
@@ -91,7 +91,7 @@ class _Count(throttling.SimpleRateThrottle):
 
 def take(*, scope: str, ident: str) -> None:
     """Count one request of `ident` in `scope` (rate from DEFAULT_THROTTLE_RATES), or refuse it."""
-    if not _Count(scope, ident).allow_request(None, None):
+    if not RateCount(scope, ident).allow_request(None, None):
         raise TooManyRequests()
 
 
