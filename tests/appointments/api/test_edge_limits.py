@@ -97,3 +97,16 @@ class TestBookingsPerAddressADay:
                 api.post("/api/v1/bookings/", booking_body(topic, start=iso(hour)), format="json").status_code
                 == 201
             )
+
+
+def test_the_api_counts_an_ipv6_address_per_64(api, settings, db):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "verification": "1/hour"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    post = api.post
+
+    def ask(peer, phone):
+        return post("/api/v1/phone-verifications/", {"phone": phone}, format="json", REMOTE_ADDR=peer)
+
+    assert ask("2001:db8:1:2::10", "0151 23456780").status_code == 201
+    assert ask("2001:db8:1:2:ffff::77", "0151 23456781").status_code == 429
+    assert ask("2001:db8:1:3::10", "0151 23456781").status_code == 201
