@@ -578,6 +578,11 @@ def find_booking(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("phone", exc.message)
             return render(request, "frontend/find.html", {"form": form})
+        previous = request.session.get(FINDING)
+        if verification_id is None and isinstance(previous, dict) and previous.get("reference") == reference:
+            verification_id = previous.get(
+                "verification_id"
+            )  # asked again too soon: the code sent stays good
         request.session[FINDING] = {"reference": reference, "verification_id": verification_id}
         return redirect("frontend:find-code")
     return render(request, "frontend/find.html", {"form": form})

@@ -229,3 +229,13 @@ class TestFindingByCode:
         code = re.search(r"\b\d{6}\b", sms_outbox[-1].body).group()
 
         assert client.post("/m/code/", {"code": code}).url == "/m/termin/"
+
+    def test_asking_again_too_soon_keeps_the_code_already_sent(self, client, booking, sms_outbox):
+        self.find(client, booking.appointment.reference)
+        run_due_messages()
+        code = re.search(r"\b\d{6}\b", sms_outbox[-1].body).group()
+
+        assert self.find(client, booking.appointment.reference).url == "/m/code/"
+
+        assert PhoneVerification.objects.count() == 1
+        assert client.post("/m/code/", {"code": code}).url == "/m/termin/"
