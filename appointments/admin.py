@@ -30,6 +30,7 @@ from appointments.models import (
     Office,
     OfficeClosure,
     PhoneVerification,
+    SmsBudget,
     Topic,
 )
 from appointments.services.audit import record_audit
@@ -122,6 +123,10 @@ class OfficeAdmin(admin.ModelAdmin):
             },
         ),
         (_("Staff accounts"), {"fields": ("coordinators_need_second_factor",)}),
+        (
+            _("Limits against abuse"),
+            {"fields": ("extra_calling_codes", "sms_codes_per_day", "max_upcoming_per_client")},
+        ),
         (
             _("Interpreting"),
             {
@@ -575,6 +580,15 @@ class InboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "received_at"
     fields = ("message_sid", "received_at")
     readonly_fields = fields
+
+
+@admin.register(SmsBudget)
+class SmsBudgetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """SMS codes sent per office and day against its budget, and when the coordinator was alerted."""
+
+    list_display = ("day", "office", "sent", "alerted_at")
+    list_filter = ("office",)
+    date_hierarchy = "day"
 
 
 @admin.register(Notification)

@@ -45,3 +45,15 @@ class VerificationFailed(ApplicationError):
 class TooManyRequests(ApplicationError):
     status_code = 429
     default_message = _("Too many attempts. Please wait a moment and try again.")
+
+
+class CallingCodeNotAllowed(InvalidPhoneNumber):
+    """No SMS to this country: the message names the calling codes that are accepted."""
+
+
+class SmsBudgetExhausted(TooManyRequests):
+    """The office's SMS codes for today are spent; the message asks the client to call."""
+
+
+class TooManyBookings(NotAllowed):
+    """The client has as many upcoming appointments as the office allows."""

@@ -30,6 +30,12 @@ def validate_modes(value: object) -> None:
         )
 
 
+def validate_calling_codes(value: str) -> None:
+    for code in value.replace(",", " ").split():
+        if not (code.startswith("+") and code[1:].isdecimal() and 1 <= len(code) - 1 <= 3):
+            raise ValidationError(_("Write calling codes like +43 +41, separated by spaces."))
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
@@ -79,6 +85,25 @@ class Office(models.Model):
     retention_days = models.PositiveIntegerField(_("retention of personal data (days)"), default=90)
     require_phone_verification = models.BooleanField(_("confirm phone numbers by SMS code"), default=True)
     coordinator_email = models.EmailField(_("coordinators' e-mail"), blank=True)
+    extra_calling_codes = models.CharField(
+        _("more calling codes for SMS"),
+        max_length=100,
+        blank=True,
+        validators=[validate_calling_codes],
+        help_text=_("Codes go to numbers of the allowed calling codes (+49) and these, e.g. +43 +41."),
+    )
+    sms_codes_per_day = models.PositiveIntegerField(
+        _("SMS codes a day (budget)"),
+        default=500,
+        help_text=_(
+            "When reached, no more codes go out today; clients are asked to call, you get an e-mail."
+        ),
+    )
+    max_upcoming_per_client = models.PositiveIntegerField(
+        _("upcoming appointments a client may book"),
+        default=2,
+        help_text=_("Bookings by staff do not count against this limit."),
+    )
     interpreter_preferred_minutes = models.PositiveIntegerField(
         _("minutes a preferred interpreter has the offer alone"), default=60
     )
@@ -380,6 +405,9 @@ class Appointment(models.Model):
     call_status = models.CharField(_("call status"), max_length=20, blank=True)
     call_status_at = models.DateTimeField(_("call status changed"), null=True, blank=True)
     call_admitted_at = models.DateTimeField(_("client admitted to the call"), null=True, blank=True)
+    # Finding the booking by code and number: wrong SMS codes so far, and locked until.
+    find_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    find_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("appointment")
@@ -658,6 +686,32 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return self.message_sid
+
+
+class SmsBudget(models.Model):
+    """SMS codes sent for an office on one day (office empty: codes that named no office)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    day = models.DateField(_("day"))
+    sent = models.PositiveIntegerField(_("codes sent"), default=0)
+    alerted_at = models.DateTimeField(_("coordinator alerted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS budget")
+        verbose_name_plural = _("SMS budgets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "day"],
+                condition=Q(office__isnull=False),
+                name="one_sms_budget_per_office_day",
+            ),
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(office__isnull=True), name="one_sms_budget_per_day_without_office"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office or '-'} {self.day}: {self.sent}"
 
 
 class Notification(models.Model):

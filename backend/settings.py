@@ -239,6 +239,12 @@ REST_FRAMEWORK = {
         "verification": os.environ.get("THROTTLE_VERIFICATION", "10/hour"),
         "slots": os.environ.get("THROTTLE_SLOTS", "600/hour"),
         "manage": os.environ.get("THROTTLE_MANAGE", "120/hour"),
+        # The booking pages and the API count alike (appointments/services/limits.py): SMS codes
+        # per browser session, and bookings per address a day (generous: many phones share an IPv4).
+        "code-session": os.environ.get("THROTTLE_CODE_SESSION", "5/hour"),
+        "booking-day": os.environ.get("THROTTLE_BOOKING_DAY", "60/day"),
+        # Finding a booking by code and number: attempts per number a day, matching or not.
+        "find-number": os.environ.get("THROTTLE_FIND_NUMBER", "10/day"),
         # Twilio's webhooks (appointments/throttles.py): generous, Twilio calls back in bursts.
         "webhook": os.environ.get("THROTTLE_WEBHOOK", "600/minute"),
         # Invitation codes typed at /e/ (frontend/invitations.py), per address.
@@ -296,6 +302,12 @@ PHONE_CODE_TTL_SECONDS = envint("PHONE_CODE_TTL_SECONDS", 600)
 PHONE_CODE_MAX_ATTEMPTS = envint("PHONE_CODE_MAX_ATTEMPTS", 5)
 PHONE_CODE_RESEND_SECONDS = envint("PHONE_CODE_RESEND_SECONDS", 60)
 PHONE_VERIFICATION_TOKEN_TTL_SECONDS = envint("PHONE_VERIFICATION_TOKEN_TTL_SECONDS", 1800)
+PHONE_CODES_PER_DAY = envint("PHONE_CODES_PER_DAY", 10)
+# Codes a day that name no office (API calls without a topic); each office has its own budget.
+SMS_CODES_PER_DAY = envint("SMS_CODES_PER_DAY", 500)
+# Finding a booking by code and number: wrong SMS codes before it is locked, and for how long.
+FIND_MAX_WRONG_CODES = envint("FIND_MAX_WRONG_CODES", 10)
+FIND_LOCK_HOURS = envint("FIND_LOCK_HOURS", 24)
 
 # Behind a TLS-terminating proxy in production (deploy/).
 if not DEBUG:
@@ -364,9 +376,10 @@ CALL_JOIN_TIMEOUT_SECONDS = envint("CALL_JOIN_TIMEOUT_SECONDS", 10)
 # between gets a clear error frame, and anything larger is cut off before it is read.
 DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 64 * 1024
 DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 64 * 1024
-# Calling codes (without "+") that SMS and outgoing calls may reach; toll fraud and SMS pumping
-# go to far-away premium ranges (read through appointments.services.phones.allowed_calling_codes).
-ALLOWED_CALLING_CODES = [code.lstrip("+") for code in envlist("ALLOWED_CALLING_CODES", ["49"])]
+# Calling codes ("+49", the "+" optional) that SMS and outgoing calls may reach (an office may add
+# more); SMS pumping and toll fraud go to far-away premium ranges. Read through
+# appointments.services.phones.allowed_calling_codes, the one place that decides.
+ALLOWED_CALLING_CODES = envlist("ALLOWED_CALLING_CODES", ["+49"])
 # "relay" forces every call through TURN (a privacy option, and how the relay test proves TURN works).
 ICE_TRANSPORT_POLICY = os.environ.get("ICE_TRANSPORT_POLICY", "all")
 if ICE_TRANSPORT_POLICY not in {"all", "relay"}:

@@ -31,8 +31,8 @@ from appointments.services.invitations import (
     open_invitation,
     reopen_invitation,
 )
+from appointments.services.limits import RateCount, address
 from appointments.services.messages import when
-from appointments.throttles import InvitationCodeThrottle
 from frontend.forms import InvitationCodeForm, ModeForm
 from frontend.views import DONE, _parse_start, _posted, slot_days
 
@@ -102,7 +102,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     """The code from a letter, however typed; a few tries per hour and address."""
     form = InvitationCodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        throttle = InvitationCodeThrottle()
+        throttle = RateCount("invitation_code", address(request))
         if not throttle.allow_request(request, None):
             wait = math.ceil((throttle.wait() or 60) / 60)
             form.add_error(

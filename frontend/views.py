@@ -38,6 +38,8 @@ from appointments.services.booking import (
     consultation_language,
     reschedule_appointment,
 )
+from appointments.services.finding import confirm_finding, start_finding
+from appointments.services.limits import take_for_address, take_for_session
 from appointments.services.messages import when
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.forms import CodeForm, DetailsForm, FindBookingForm, LanguageForm, ModeForm, TopicForm
@@ -270,7 +272,7 @@ def details(request: HttpRequest) -> HttpResponse:
             return _book(request, flow)
         if flow.verification_id is None:
             try:
-                _send_code(flow)
+                _send_code(request, flow)
             except ApplicationError as exc:
                 form.add_error("phone", exc.message)
                 return render(request, "frontend/details.html", {"form": form, **_summary(flow), "step": 5})
@@ -287,8 +289,17 @@ def _summary(flow: Flow) -> dict:
     }
 
 
-def _send_code(flow: Flow) -> None:
-    verification = start_phone_verification(phone=flow.data["phone"], language=translation.get_language())
+def _take_code_limits(request: HttpRequest) -> None:
+    """A code asked for on these pages counts per address (the API's count) and per session."""
+    take_for_address(request, "verification")
+    take_for_session(request, "code-session")
+
+
+def _send_code(request: HttpRequest, flow: Flow) -> None:
+    _take_code_limits(request)
+    verification = start_phone_verification(
+        phone=flow.data["phone"], language=translation.get_language(), office=flow.topic.office
+    )
     flow.save(verification_id=str(verification.pk), code_sent_at=verification.created_at.isoformat())
 
 
@@ -310,7 +321,7 @@ def code(request: HttpRequest) -> HttpResponse:
         return redirect("frontend:details")
     if request.method == "POST" and request.POST.get("action") == "resend":
         try:
-            _send_code(flow)
+            _send_code(request, flow)
             messages.success(request, _("We have sent you a new code."))
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -345,6 +356,7 @@ def _book(request: HttpRequest, flow: Flow) -> HttpResponse:
         sms_consent=bool(data.get("sms_consent")),
     )
     try:
+        take_for_address(request, "booking-day")
         booking = book_appointment(
             topic=flow.topic,
             mode=data["mode"],
@@ -546,20 +558,26 @@ def _cancel(request: HttpRequest, managed: Managed) -> HttpResponse:
 def find_booking(request: HttpRequest) -> HttpResponse:
     """Without the link: booking code and mobile number; an SMS code goes out only if both match.
 
-    The next page looks the same either way, so the form tells nobody whether a booking exists.
+    The next page, the limits and the time taken are the same either way (services.finding),
+    so the form tells nobody whether a booking exists.
     """
     form = FindBookingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        reference, phone = form.cleaned_data["reference"], form.cleaned_data["phone"]
-        found = {"reference": reference, "verification_id": None}
-        if booking_for_phone(reference=reference, phone=phone):
-            try:
-                verification = start_phone_verification(phone=phone, language=translation.get_language())
-            except ApplicationError as exc:
-                form.add_error("phone", exc.message)
-                return render(request, "frontend/find.html", {"form": form})
-            found["verification_id"] = str(verification.pk)
-        request.session[FINDING] = found
+        reference = form.cleaned_data["reference"]
+        try:
+            _take_code_limits(request)
+            verification_id = start_finding(
+                reference=reference, phone=form.cleaned_data["phone"], language=translation.get_language()
+            )
+        except ApplicationError as exc:
+            form.add_error("phone", exc.message)
+            return render(request, "frontend/find.html", {"form": form})
+        previous = request.session.get(FINDING)
+        if verification_id is None and isinstance(previous, dict) and previous.get("reference") == reference:
+            verification_id = previous.get(
+                "verification_id"
+            )  # asked again too soon: the code sent stays good
+        request.session[FINDING] = {"reference": reference, "verification_id": verification_id}
         return redirect("frontend:find-code")
     return render(request, "frontend/find.html", {"form": form})
 
@@ -571,10 +589,10 @@ def find_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            if not found.get("verification_id"):
-                raise VerificationFailed(field="code")
-            confirm_phone_verification(
-                verification_id=found["verification_id"], code=form.cleaned_data["code"]
+            confirm_finding(
+                reference=found.get("reference", ""),
+                verification_id=found.get("verification_id"),
+                code=form.cleaned_data["code"],
             )
         except ApplicationError as exc:
             form.add_error("code", exc.message)

@@ -135,10 +135,12 @@ class LanguageField(SlugLookupField):
 
 
 class PhoneVerificationInSerializer(StrictSerializer):
-    """The mobile number to send a code to, and optionally the language of the SMS."""
+    """The mobile number to send a code to, optionally the language of the SMS, and the topic to
+    be booked (its office's calling codes and SMS budget apply; without it the site's)."""
 
     phone = serializers.CharField(max_length=40)
     language = LanguageField(required=False)
+    topic = TopicField(required=False)
 
 
 class PhoneVerificationOutSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from appointments.services.limits import address
+
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):
     """DRF's scoped throttle, reading the rates when asked rather than once at import.
@@ -14,3 +16,7 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     @property
     def THROTTLE_RATES(self):
         return api_settings.DEFAULT_THROTTLE_RATES
+
+    def get_ident(self, request):
+        # The booking pages count under the same key (services.limits): IPv6 per /64.
+        return address(request)

@@ -24,6 +24,7 @@ from appointments.services.booking import (
     reschedule_appointment,
 )
 from appointments.services.calendar import build_invite, invite_method
+from appointments.services.limits import take_for_address
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -110,8 +111,11 @@ class PhoneVerificationCreateView(ThrottledView):
         data = s.PhoneVerificationInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         language = data.validated_data.get("language")
+        topic = data.validated_data.get("topic")
         verification = start_phone_verification(
-            phone=data.validated_data["phone"], language=language.code if language else request.LANGUAGE_CODE
+            phone=data.validated_data["phone"],
+            language=language.code if language else request.LANGUAGE_CODE,
+            office=topic.office if topic else None,
         )
         return Response(s.PhoneVerificationOutSerializer(verification).data, status=status.HTTP_201_CREATED)
 
@@ -144,6 +148,9 @@ class BookingCreateView(ThrottledView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         client = values["client"]
+        booked_by = acting_caseworker(request)
+        if booked_by is None:
+            take_for_address(request, "booking-day")
         booking = book_appointment(
             topic=values["topic"],
             mode=values["mode"],
@@ -159,7 +166,7 @@ class BookingCreateView(ThrottledView):
                 sms_consent=client["sms_consent"],
             ),
             verification_token=values.get("verification_token"),
-            booked_by=acting_caseworker(request),
+            booked_by=booked_by,
         )
         appointment = booking.appointment
         appointment.manage_token = booking.manage_token

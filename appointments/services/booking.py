@@ -25,10 +25,10 @@ from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
 from appointments.services.interpreting import appointment_changed, request_interpreter
+from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.permissions import can_book_at
-from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
 
@@ -187,7 +187,9 @@ def book_appointment(
 
     The client's number must have been confirmed by SMS code unless the office
     switched that off or a member of staff books on the client's behalf; staff book
-    only at their own office. Whether the details given change an existing client's
+    only at their own office; the number's calling code must be allowed; and a client
+    (not staff) may hold only the office's number of upcoming appointments
+    (services/limits.py). Whether the details given change an existing client's
     record is `client_for_booking`'s decision (services/clients.py).
     """
     now = now or timezone.now()
@@ -195,7 +197,7 @@ def book_appointment(
     check_language(language, "language")
     check_language(interpreter_language, "interpreter_language")
     check_language(client.language, "client.language")
-    phone = normalize_mobile_number(client.phone, field="client.phone")
+    phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
@@ -214,6 +216,8 @@ def book_appointment(
             now=now,
             caseworker_ids=[caseworker.pk] if caseworker else None,
         )
+        if booked_by is None:
+            check_upcoming_cap(office=topic.office, phone=phone, now=now)
         found = client_for_booking(
             details=client, phone=phone, office=topic.office, verified=verified, actor=booked_by
         )

@@ -293,7 +293,7 @@ def _may_be_rung(number: str, allowed: frozenset[str]) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return (
-        str(parsed.country_code) in allowed
+        f"+{parsed.country_code}" in allowed
         and phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.PREMIUM_RATE
     )
 
@@ -301,7 +301,7 @@ def _may_be_rung(number: str, allowed: frozenset[str]) -> bool:
 def _check_calling_codes(parties: list[tuple[Role, str]], *, office) -> None:
     """Every leg to an allowed calling code, or no leg at all: a stolen staff login must not be
     able to ring premium numbers abroad (toll fraud) through the office's account."""
-    allowed = allowed_calling_codes(office)
+    allowed = allowed_calling_codes([office])
     for role, number in parties:
         if not _may_be_rung(number, allowed):
             logger.warning("Conference refused: the %s leg's number may not be rung", role)

@@ -10,12 +10,9 @@ PostgreSQL an exclusion constraint keeps an interpreter from two overlapping job
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 from statistics import median
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -46,9 +43,7 @@ from appointments.services.audit import record_audit
 from appointments.services.calendar import interpreter_url
 from appointments.services.locks import locked_before_start
 from appointments.services.messages import render, when
-from appointments.services.notifications import schedule_participant_messages
-
-logger = logging.getLogger(__name__)
+from appointments.services.notifications import alert_coordinator, schedule_participant_messages
 
 Status = InterpreterRequest.Status
 ACTIVE = (Status.OPEN, Status.ESCALATED)
@@ -581,20 +576,7 @@ def _alert_coordinator(request: InterpreterRequest, *, fallback: bool) -> None:
             "language": request.language_id,
             "when": f"{local:%d.%m.%Y %H:%M}",
         }
-    recipients = [
-        address for address in (office.coordinator_email, appointment.caseworker.user.email) if address
-    ]
-    if not recipients:
-        return
-    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
-    transaction.on_commit(lambda: _send_quietly(message))
-
-
-def _send_quietly(message: EmailMessage) -> None:
-    try:
-        message.send()
-    except OSError:
-        logger.warning("Coordinator alert could not be sent", exc_info=True)
+    alert_coordinator(office=office, subject=subject, body=body, also=(appointment.caseworker.user.email,))
 
 
 def interpreter_figures(*, office: Office, since: datetime, until: datetime) -> list[dict]:

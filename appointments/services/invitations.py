@@ -50,9 +50,9 @@ from appointments.services.booking import (
     set_times,
 )
 from appointments.services.clients import client_for_booking
+from appointments.services.limits import client_mobile_number
 from appointments.services.notifications import schedule_invitation_messages
 from appointments.services.permissions import caseworker_for, coordinator_for
-from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import hash_token, new_token
 
 CODE_LENGTH = 10
@@ -183,7 +183,7 @@ def _client_for(
     details given may change a known client's record (staff of an office that serves them)."""
     if isinstance(client, Client):
         return client
-    phone = normalize_mobile_number(client.phone, field="client.phone")
+    phone = client_mobile_number(client.phone, offices=[office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter the client's name."), field="client.name")
     check_language(client.language, "client.language")

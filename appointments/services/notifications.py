@@ -183,6 +183,22 @@ def queue_sms(*, to: str, body: str, kind: str, language: str, now: datetime | N
     )
 
 
+def alert_coordinator(*, office, subject: str, body: str, also: tuple[str, ...] = ()) -> None:
+    """E-mail the office's coordinators (and `also`) once the caller's transaction commits."""
+    recipients = [address for address in (office.coordinator_email, *also) if address]
+    if not recipients:
+        return
+    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
+    transaction.on_commit(lambda: _send_quietly(message))
+
+
+def _send_quietly(message: EmailMessage) -> None:
+    try:
+        message.send()
+    except OSError:
+        logger.warning("Coordinator alert could not be sent", exc_info=True)
+
+
 def release_expired_leases(*, now: datetime | None = None) -> int:
     """Give messages claimed by a worker that died back to the others."""
     now = now or timezone.now()

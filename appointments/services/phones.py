@@ -1,10 +1,18 @@
 """Mobile numbers as people type them, turned into E.164 or refused; and shown masked."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import phonenumbers
 from django.conf import settings
 from phonenumbers import PhoneNumberType
 
 from appointments.exceptions import InvalidPhoneNumber
+
+if TYPE_CHECKING:
+    from appointments.models import Office
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
@@ -25,10 +33,11 @@ def masked_number(number: str) -> str:
     return f"…{number[-3:]}"
 
 
-def allowed_calling_codes(office) -> frozenset[str]:
-    """The calling codes (digits, no "+") that messages and calls for this office may go to.
-
-    `settings.ALLOWED_CALLING_CODES` (default "49") for every office; `office` is there so that an
-    office's own additions can join the set here, in one place.
-    """
-    return frozenset(str(code).lstrip("+") for code in settings.ALLOWED_CALLING_CODES)
+def allowed_calling_codes(offices: Iterable[Office]) -> list[str]:
+    """The calling codes ("+49") that SMS and calls for these offices may go to, in order:
+    settings.ALLOWED_CALLING_CODES and each office's own additions."""
+    codes = ["+" + str(code).lstrip("+") for code in settings.ALLOWED_CALLING_CODES]
+    for office in offices:
+        extra = ("+" + code.lstrip("+") for code in office.extra_calling_codes.replace(",", " ").split())
+        codes += [code for code in extra if code not in codes]
+    return codes

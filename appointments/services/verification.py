@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.exceptions import TooManyRequests, VerificationFailed
-from appointments.models import Notification, PhoneVerification
+from appointments.exceptions import SmsBudgetExhausted, TooManyRequests, VerificationFailed
+from appointments.models import Notification, Office, PhoneVerification
+from appointments.services.limits import client_mobile_number, spend_sms_code
 from appointments.services.messages import render
 from appointments.services.notifications import queue_sms, send_now
-from appointments.services.phones import normalize_mobile_number
 from appointments.services.tokens import hash_token, new_token
 
 _PER_HOUR = 5
@@ -27,35 +27,67 @@ def _code_hash(verification_id: object, code: str) -> str:
 
 
 def start_phone_verification(
-    *, phone: str, language: str = "de", now: datetime | None = None
+    *,
+    phone: str,
+    language: str = "de",
+    office: Office | None = None,
+    at_once: bool = True,
+    now: datetime | None = None,
 ) -> PhoneVerification:
-    """Send a fresh code to the number; at most one a minute and five an hour per number."""
+    """Send a fresh code to the number, within the limits of the public edge (services.limits).
+
+    Only to the allowed calling codes (settings and `office`); per number at most one a minute,
+    five an hour and PHONE_CODES_PER_DAY a day; and while the office's SMS budget lasts.
+    `at_once=False` leaves the sending to the worker, so that the request takes no longer
+    than one that sends nothing (finding a booking must not tell whether it exists).
+    """
     now = now or timezone.now()
-    e164 = normalize_mobile_number(phone)
+    e164 = client_mobile_number(phone, offices=[office] if office else [])
     with transaction.atomic():
         recent = PhoneVerification.objects.select_for_update().filter(
-            phone=e164, created_at__gte=now - timedelta(hours=1)
+            phone=e164, created_at__gte=now - timedelta(days=1)
         )
         created = sorted(recent.values_list("created_at", flat=True))
-        if len(created) >= _PER_HOUR or (
+        if len(created) >= settings.PHONE_CODES_PER_DAY:
+            raise TooManyRequests(
+                _("This number has had enough codes for today. Please try again tomorrow or call us.")
+            )
+        last_hour = [moment for moment in created if moment >= now - timedelta(hours=1)]
+        if len(last_hour) >= _PER_HOUR or (
             created and created[-1] > now - timedelta(seconds=settings.PHONE_CODE_RESEND_SECONDS)
         ):
             raise TooManyRequests(
                 _("A code was sent a moment ago. Please wait a minute before asking again.")
             )
-        code = f"{secrets.randbelow(10**6):06d}"
-        verification = PhoneVerification(
-            phone=e164, expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_SECONDS), created_at=now
+        # Spent or not, the budget's count commits: so does its alert, once a day.
+        if not spend_sms_code(office=office, now=now):
+            verification = None
+        else:
+            verification = _send_code(e164, language=language, at_once=at_once, now=now)
+    if verification is None:
+        phone = office.phone if office and office.phone else "-"
+        raise SmsBudgetExhausted(
+            _("We cannot send any more SMS codes today. Please call us: %(phone)s.") % {"phone": phone},
+            field="phone",
         )
-        verification.code_hash = _code_hash(verification.id, code)
-        verification.save()
-        message = queue_sms(
-            to=e164,
-            body=render(language, "sms", "verification_code", code=code),
-            kind=Notification.Kind.VERIFICATION_CODE,
-            language=language,
-            now=now,
-        )
+    return verification
+
+
+def _send_code(e164: str, *, language: str, at_once: bool, now: datetime) -> PhoneVerification:
+    code = f"{secrets.randbelow(10**6):06d}"
+    verification = PhoneVerification(
+        phone=e164, expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_SECONDS), created_at=now
+    )
+    verification.code_hash = _code_hash(verification.id, code)
+    verification.save()
+    message = queue_sms(
+        to=e164,
+        body=render(language, "sms", "verification_code", code=code),
+        kind=Notification.Kind.VERIFICATION_CODE,
+        language=language,
+        now=now,
+    )
+    if at_once:
         # The person is waiting for the code: send it at once; the worker retries if that fails.
         transaction.on_commit(lambda: send_now(message.pk))
     return verification

@@ -31,6 +31,7 @@ from appointments.models import (
     Office,
     OfficeClosure,
     PhoneVerification,
+    SmsBudget,
     Topic,
 )
 from appointments.services.availability import free_slots
@@ -53,6 +54,7 @@ NO_ADD = {
     "Invitation",
     "PhoneVerification",
     "InboundSms",
+    "SmsBudget",
     "Notification",
     "AuditEntry",
 }
@@ -91,6 +93,7 @@ def seeded(settings, now):
         token_hash=TOKEN_HASH,
         expires_at=now + timedelta(minutes=10),
     )
+    SmsBudget.objects.create(office=office, day=date(2026, 11, 30), sent=3)
     if not Invitation.objects.filter(token_hash=TOKEN_HASH).exists():
         Invitation.objects.create(
             token_hash=TOKEN_HASH,

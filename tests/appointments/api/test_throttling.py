@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 def rates(settings, rate: str) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": dict.fromkeys(("booking", "verification", "slots", "manage"), rate),
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            **dict.fromkeys(("booking", "verification", "slots", "manage"), rate),
+        },
     }
 
 
