@@ -1,0 +1,14 @@
+"""URLs of the staff invitation pages (included by frontend.staff_urls)."""
+
+from django.urls import path
+
+from frontend import staff_invitations
+
+urlpatterns = [
+    path("einladen/", staff_invitations.invite, name="invite"),
+    path("einladungen/", staff_invitations.invitations, name="invitations"),
+    path(
+        "einladungen/<int:invitation_id>/zurueckziehen/", staff_invitations.revoke, name="invitation-revoke"
+    ),
+    path("einladungen/<int:invitation_id>/brief/", staff_invitations.reprint, name="invitation-reprint"),
+]

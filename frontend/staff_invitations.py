@@ -1,0 +1,334 @@
+"""Invitations from the workspace: invite a client, print the letter, follow what became of each one.
+
+The link's token and the letter's code are in clear text only in the answer to the invite: the
+page that follows carries the letter as a download inside itself (a data: link) and nothing is
+kept. A reprint gets a fresh code (`reissue_letter_code`); its QR code opens the code page.
+A double submit of the invite form (same form id) invites once: a lock in the cache per form.
+"""
+
+import base64
+import uuid
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appointments.exceptions import ApplicationError
+from appointments.models import Caseworker, Client, Invitation, Mode, Notification, Topic
+from appointments.selectors import bookable_topics
+from appointments.services.availability import free_slots
+from appointments.services.booking import ClientDetails
+from appointments.services.clients import find_clients
+from appointments.services.invitations import (
+    InvitationClosed,
+    code_entry_url,
+    invitation_link,
+    invite_client,
+    reissue_letter_code,
+    revoke_invitation,
+)
+from appointments.services.letters import Letter, letters_pdf
+from appointments.services.messages import when
+from appointments.services.permissions import caseworker_for, clients_visible_to, is_staff_viewer
+from appointments.services.phones import masked_number
+from frontend.invitation_forms import FIXED, InvitationForm, end_of_day, working_days_end
+from frontend.staff_forms import NewClientForm, SearchForm
+
+OFFER_WORKING_DAYS = 10
+LOCK_SECONDS = 60 * 60
+PENDING = 0
+LIST_LIMIT = 200
+
+
+def _viewer(request: HttpRequest) -> Caseworker | None:
+    """The member of staff's caseworker profile (None for a superuser without one); 404 for others."""
+    if not is_staff_viewer(request.user):
+        raise Http404
+    return caseworker_for(request.user)
+
+
+def _inviter(request: HttpRequest) -> Caseworker:
+    """Inviting needs a caseworker profile: it says the office (a superuser without one gets 404)."""
+    viewer = _viewer(request)
+    if viewer is None:
+        raise Http404
+    return viewer
+
+
+def _caseworkers(viewer: Caseworker) -> QuerySet[Caseworker]:
+    """For whom the viewer may invite: themselves; a coordinator any active caseworker of the office."""
+    if viewer.is_coordinator:
+        return Caseworker.objects.filter(office_id=viewer.office_id, active=True)
+    return Caseworker.objects.filter(pk=viewer.pk)
+
+
+def visible_invitations(viewer: Caseworker | None) -> QuerySet[Invitation]:
+    """A caseworker's own (and their team's) invitations; a coordinator's office's; a superuser's all."""
+    invitations = Invitation.objects.select_related("client", "caseworker", "topic__office")
+    if viewer is None:
+        return invitations
+    if viewer.is_coordinator:
+        return invitations.filter(topic__office_id=viewer.office_id)
+    return invitations.filter(Q(caseworker=viewer) | Q(team=viewer)).distinct()
+
+
+def _free_times(caseworker: Caseworker | None, topic: Topic | None, now: datetime) -> list[tuple[str, str]]:
+    """The caseworker's free start times for the topic in the next working days, as select options."""
+    if caseworker is None or topic is None:
+        return []
+    zone = topic.office.zone
+    today = now.astimezone(zone).date()
+    slots = free_slots(
+        topic=topic,
+        date_from=today,
+        date_to=working_days_end(today, OFFER_WORKING_DAYS),
+        now=now,
+        caseworker_ids=[caseworker.pk],
+    )
+    options = []
+    for slot in slots:
+        local = slot.start.astimezone(zone)
+        moment = when(translation.get_language() or "de", local)
+        options.append((slot.start.isoformat(), f"{moment['date']} {moment['time']}"))
+    return options
+
+
+def _picked_client(request: HttpRequest) -> Client | None:
+    raw = request.GET.get("kunde", "")
+    if not raw:
+        return None
+    client = clients_visible_to(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if client is None:
+        raise Http404
+    return client
+
+
+def _deadline(form_data: dict, topic: Topic, now: datetime) -> tuple[datetime | None, tuple | None, datetime]:
+    """The fixed time or the window, and the deadline: the end of the day given, but never after the time."""
+    zone = topic.office.zone
+    deadline = end_of_day(form_data["deadline"], zone)
+    if form_data["kind"] == FIXED:
+        start = datetime.fromisoformat(form_data["start"])
+        return start, None, min(deadline, start - topic.office.min_notice)
+    today = now.astimezone(zone).date()
+    last = working_days_end(today, form_data["window_days"])
+    until = datetime.combine(last, datetime.min.time(), tzinfo=zone)
+    return None, (now, until), min(deadline, until)
+
+
+@login_required
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite a client: the client (picked with ?kunde= or entered new), what, when, by when, how."""
+    viewer = _inviter(request)
+    now = timezone.now()
+    client = _picked_client(request)
+    caseworkers = _caseworkers(viewer)
+    topics = bookable_topics().filter(office_id=viewer.office_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    search_form = SearchForm(request.POST if action == "search" else None)
+    found, searched = [], False
+    if action == "search" and search_form.is_valid():
+        searched = True
+        found = [
+            {"id": c.pk, "name": c.name, "phone": masked_number(c.phone), "number": c.customer_number}
+            for c in find_clients(search_form.cleaned_data["query"], viewer=request.user)
+        ]
+    bound = action in {"invite", "times"}
+    data = request.POST if bound else None
+    chosen_caseworker = caseworkers.filter(pk=(data or {}).get("caseworker") or viewer.pk).first()
+    chosen_topic = topics.filter(slug=(data or {}).get("topic") or "").first() or (
+        chosen_caseworker.topics.filter(pk__in=topics).first() if chosen_caseworker else None
+    )
+    form = InvitationForm(
+        data,
+        caseworkers=caseworkers,
+        topics=topics,
+        free_times=_free_times(chosen_caseworker, chosen_topic, now),
+        initial={
+            "caseworker": viewer.pk,
+            "topic": chosen_topic.slug if chosen_topic else None,
+            "modes": [Mode.TELEPHONE, Mode.VIDEO],
+            "kind": FIXED,
+            "window_days": 10,
+            "deadline": (now + timedelta(days=3)).astimezone(viewer.office.zone).date(),
+            "channels": [Invitation.Channel.SMS, Invitation.Channel.LETTER],
+        },
+    )
+    new_form = NewClientForm(data if client is None and bound else None, prefix="new")
+    once = request.POST.get("once") if bound else str(uuid.uuid4())
+    context = {
+        "nav": "invite",
+        "client": client,
+        "client_phone": masked_number(client.phone) if client else "",
+        "search_form": search_form,
+        "found": found,
+        "searched": searched,
+        "form": form,
+        "new_form": new_form,
+        "once": once,
+    }
+    if action != "invite":
+        status = 400 if action == "search" and not search_form.is_valid() else 200
+        if action == "times":
+            form.errors.clear()  # only the free times were asked for
+        return render(request, "frontend/staff/invite.html", context, status=status)
+    # The same form sent again (a double click, a reload) invites once: it finds its lock taken.
+    lock = f"staff-invite:{request.user.pk}:{once}"
+    if not once or cache.get(lock) is not None:
+        messages.info(request, _("This invitation was sent already."))
+        return redirect("staff:invitations")
+    forms_valid = form.is_valid() & (client is not None or new_form.is_valid())
+    if not forms_valid:
+        return render(request, "frontend/staff/invite.html", context, status=400)
+    answers = form.cleaned_data
+    if not cache.add(lock, PENDING, LOCK_SECONDS):
+        messages.info(request, _("This invitation was sent already."))
+        return redirect("staff:invitations")
+    start, window, deadline = _deadline(answers, answers["topic"], now)
+    try:
+        issued = invite_client(
+            caseworker=answers["caseworker"],
+            topic=answers["topic"],
+            client=client if client is not None else ClientDetails(**new_form.cleaned_data),
+            modes=answers["modes"],
+            start=start,
+            window=window,
+            deadline=deadline,
+            note=answers["note"],
+            channels=answers["channels"],
+            language=_code(answers["language"]),
+            interpreter_language=_code(answers["interpreter_language"]),
+            invited_by=request.user,
+            now=now,
+        )
+    except ApplicationError as error:
+        cache.delete(lock)
+        _show_error(form, new_form, error)
+        return render(request, "frontend/staff/invite.html", context, status=400)
+    cache.set(lock, issued.invitation.pk, LOCK_SECONDS)
+    link = invitation_link(issued.token)
+    pdf = letters_pdf([Letter(invitation=issued.invitation, link=link, code=issued.code)], now=now)
+    return render(
+        request,
+        "frontend/staff/invite_done.html",
+        {
+            "nav": "invite",
+            "invitation": issued.invitation,
+            "link": link,
+            "code": issued.code,
+            "letter_href": "data:application/pdf;base64," + base64.b64encode(pdf).decode("ascii"),
+            "letter_name": f"einladung-{issued.invitation.pk}.pdf",
+        },
+    )
+
+
+def _code(language) -> str | None:
+    return language.code if language else None
+
+
+def _show_error(form: InvitationForm, new_form: NewClientForm, error: ApplicationError) -> None:
+    """The service's refusal next to the field it is about, else above the form."""
+    field = getattr(error, "field", None) or ""
+    if field.startswith("client."):
+        name = field.removeprefix("client.")
+        if name in new_form.fields and new_form.is_bound:
+            new_form.add_error(name, str(error))
+            return
+    name = {"window": "window_days", "team": "caseworker"}.get(field, field)
+    form.add_error(name if name in form.fields else None, str(error))
+
+
+# --- The list of invitations ----------------------------------------------------------------------
+
+DELIVERED = {"delivered", "read"}
+
+
+def progress(invitation: Invitation, notifications: list[Notification]) -> list[str]:
+    """What became of an invitation, in order: sent, delivered, opened, then how it ended."""
+    steps = []
+    if any(n.status == Notification.Status.SENT for n in notifications):
+        steps.append(_("sent"))
+    if any(n.delivery_status in DELIVERED for n in notifications):
+        steps.append(_("delivered"))
+    if invitation.opened_at:
+        steps.append(_("opened"))
+    if invitation.status != Invitation.Status.OPEN:
+        steps.append(Invitation.Status(invitation.status).label)
+    return steps
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """The viewer's invitations (a coordinator's: the office's), newest first, with what became of each."""
+    viewer = _viewer(request)
+    status = request.GET.get("status", "")
+    shown = visible_invitations(viewer)
+    if status in Invitation.Status.values:
+        shown = shown.filter(status=status)
+    shown = list(shown[:LIST_LIMIT])
+    sent = {}
+    for notification in Notification.objects.filter(
+        invitation__in=shown, kind=Notification.Kind.INVITATION
+    ).only("invitation_id", "status", "delivery_status"):
+        sent.setdefault(notification.invitation_id, []).append(notification)
+    rows = [
+        {
+            "invitation": invitation,
+            "phone": masked_number(invitation.client.phone),
+            "progress": progress(invitation, sent.get(invitation.pk, [])),
+            "open": invitation.status == Invitation.Status.OPEN,
+        }
+        for invitation in shown
+    ]
+    return render(
+        request,
+        "frontend/staff/invitations.html",
+        {"nav": "invitations", "rows": rows, "status": status, "statuses": Invitation.Status.choices},
+    )
+
+
+def _access_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    invitation = visible_invitations(_viewer(request)).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = _access_invitation(request, invitation_id)
+    try:
+        revoke_invitation(invitation=invitation, by=request.user)
+    except InvitationClosed:
+        messages.info(request, _("This invitation is no longer open."))
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The invitation was withdrawn."))
+    return redirect(reverse("staff:invitations"))
+
+
+@login_required
+@require_POST
+def reprint(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """A new letter with a fresh code (the old code stops working); its QR code opens the code page."""
+    invitation = _access_invitation(request, invitation_id)
+    try:
+        code = reissue_letter_code(invitation=invitation, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("staff:invitations"))
+    pdf = letters_pdf([Letter(invitation=invitation, link=code_entry_url(), code=code)])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="einladung-{invitation.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
