@@ -9,6 +9,7 @@ from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, AuditEntry, Client, Invitation, Notification
 from appointments.services.availability import free_slots
 from appointments.services.booking import REFERENCE_ALPHABET, ClientDetails, book_appointment
+from appointments.services.figures import office_figures
 from appointments.services.invitations import (
     CODE_LENGTH,
     InvitationClosed,
@@ -27,6 +28,8 @@ from appointments.services.invitations import (
     remind_invitations,
     revoke_invitation,
 )
+from appointments.services.permissions import clients_visible_to
+from appointments.services.retention import anonymise_expired
 from appointments.services.tokens import hash_token, token_matches
 from tests.factories import CaseworkerFactory, ClientFactory, UserFactory, week_of_hours
 
@@ -413,3 +416,29 @@ def test_clients_are_not_created_twice(caseworker, topic):
     invite(caseworker, topic, details)
     invite(caseworker, topic, details, start=at(11))
     assert Client.objects.count() == 1
+
+
+class TestAHeldTimeIsNoBooking:
+    def test_figures_do_not_count_it(self, caseworker, topic, client_record):
+        invite(caseworker, topic, client_record)
+        figures = office_figures(office=topic.office, first=TUESDAY, last=TUESDAY)
+        assert figures.totals.total == 0
+
+    def test_the_caseworker_finds_a_client_they_invited(self, caseworker, topic, client_record):
+        assert client_record not in clients_visible_to(caseworker.user)
+        invite(caseworker, topic, client_record, window=(at(9), at(12)))
+        assert client_record in clients_visible_to(caseworker.user)
+        assert client_record not in clients_visible_to(CaseworkerFactory(office=topic.office).user)
+
+    def test_retention_keeps_a_client_with_a_running_invitation_and_ends_an_old_one(
+        self, caseworker, topic, client_record
+    ):
+        issued = invite(caseworker, topic, client_record, window=(at(9), at(12)), note="Lebenslauf")
+        later = MONDAY_EVENING + timedelta(days=topic.office.retention_days - 1)
+        assert anonymise_expired(now=later) == 0
+        assert anonymise_expired(now=later + timedelta(days=2)) == 1
+        client_record.refresh_from_db()
+        assert client_record.name != "Aylin Demir"
+        invitation = Invitation.objects.get(pk=issued.invitation.pk)
+        assert invitation.note == ""
+        assert "/e/" not in Notification.objects.get(invitation=invitation).body
