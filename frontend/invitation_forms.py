@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Invitation, Language, Mode
@@ -71,7 +72,7 @@ class InvitationForm(StepForm):
     window_days = forms.TypedChoiceField(
         label=_("Window"),
         coerce=int,
-        choices=[(n, _("the next %(days)s working days") % {"days": n}) for n in WINDOW_DAYS],
+        choices=[(n, n) for n in WINDOW_DAYS],  # labelled in the viewer's language in __init__
         initial=10,
         error_messages={"invalid_choice": _("Please choose a window.")},
     )
@@ -116,7 +117,10 @@ class InvitationForm(StepForm):
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers
         self.fields["topic"].queryset = topics
-        self.fields["start"].choices = [("", _("Choose a time")), *free_times]
+        self.fields["start"].choices = [("", gettext("Choose a time")), *free_times]
+        self.fields["window_days"].choices = [
+            (n, gettext("the next %(days)s working days") % {"days": n}) for n in WINDOW_DAYS
+        ]
 
     def clean(self):
         data = super().clean()

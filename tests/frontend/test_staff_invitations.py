@@ -217,3 +217,12 @@ def test_others_get_404_or_the_login(client, who):
             assert response["Location"].startswith("/konto/login/")
         else:
             assert response.status_code == 404
+
+
+def test_the_form_speaks_the_viewers_language(staff, caseworker, topic):
+    page = staff.get("/fachkraft/einladen/", headers={"accept-language": "de"})
+
+    assert "die nächsten 10 Arbeitstage" in page.text
+    assert "Einladung versenden" in page.text
+    arabic = staff.get("/fachkraft/einladen/", headers={"accept-language": "ar"})
+    assert "أيام العمل الـ10 القادمة" in arabic.text
