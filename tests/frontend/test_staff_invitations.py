@@ -226,3 +226,20 @@ def test_the_form_speaks_the_viewers_language(staff, caseworker, topic):
     assert "Einladung versenden" in page.text
     arabic = staff.get("/fachkraft/einladen/", headers={"accept-language": "ar"})
     assert "أيام العمل الـ10 القادمة" in arabic.text
+
+
+def test_an_expired_invitation_is_on_the_day_page_to_follow_up_until_the_client_is_invited_again(
+    staff, caseworker, topic, time_machine
+):
+    issued = invited(caseworker, topic, name="Kemal Aydın")
+    Invitation.objects.filter(pk=issued.invitation.pk).update(status=Invitation.Status.EXPIRED)
+
+    page = staff.get("/fachkraft/", headers=ENGLISH)
+
+    assert "To follow up" in page.text
+    follow_up = page.text.split('id="to-follow-up"')[1].split("</section>")[0]
+    assert f'data-invitation="{issued.invitation.pk}"' in follow_up
+    assert f"?kunde={issued.invitation.client_id}" in follow_up
+    time_machine.shift(60)
+    invited(caseworker, topic, name="Kemal Aydın", start=datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    assert "To follow up" not in staff.get("/fachkraft/", headers=ENGLISH).text
