@@ -1,6 +1,6 @@
 """The form a caseworker fills in to invite a client: what about, when, by when, how it goes out."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django import forms
 from django.conf import settings
@@ -13,17 +13,6 @@ from frontend.forms import StepForm
 FIXED = "fixed"
 WINDOW = "window"
 WINDOW_DAYS = (5, 10, 15, 20)
-
-
-def working_days_end(start: date, days: int) -> date:
-    """The day after the `days`-th working day (Monday to Friday) from `start` on: a window's end."""
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5:
-            counted += 1
-            if counted == days:
-                return day + timedelta(days=1)
-        day += timedelta(days=1)
 
 
 def end_of_day(day: date, zone) -> datetime:
@@ -130,3 +119,36 @@ class InvitationForm(StepForm):
         if topic is not None and data.get("modes") and not set(data["modes"]) <= set(topic.modes):
             self.add_error("modes", _("This topic cannot be booked for this kind of consultation."))
         return data
+
+
+class ImportForm(StepForm):
+    """A coordinator's list of clients to invite, and how the invitations go out."""
+
+    file = forms.FileField(
+        label=_("List (CSV)"),
+        help_text=_(
+            "Columns: customer number, mobile, language, caseworker, topic, window (working days, "
+            "or two dates like 2026-12-01/2026-12-14), and name for clients new to the office."
+        ),
+        error_messages={"required": _("Please choose a CSV file."), "empty": _("The list is empty.")},
+    )
+    modes = forms.MultipleChoiceField(
+        label=_("Allowed kinds of consultation"),
+        choices=Mode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Mode.TELEPHONE, Mode.VIDEO],
+        error_messages={
+            "required": _("Please choose at least one kind of consultation."),
+            "invalid_choice": _("Please choose the kind of consultation."),
+        },
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Send by"),
+        choices=Invitation.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Invitation.Channel.LETTER],
+        error_messages={
+            "required": _("Choose how the invitation is sent."),
+            "invalid_choice": _("Choose how the invitation is sent."),
+        },
+    )

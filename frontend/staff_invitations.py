@@ -27,6 +27,7 @@ from appointments.selectors import bookable_topics
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails
 from appointments.services.clients import find_clients
+from appointments.services.invitation_import import ImportRefused, import_invitations, working_days_end
 from appointments.services.invitations import (
     InvitationClosed,
     code_entry_url,
@@ -37,9 +38,14 @@ from appointments.services.invitations import (
 )
 from appointments.services.letters import Letter, letters_pdf
 from appointments.services.messages import when
-from appointments.services.permissions import caseworker_for, clients_visible_to, is_staff_viewer
+from appointments.services.permissions import (
+    access_coordinator,
+    caseworker_for,
+    clients_visible_to,
+    is_staff_viewer,
+)
 from appointments.services.phones import masked_number
-from frontend.invitation_forms import FIXED, InvitationForm, end_of_day, working_days_end
+from frontend.invitation_forms import FIXED, ImportForm, InvitationForm, end_of_day
 from frontend.staff_forms import NewClientForm, SearchForm
 
 OFFER_WORKING_DAYS = 10
@@ -332,3 +338,88 @@ def reprint(request: HttpRequest, invitation_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="einladung-{invitation.pk}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- A coordinator's import of many invitations ---------------------------------------------------
+
+IMPORTS = "staff_invitation_imports"
+KEPT_IMPORTS = 3
+
+
+def _letters_href(issued, now) -> str:
+    """All letters of these invitations as one PDF, as a download link inside the page (nothing kept)."""
+    letters = [
+        Letter(invitation=item.invitation, link=invitation_link(item.token), code=item.code)
+        for item in issued
+        if Invitation.Channel.LETTER in item.invitation.channels
+    ]
+    if not letters:
+        return ""
+    return "data:application/pdf;base64," + base64.b64encode(letters_pdf(letters, now=now)).decode("ascii")
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Upload a list, see the preview (every row checked, nothing written), confirm: all rows or none."""
+    coordinator = access_coordinator(request.user)
+    action = request.POST.get("action") if request.method == "POST" else None
+    context = {"nav": "invitations", "form": ImportForm()}
+    if action == "preview":
+        form = ImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if not form.is_valid():
+            return render(request, "frontend/staff/invitation_import.html", context, status=400)
+        data = form.cleaned_data["file"].read(200_001)
+        options = {"channels": form.cleaned_data["channels"], "modes": form.cleaned_data["modes"]}
+        try:
+            result = import_invitations(
+                data=data, office=coordinator.office, invited_by=request.user, dry_run=True, **options
+            )
+        except ImportRefused as error:
+            form.add_error("file", str(error))
+            return render(request, "frontend/staff/invitation_import.html", context, status=400)
+        import_id = str(uuid.uuid4())
+        kept = request.session.get(IMPORTS) if isinstance(request.session.get(IMPORTS), dict) else {}
+        kept[import_id] = {"data": base64.b64encode(data).decode("ascii"), **options}
+        request.session[IMPORTS] = dict(list(kept.items())[-KEPT_IMPORTS:])
+        context |= {"preview": result, "import_id": import_id}
+        return render(request, "frontend/staff/invitation_import.html", context)
+    if action == "confirm":
+        return _confirm_import(request, coordinator)
+    return render(request, "frontend/staff/invitation_import.html", context)
+
+
+def _confirm_import(request: HttpRequest, coordinator: Caseworker) -> HttpResponse:
+    import_id = request.POST.get("import", "")
+    kept = request.session.get(IMPORTS)
+    planned = kept.get(import_id) if isinstance(kept, dict) else None
+    lock = f"staff-invitation-import:{request.user.pk}:{import_id}"
+    if planned is None or not cache.add(lock, PENDING, LOCK_SECONDS):
+        messages.info(request, _("This list was imported already, or its preview is no longer open."))
+        return redirect("staff:invitations")
+    now = timezone.now()
+    result = import_invitations(
+        data=base64.b64decode(planned["data"]),
+        office=coordinator.office,
+        channels=planned["channels"],
+        modes=planned["modes"],
+        invited_by=request.user,
+        dry_run=False,
+        now=now,
+    )
+    if result.refused:  # something changed since the preview: nothing was written, it can be tried again
+        cache.delete(lock)
+        context = {"nav": "invitations", "form": ImportForm(), "preview": result, "import_id": import_id}
+        return render(request, "frontend/staff/invitation_import.html", context, status=409)
+    del kept[import_id]
+    request.session[IMPORTS] = kept
+    return render(
+        request,
+        "frontend/staff/invitation_import_done.html",
+        {
+            "nav": "invitations",
+            "count": len(result.issued),
+            "letters_href": _letters_href(result.issued, now),
+            "letters_name": f"einladungen-{now:%Y%m%d-%H%M}.pdf",
+        },
+    )

@@ -153,6 +153,7 @@ URLS = {
     "staff:audit": ("coordinator", {}),
     "staff:invite": ("staff", {}),
     "staff:invitations": ("staff", {}),
+    "staff:invitation-import": ("coordinator", {}),
     "staff:invitation-revoke": ("staff_obj", {}),
     "staff:invitation-reprint": ("staff_obj", {}),
     "twilio-sms-status": ("webhook", {}),

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
 from appointments.models import Client, Invitation, Notification
@@ -243,3 +244,83 @@ def test_an_expired_invitation_is_on_the_day_page_to_follow_up_until_the_client_
     time_machine.shift(60)
     invited(caseworker, topic, name="Kemal Aydın", start=datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     assert "To follow up" not in staff.get("/fachkraft/", headers=ENGLISH).text
+
+
+LIST = (
+    "customer number;mobile;language;caseworker;topic;window;name\n"
+    "123D000002;0151 12340002;ar;{worker};buergergeld;10;Nour Haddad\n"
+    "123D000003;0151 12340003;uk;{worker};buergergeld;10;Olena Kovalenko\n"
+)
+
+
+@pytest.fixture
+def coordinator_client(client, caseworker):
+    coordinator = CaseworkerFactory(office=caseworker.office, is_coordinator=True)
+    client.force_login(coordinator.user)
+    return client
+
+
+def upload(browser, text, **extra):
+    return browser.post(
+        "/fachkraft/einladungen/import/",
+        {
+            "action": "preview",
+            "file": SimpleUploadedFile("liste.csv", text.encode(), content_type="text/csv"),
+            "modes": ["telephone"],
+            "channels": ["letter"],
+            **extra,
+        },
+        headers=ENGLISH,
+    )
+
+
+def test_a_coordinator_imports_a_list_after_a_preview_and_gets_all_letters_in_one_pdf(
+    coordinator_client, caseworker
+):
+    preview = upload(coordinator_client, LIST.format(worker=caseworker.display_name))
+
+    assert preview.status_code == 200, preview.text
+    assert "2 invitations are ready to be sent." in preview.text
+    assert not Invitation.objects.exists()
+    import_id = re.search(r'name="import" value="([^"]+)"', preview.text).group(1)
+    done = coordinator_client.post(
+        "/fachkraft/einladungen/import/", {"action": "confirm", "import": import_id}, headers=ENGLISH
+    )
+    again = coordinator_client.post(
+        "/fachkraft/einladungen/import/", {"action": "confirm", "import": import_id}, headers=ENGLISH
+    )
+
+    assert done.status_code == 200
+    assert 'data-imported="2"' in done.text
+    assert Invitation.objects.count() == 2
+    pdf = base64.b64decode(re.search(r'href="data:application/pdf;base64,([^"]+)"', done.text).group(1))
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) == 2
+    assert again.status_code == 302  # the double submit imports once
+    assert Invitation.objects.count() == 2
+
+
+def test_the_preview_reports_the_refused_rows_and_offers_no_confirmation(coordinator_client, caseworker):
+    text = (
+        LIST.format(worker=caseworker.display_name) + "1;0151 12340004;de;Herr Niemand;buergergeld;10;X Y\n"
+    )
+
+    preview = upload(coordinator_client, text)
+
+    assert preview.status_code == 200
+    assert "1 of 3 rows cannot be imported." in preview.text
+    assert 'data-refused-line="4"' in preview.text
+    assert "Herr Niemand" in preview.text
+    assert 'value="confirm"' not in preview.text
+    assert not Invitation.objects.exists()
+
+
+def test_a_list_without_its_columns_is_a_400_with_the_reason(coordinator_client):
+    page = upload(coordinator_client, "mobile;topic\n0151 1;x\n")
+
+    assert page.status_code == 400
+    assert "Columns missing" in page.text
+
+
+def test_only_coordinators_import(staff):
+    assert staff.get("/fachkraft/einladungen/import/").status_code == 404
