@@ -28,7 +28,7 @@ from appointments.exceptions import (
 )
 from appointments.models import Appointment, Language, Mode, Topic
 from appointments.selectors import bookable_topics
-from appointments.services.availability import check_start, free_slots
+from appointments.services.availability import Slot, check_start, free_slots
 from appointments.services.booking import (
     ClientDetails,
     book_appointment,
@@ -160,6 +160,11 @@ def _slot_page(*, topic: Topic, mode: str, language: str | None, first_day: date
     first = max(first_day or today, today)
     last = today + timedelta(days=topic.office.horizon_days)
     slots = free_slots(topic=topic, date_from=first, date_to=last, mode=mode, language=language)
+    return {**slot_days(slots), "earlier": first > today, "office_phone": topic.office.phone}
+
+
+def slot_days(slots: list[Slot]) -> dict:
+    """The first few days of `slots` with their times, and the day the next page starts."""
     ui_language = translation.get_language()
     days = []
     later = None
@@ -173,12 +178,7 @@ def _slot_page(*, topic: Topic, mode: str, language: str | None, first_day: date
             for slot in day_slots
         ]
         days.append({"label": when(ui_language, day_slots[0].start)["long_date"], "times": times})
-    return {
-        "days": days,
-        "later": later.isoformat() if later else None,
-        "earlier": first > today,
-        "office_phone": topic.office.phone,
-    }
+    return {"days": days, "later": later.isoformat() if later else None}
 
 
 def home(request: HttpRequest) -> HttpResponse:
