@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appointments.exceptions import ApplicationError
-from appointments.models import Caseworker, Client, Invitation, Mode, Notification, Topic
-from appointments.selectors import bookable_topics
+from appointments.models import Caseworker, Client, Invitation, Mode, Topic
+from appointments.selectors import bookable_topics, invitation_state, invitations_for
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails
 from appointments.services.clients import find_clients
@@ -74,16 +74,6 @@ def _caseworkers(viewer: Caseworker) -> QuerySet[Caseworker]:
     if viewer.is_coordinator:
         return Caseworker.objects.filter(office_id=viewer.office_id, active=True)
     return Caseworker.objects.filter(pk=viewer.pk)
-
-
-def visible_invitations(viewer: Caseworker | None) -> QuerySet[Invitation]:
-    """A caseworker's own (and their team's) invitations; a coordinator's office's; a superuser's all."""
-    invitations = Invitation.objects.select_related("client", "caseworker", "topic__office")
-    if viewer is None:
-        return invitations
-    if viewer.is_coordinator:
-        return invitations.filter(topic__office_id=viewer.office_id)
-    return invitations.filter(Q(caseworker=viewer) | Q(team=viewer)).distinct()
 
 
 def _free_times(caseworker: Caseworker | None, topic: Topic | None, now: datetime) -> list[tuple[str, str]]:
@@ -254,45 +244,37 @@ def _show_error(form: InvitationForm, new_form: NewClientForm, error: Applicatio
 
 # --- The list of invitations ----------------------------------------------------------------------
 
-DELIVERED = {"delivered", "read"}
 
-
-def progress(invitation: Invitation, notifications: list[Notification]) -> list[str]:
-    """What became of an invitation, in order: sent, delivered, opened, then how it ended."""
-    steps = []
-    if any(n.status == Notification.Status.SENT for n in notifications):
-        steps.append(_("sent"))
-    if any(n.delivery_status in DELIVERED for n in notifications):
-        steps.append(_("delivered"))
-    if invitation.opened_at:
-        steps.append(_("opened"))
-    if invitation.status != Invitation.Status.OPEN:
-        steps.append(Invitation.Status(invitation.status).label)
-    return steps
+def state_labels() -> dict[str, str]:
+    """What the list says for each word of `invitation_state`, in the viewer's language."""
+    return {
+        "pending": _("waiting to be sent"),
+        "sent": _("sent"),
+        "delivered": _("delivered"),
+        "failed": _("failed"),
+        "opened": _("opened"),
+        **{value: str(label) for value, label in Invitation.Status.choices},
+    }
 
 
 @login_required
 def invitations(request: HttpRequest) -> HttpResponse:
     """The viewer's invitations (a coordinator's: the office's), newest first, with what became of each."""
-    viewer = _viewer(request)
+    _viewer(request)
     status = request.GET.get("status", "")
-    shown = visible_invitations(viewer)
+    shown = invitations_for(request.user)
     if status in Invitation.Status.values:
         shown = shown.filter(status=status)
-    shown = list(shown[:LIST_LIMIT])
-    sent = {}
-    for notification in Notification.objects.filter(
-        invitation__in=shown, kind=Notification.Kind.INVITATION
-    ).only("invitation_id", "status", "delivery_status"):
-        sent.setdefault(notification.invitation_id, []).append(notification)
+    labels = state_labels()
     rows = [
         {
             "invitation": invitation,
             "phone": masked_number(invitation.client.phone),
-            "progress": progress(invitation, sent.get(invitation.pk, [])),
+            "state": (state := invitation_state(invitation)),
+            "state_label": labels.get(state, state),
             "open": invitation.status == Invitation.Status.OPEN,
         }
-        for invitation in shown
+        for invitation in shown[:LIST_LIMIT]
     ]
     return render(
         request,
@@ -302,7 +284,8 @@ def invitations(request: HttpRequest) -> HttpResponse:
 
 
 def _access_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
-    invitation = visible_invitations(_viewer(request)).filter(pk=invitation_id).first()
+    _viewer(request)
+    invitation = invitations_for(request.user).filter(pk=invitation_id).first()
     if invitation is None:
         raise Http404
     return invitation
