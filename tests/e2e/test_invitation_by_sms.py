@@ -6,6 +6,7 @@ and, for the screenshots a person looks at, in German. Every page is checked wit
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -16,6 +17,7 @@ from appointments.models import Appointment, Client, Invitation, Notification
 from appointments.services.booking import ClientDetails
 from appointments.services.invitations import invitation_link, invite_client
 from tests.e2e.conftest import PHONE_SIZE
+from tests.pdf import page_qr_codes
 from tests.realtime.conftest import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -56,6 +58,9 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     page.get_by_role("button", name="Send the invitation").click()
     page.get_by_role("heading", name="Invitation sent").wait_for()
     _checked(page, screenshots, "staff-2-sent")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the letter (PDF)").click()
+    letter = Path(download.value.path()).read_bytes()
     staff.close()
 
     invitation = Invitation.objects.select_related("client").get()
@@ -64,6 +69,8 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     sms = Notification.objects.get(invitation=invitation, channel=Notification.Channel.SMS)
     assert sms.language == "ar"
     link = re.search(r"https?://\S+/e/\S+", sms.body).group(0)
+    # The letter the caseworker downloaded carries the same link, as its QR code.
+    assert page_qr_codes(letter) == [[link]]
 
     phone = browser.new_context(viewport=PHONE_SIZE, locale="ar", is_mobile=True)
     client_page = phone.new_page()

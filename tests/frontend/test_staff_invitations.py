@@ -1,18 +1,17 @@
 """Inviting from the workspace: the form, the letter right after, the list, withdrawal, reprint."""
 
 import base64
-import io
 import re
 from datetime import UTC, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from pypdf import PdfReader
 
 from appointments.models import Client, Invitation, Notification
 from appointments.services.booking import ClientDetails
 from appointments.services.invitations import invite_client
 from tests.factories import CaseworkerFactory, ClientFactory, InterpreterFactory, UserFactory, week_of_hours
+from tests.pdf import page_texts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -77,9 +76,9 @@ def test_a_caseworker_invites_a_new_client_and_gets_the_letter_once(staff, casew
     assert invitation.deadline <= invitation.start
     code = re.search(r"data-invitation-code>([^<]+)<", page.text).group(1)
     link = re.search(r"data-invitation-link>([^<]+)<", page.text).group(1)
-    text = PdfReader(io.BytesIO(letter_of(page))).pages[0].extract_text()
+    (text,) = page_texts(letter_of(page))
     assert code in text
-    assert link in text.translate(dict.fromkeys(range(0x2066, 0x206A)))
+    assert link in text
     # The clear token is nowhere in the database: only its hash.
     assert link.rsplit("/", 1)[-1] not in str(list(Invitation.objects.values()))
 
@@ -199,7 +198,7 @@ def test_a_reprint_has_a_new_code_and_the_old_code_stops(staff, caseworker, topi
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    (text,) = page_texts(response.content)
     assert issued.code not in text
     assert Invitation.objects.get().code_hash != old_hash
 
@@ -293,8 +292,7 @@ def test_a_coordinator_imports_a_list_after_a_preview_and_gets_all_letters_in_on
     assert 'data-imported="2"' in done.text
     assert Invitation.objects.count() == 2
     pdf = base64.b64decode(re.search(r'href="data:application/pdf;base64,([^"]+)"', done.text).group(1))
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
-    assert len(pages) == 2
+    assert len(page_texts(pdf)) == 2
     assert again.status_code == 302  # the double submit imports once
     assert Invitation.objects.count() == 2
 

@@ -1,19 +1,16 @@
 """The invitation letter: render it, read its text back, and decode its QR code back to the link."""
 
-import io
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pypdfium2
 import pytest
-import zxingcpp
 from django.core.exceptions import ImproperlyConfigured
-from pypdf import PdfReader
 
 from appointments.models import Invitation
 from appointments.services.letters import Letter, code_address, letters_pdf
 from tests.factories import CaseworkerFactory, ClientFactory, OfficeFactory, TopicFactory
+from tests.pdf import page_qr_codes, page_texts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db
@@ -39,25 +36,6 @@ def invitation(office, *, language="de", start=None, window=None, note="", notic
         deadline=datetime(2026, 12, 7, 18, 0, tzinfo=BERLIN),
         note=note,
     )
-
-
-ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text, without the invisible bidi isolates that right-to-left letters put around values."""
-    return [page.extract_text().translate(ISOLATES) for page in PdfReader(io.BytesIO(pdf)).pages]
-
-
-def page_qr_codes(pdf: bytes) -> list[list[str]]:
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return [
-            [barcode.text for barcode in zxingcpp.read_barcodes(page.render(scale=2).to_pil())]
-            for page in document
-        ]
-    finally:
-        document.close()
 
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
