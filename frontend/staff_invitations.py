@@ -173,8 +173,9 @@ def invite(request: HttpRequest) -> HttpResponse:
     }
     if action != "invite":
         status = 400 if action == "search" and not search_form.is_valid() else 200
-        if action == "times":
-            form.errors.clear()  # only the free times were asked for
+        if action == "times":  # only the free times were asked for: what was typed stays, unjudged
+            form.errors.clear()
+            new_form.errors.clear()
         return render(request, "frontend/staff/invite.html", context, status=status)
     # The same form sent again (a double click, a reload) invites once: it finds its lock taken.
     lock = f"staff-invite:{request.user.pk}:{once}"

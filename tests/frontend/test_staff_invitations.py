@@ -321,3 +321,24 @@ def test_a_list_without_its_columns_is_a_400_with_the_reason(coordinator_client)
 
 def test_only_coordinators_import(staff):
     assert staff.get("/fachkraft/einladungen/import/").status_code == 404
+
+
+def test_show_free_times_refreshes_the_times_for_another_caseworker_and_keeps_what_was_typed(
+    client, caseworker, topic
+):
+    coordinator = CaseworkerFactory(office=topic.office, topics=[topic], is_coordinator=True)
+    week_of_hours(coordinator, weekdays=[3])  # Thursdays only
+    client.force_login(coordinator.user)
+
+    page = client.post(
+        "/fachkraft/einladen/",
+        {"action": "times", "caseworker": caseworker.pk, "topic": topic.slug, "new-name": "Nour Haddad"},
+        headers=ENGLISH,
+    )
+
+    assert page.status_code == 200
+    assert f'<option value="{TUESDAY_10}">' in page.text  # the chosen caseworker's Tuesday
+    assert 'value="Nour Haddad"' in page.text
+    assert 'class="error"' not in page.text
+    assert "errorlist" not in page.text
+    assert not Invitation.objects.exists()
