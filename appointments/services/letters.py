@@ -24,6 +24,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from appointments.models import Invitation
+from appointments.services.invitations import code_entry_url
 from appointments.services.messages import DEFAULT_LANGUAGE, available_languages, render, text, when
 
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
@@ -44,7 +45,7 @@ class Letter:
 
 def code_address() -> str:
     """Where a person types the letter's code, written the way one types it (no scheme)."""
-    parts = urlsplit(f"{settings.SITE_URL}/e/")
+    parts = urlsplit(code_entry_url())
     return f"{parts.netloc}{parts.path}"
 
 
