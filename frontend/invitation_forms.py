@@ -58,6 +58,13 @@ class InvitationForm(StepForm):
         required=False,
         error_messages={"invalid_choice": _("This time is no longer free. Please choose another one.")},
     )
+    team = forms.ModelMultipleChoiceField(
+        label=_("Also offer the times of (team invitation, optional)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Please choose a caseworker.")},
+    )
     window_days = forms.TypedChoiceField(
         label=_("Window"),
         coerce=int,
@@ -102,9 +109,10 @@ class InvitationForm(StepForm):
         },
     )
 
-    def __init__(self, *args, caseworkers, topics, free_times: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, caseworkers, colleagues, topics, free_times: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers
+        self.fields["team"].queryset = colleagues
         self.fields["topic"].queryset = topics
         self.fields["start"].choices = [("", gettext("Choose a time")), *free_times]
         self.fields["window_days"].choices = [

@@ -146,6 +146,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(
         data,
         caseworkers=caseworkers,
+        colleagues=Caseworker.objects.filter(office_id=viewer.office_id, active=True),
         topics=topics,
         free_times=_free_times(chosen_caseworker, chosen_topic, now),
         initial={
@@ -203,6 +204,7 @@ def invite(request: HttpRequest) -> HttpResponse:
             channels=answers["channels"],
             language=_code(answers["language"]),
             interpreter_language=_code(answers["interpreter_language"]),
+            team=list(answers["team"]),
             invited_by=request.user,
             now=now,
         )

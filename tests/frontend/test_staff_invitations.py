@@ -342,3 +342,22 @@ def test_show_free_times_refreshes_the_times_for_another_caseworker_and_keeps_wh
     assert 'class="error"' not in page.text
     assert "errorlist" not in page.text
     assert not Invitation.objects.exists()
+
+
+def test_a_window_invitation_can_offer_a_colleagues_times_too(staff, caseworker, topic):
+    colleague = CaseworkerFactory(office=topic.office, topics=[topic], display_name="Herr Kollege")
+    week_of_hours(colleague)
+    page = staff.get("/fachkraft/einladen/", headers=ENGLISH)
+    assert "Herr Kollege" in page.text
+
+    answer = staff.post(
+        "/fachkraft/einladen/",
+        {
+            **form(caseworker, topic, kind="window", start="", deadline="2026-12-04", team=[colleague.pk]),
+            **NEW,
+        },
+        headers=ENGLISH,
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert list(Invitation.objects.get().team.all()) == [colleague]
