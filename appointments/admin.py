@@ -115,6 +115,7 @@ class OfficeAdmin(admin.ModelAdmin):
                     "slot_step_minutes",
                     "require_phone_verification",
                     "reminder_offsets_minutes",
+                    "invitation_reminder_hours",
                     "retention_days",
                 )
             },
