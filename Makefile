@@ -40,9 +40,12 @@ lock:
 audit: install
 	$(PY) -m backend.dependencies audit
 
-# gettext's msgfmt compiles the translations; Debian ships it in `gettext`.
+# gettext's msgfmt compiles the translations; Debian ships it in `gettext`. The invitation
+# letters (PDF) are set in DejaVu Sans from `fonts-dejavu-core` (LETTER_FONT_DIR).
 messages: install
 	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 run: messages

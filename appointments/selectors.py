@@ -122,6 +122,32 @@ def messages_needing_a_call(caseworker: Caseworker) -> QuerySet[Appointment]:
     )
 
 
+FOLLOW_UP_DAYS = 14
+
+
+def invitations_to_follow_up(caseworker: Caseworker) -> QuerySet[Invitation]:
+    """The caseworker's invitations that expired unanswered in the last two weeks, unless the client has
+    been invited again since or has booked an appointment since: someone contacts those clients."""
+    now = timezone.now()
+    later_invitation = Invitation.objects.filter(
+        client=OuterRef("client"), created_at__gt=OuterRef("created_at")
+    )
+    later_booking = Appointment.objects.filter(
+        client=OuterRef("client"), status=Appointment.Status.BOOKED, created_at__gt=OuterRef("created_at")
+    )
+    return (
+        Invitation.objects.filter(
+            caseworker=caseworker,
+            status=Invitation.Status.EXPIRED,
+            deadline__gte=now - timedelta(days=FOLLOW_UP_DAYS),
+        )
+        .exclude(Exists(later_invitation))
+        .exclude(Exists(later_booking))
+        .select_related("client", "topic")
+        .order_by("deadline")
+    )
+
+
 def invitations_for(user) -> QuerySet[Invitation]:
     """The invitations a member of staff may see: their own (also as part of a team), their office's
     as coordinator, all for a superuser; newest first, with what `invitation_state` reads."""

@@ -65,6 +65,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Fonts for the invitation letters (PDF): DejaVu Sans covers Latin, Turkish, Cyrillic and Arabic.
+LETTER_FONT_DIR = os.environ.get("LETTER_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 
 INSTALLED_APPS = [
     "daphne",
@@ -351,8 +353,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The twilio client logs every request's URL and headers at INFO; django-axes every login.
-    "loggers": {"twilio": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # The twilio client logs every request's URL and headers at INFO; django-axes every login;
+    # fontTools every glyph of every letter's font subset.
+    "loggers": {
+        "twilio": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Calls and video (issue 5)

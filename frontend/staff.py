@@ -18,7 +18,13 @@ from appointments.dates import day_param
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Caseworker, Mode
-from appointments.selectors import day_for, messages_needing_a_call, office_day, schedule_for
+from appointments.selectors import (
+    day_for,
+    invitations_to_follow_up,
+    messages_needing_a_call,
+    office_day,
+    schedule_for,
+)
 from appointments.services.booking import record_outcome
 from appointments.services.calendar import feed_token, revoke_feed
 from appointments.services.calls import CallStatus, ensure_call_room
@@ -145,6 +151,16 @@ def day(request):
             "is_today": shown == today,
             "rows": [schedule_row(a, today) for a in day_for(caseworker, shown)],
             "to_call": to_call,
+            "to_follow_up": [
+                {
+                    "id": invitation.pk,
+                    "client": client_label(invitation.client.name),
+                    "topic": invitation.topic.name,
+                    "deadline": invitation.deadline.astimezone(zone),
+                    "invite_url": f"{reverse('staff:invite')}?kunde={invitation.client_id}",
+                }
+                for invitation in invitations_to_follow_up(caseworker)
+            ],
             "previous_url": day_url(caseworker, shown - timedelta(days=1), viewer),
             "next_url": day_url(caseworker, shown + timedelta(days=1), viewer),
             "today_url": day_url(caseworker, today, viewer),

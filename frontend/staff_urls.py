@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("frontend.staff_availability_urls")),
     path("", include("frontend.staff_figures_urls")),
     path("", include("frontend.staff_privacy_urls")),
+    path("", include("frontend.staff_invitation_urls")),
 ]

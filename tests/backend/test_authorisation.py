@@ -8,13 +8,14 @@ A URL added to the project without an entry here fails `test_every_url_is_listed
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from appointments.models import OfficeClosure
+from appointments.models import Invitation, OfficeClosure
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
@@ -155,6 +156,11 @@ URLS = {
     "staff:privacy-export": ("office_obj", {}),
     "staff:privacy-erase": ("office_obj", {}),
     "staff:audit": ("coordinator", {}),
+    "staff:invite": ("staff", {}),
+    "staff:invitations": ("staff", {}),
+    "staff:invitation-import": ("coordinator", {}),
+    "staff:invitation-revoke": ("staff_obj", {}),
+    "staff:invitation-reprint": ("staff_obj", {}),
     "twilio-sms-status": ("webhook", {}),
     "twilio-sms-inbound": ("webhook", {}),
     "twilio-voice-twiml": ("webhook", {"room": "room", "role": "client"}),
@@ -228,7 +234,25 @@ NAMED_OBJECTS = {
     "staff:privacy-client": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-export": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-erase": lambda a: {"client_id": a.appointment.client_id},
+    "staff:invitation-revoke": lambda a: {"invitation_id": _invitation(a)},
+    "staff:invitation-reprint": lambda a: {"invitation_id": _invitation(a)},
 }
+
+
+def _invitation(a: Office) -> int:
+    """A new open invitation by office A's caseworker (each call its own: a withdrawal closes one)."""
+    now = timezone.now()
+    number = Invitation.objects.count()
+    return invite_client(
+        caseworker=a.caseworker,
+        topic=a.appointment.topic,
+        client=ClientDetails(name="Eingeladene", phone=f"0151 2345100{number}", sms_consent=True),
+        modes=["telephone"],
+        window=(now, now + timedelta(days=7)),
+        deadline=now + timedelta(days=2),
+        channels=["sms"],
+        invited_by=a.caseworker.user,
+    ).invitation.pk
 
 
 def _url(name, kind, a: Office, **override) -> str:
@@ -269,6 +293,8 @@ def _method(name: str) -> str:
         "realtime:phone-call",
         "staff:privacy-export",
         "staff:privacy-erase",
+        "staff:invitation-revoke",
+        "staff:invitation-reprint",
     }
     return "post" if posted else "get"
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.invitations import invite_client
 from tests.realtime.conftest import session_cookie
 
 # Transactional, because the live server reads what the test writes; the languages come back afterwards.
@@ -25,6 +26,10 @@ PAGES = {
     "figures": "/fachkraft/zahlen/",
     "privacy": "/fachkraft/datenschutz/",
     "audit": "/fachkraft/protokoll/",
+    "invite": "/fachkraft/einladen/",
+    "invite-known": "/fachkraft/einladen/?kunde={client}",
+    "invitations": "/fachkraft/einladungen/",
+    "invitation-import": "/fachkraft/einladungen/import/",
     "two-factor": "/konto/zwei-faktor/",
     "bad-date": "/fachkraft/?tag=9999-12-31",
 }
@@ -47,6 +52,17 @@ def coordinator_and_appointment(bookable):
         caseworker=coordinator,
         booked_by=coordinator.user,
     )
+    now = timezone.now()
+    invite_client(  # one open invitation, so that the list has a row with its buttons
+        caseworker=coordinator,
+        topic=bookable,
+        client=ClientDetails(name="Nour Haddad", phone="0151 23456780", sms_consent=True),
+        modes=["telephone"],
+        window=(now, now + timedelta(days=7)),
+        deadline=now + timedelta(days=3),
+        channels=["sms", "letter"],
+        invited_by=coordinator.user,
+    )
     return coordinator, booking.appointment
 
 
@@ -59,7 +75,7 @@ def test_every_staff_page_passes_axe(browser, live_server, coordinator_and_appoi
     axe = Axe()
     reports = {}
     for label, path in PAGES.items():
-        response = page.goto(live_server.url + path.format(id=appointment.pk))
+        response = page.goto(live_server.url + path.format(id=appointment.pk, client=appointment.client_id))
         assert response.status == STATUS.get(label, 200), label
         page.screenshot(path=str(screenshots / f"staff-{label}.png"), full_page=True)
         results = axe.run(page)

@@ -1,0 +1,189 @@
+"""The invitation letter: render it, read its text back, and decode its QR code back to the link."""
+
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from appointments.models import Invitation
+from appointments.services.letters import Letter, code_address, letters_pdf
+from tests.factories import CaseworkerFactory, ClientFactory, OfficeFactory, TopicFactory
+from tests.pdf import page_qr_codes, page_texts
+
+BERLIN = ZoneInfo("Europe/Berlin")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office():
+    return OfficeFactory(name="Jobcenter Frankfurt Mitte", phone="069 123 456")
+
+
+def invitation(office, *, language="de", start=None, window=None, note="", notice="", name="Ayşe Demir"):
+    """An unsaved invitation: the letter reads its fields and never the token or code hashes."""
+    topic = TopicFactory(office=office, name="Arbeitsvermittlung", invitation_notice=notice)
+    return Invitation(
+        client=ClientFactory(name=name, language=language),
+        caseworker=CaseworkerFactory(office=office, display_name="Frau Yılmaz"),
+        topic=topic,
+        modes=["telephone", "video"],
+        language=language,
+        start=start,
+        window_from=window[0] if window else None,
+        window_until=window[1] if window else None,
+        deadline=datetime(2026, 12, 7, 18, 0, tzinfo=BERLIN),
+        note=note,
+    )
+
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+LINK = "https://termine.example/e/Zq3fK2mN8xWb4yVt1sRa0c/"
+
+
+def test_a_fixed_time_letter_says_who_what_when_and_how_to_answer(office, settings):
+    settings.SITE_URL = "https://termine.example"
+    letter = Letter(
+        invitation=invitation(
+            office,
+            start=datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN),
+            note="Bitte halten Sie Ihre Bewerbungsunterlagen bereit.",
+            notice="Rechtsfolgenbelehrung: Kommen Sie ohne wichtigen Grund nicht, "
+            "kann das Bürgergeld gemindert werden.",
+        ),
+        link=LINK,
+        code="K7QM-4TXR",
+    )
+
+    pdf = letters_pdf([letter], now=NOW)
+
+    assert pdf.startswith(b"%PDF")
+    (page,) = page_texts(pdf)
+    flat = " ".join(page.split())
+    for expected in (
+        "Jobcenter Frankfurt Mitte",
+        "Telefon: 069 123 456",
+        "Ayşe Demir",
+        "Einladung zum Gespräch",
+        "Frau Yılmaz lädt Sie zu einem Gespräch ein. Thema: Arbeitsvermittlung.",
+        "Telefon, Video",
+        "Ihr Termin: Dienstag, 8. Dezember 2026 um 10:00 Uhr.",
+        "bis Montag, 7. Dezember 2026 um 18:00 Uhr",
+        "Bitte halten Sie Ihre Bewerbungsunterlagen bereit.",
+        "Wichtiger Hinweis",
+        "kann das Bürgergeld gemindert werden",
+        LINK,
+        "termine.example/e/",
+        "K7QM-4TXR",
+        "Datum: Montag, 30. November 2026",
+    ):
+        assert expected in flat, expected
+    assert page_qr_codes(pdf) == [[LINK]]
+
+
+def test_a_window_letter_names_the_first_and_the_last_day(office):
+    letter = Letter(
+        invitation=invitation(
+            office,
+            language="en",
+            window=(datetime(2026, 12, 1, 0, 0, tzinfo=BERLIN), datetime(2026, 12, 15, 0, 0, tzinfo=BERLIN)),
+        ),
+        link=LINK,
+        code="K7QM-4TXR",
+    )
+
+    (page,) = page_texts(letters_pdf([letter], now=NOW))
+
+    flat = " ".join(page.split())
+    assert "Invitation to a consultation" in flat
+    # The window ends at midnight of the 15th, so its last day is the 14th.
+    assert "between Tuesday, 1 December 2026 and Monday, 14 December 2026" in flat
+    assert "Please choose by Monday, 7 December 2026 at 18:00" in flat
+    assert "Wichtiger" not in flat  # no notice stored for the topic, no empty heading
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("ar", "دعوة إلى مقابلة"),
+        ("tr", "Görüşmeye davet"),
+        ("uk", "Запрошення на розмову"),
+        ("ru", "Приглашение на беседу"),
+    ],
+)
+def test_the_letter_is_in_the_clients_language_and_its_qr_code_still_decodes(office, language, title):
+    letter = Letter(
+        invitation=invitation(office, language=language, start=datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)),
+        link=LINK,
+        code="K7QM-4TXR",
+    )
+
+    pdf = letters_pdf([letter], now=NOW)
+
+    (page,) = page_texts(pdf)
+    # Shaped Arabic comes back as presentation forms in visual order: compare letters, not order.
+    letters = unicodedata.normalize("NFKC", page)
+    if language == "ar":
+        assert set(title.replace(" ", "")) <= set(letters)
+        assert "يدعوك"[::-1] in letters.replace(" ", "") or "يدعوك" in letters
+    else:
+        assert title in " ".join(letters.split())
+    assert "K7QM-4TXR" in page
+    assert LINK in page
+    assert "069 123 456" in page  # the phone number keeps its order, also right to left
+    assert page_qr_codes(pdf) == [[LINK]]
+
+
+def test_many_letters_go_into_one_pdf_one_letter_a_page_in_order(office):
+    letters = [
+        Letter(
+            invitation=invitation(
+                office, name=f"Client {n}", start=datetime(2026, 12, 8, 10 + n, 0, tzinfo=BERLIN)
+            ),
+            link=f"https://termine.example/e/token{n}/",
+            code=f"CODE-000{n}",
+        )
+        for n in range(3)
+    ]
+
+    pdf = letters_pdf(letters, now=NOW)
+
+    texts = page_texts(pdf)
+    assert len(texts) == 3
+    for n, page in enumerate(texts):
+        assert f"Client {n}" in page
+        assert f"CODE-000{n}" in page
+    assert page_qr_codes(pdf) == [[f"https://termine.example/e/token{n}/"] for n in range(3)]
+
+
+def test_a_long_notice_flows_onto_a_second_page_of_the_same_letter(office):
+    notice = "Rechtsfolgenbelehrung. " + "Dieser Satz ist Teil eines langen Hinweises. " * 200
+    letter = Letter(
+        invitation=invitation(office, start=datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN), notice=notice),
+        link=LINK,
+        code="K7QM-4TXR",
+    )
+
+    texts = page_texts(letters_pdf([letter], now=NOW))
+
+    assert len(texts) >= 2
+    assert "K7QM-4TXR" in texts[0]
+    assert page_qr_codes(letters_pdf([letter], now=NOW))[0] == [LINK]
+
+
+def test_the_code_address_is_the_site_without_its_scheme(settings):
+    settings.SITE_URL = "https://termine.jobcenter.example"
+    assert code_address() == "termine.jobcenter.example/e/"
+
+
+def test_no_letters_is_a_clear_error_not_an_empty_pdf():
+    with pytest.raises(ValueError, match="no letters"):
+        letters_pdf([])
+
+
+def test_a_missing_font_says_which_package_brings_it(office, settings, tmp_path):
+    settings.LETTER_FONT_DIR = str(tmp_path)
+    fixed = invitation(office, start=datetime(2026, 12, 8, 10, tzinfo=BERLIN))
+    with pytest.raises(ImproperlyConfigured, match="fonts-dejavu-core"):
+        letters_pdf([Letter(invitation=fixed, link=LINK, code="X")], now=NOW)
