@@ -84,6 +84,7 @@ def urls(client, topic, coordinator):
         "client_id": appointment.client_id,
         "request_id": appointment.interpreter_request.pk,
         "pk": 1,
+        "invitation_id": 1,
         "kind": "wochenzeiten",
     }
     found = {}

@@ -107,7 +107,7 @@ def test_a_lost_key_reads_as_empty_not_as_a_crash(settings, now):
 def test_the_migration_seals_texts_written_before(now):
     from importlib import import_module
 
-    migration = import_module("appointments.migrations.0014_edge_data")
+    migration = import_module("appointments.migrations.0015_edge_data")
     message = queue_sms(to="+4915123456789", body="Ihr Code 123456", kind="verification_code", language="de")
     with connection.cursor() as cursor:
         cursor.execute(
