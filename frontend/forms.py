@@ -100,7 +100,7 @@ def mobile_number_field() -> forms.CharField:
     return forms.CharField(
         label=_("Your mobile number"),
         help_text=_(
-            'For example <span dir="ltr">0151 23456789</span> or <span dir="ltr">+90 532 1234567</span>.'
+            'For example <span dir="ltr">0151 23456789</span> or <span dir="ltr">+49 151 23456789</span>.'
         ),
         max_length=40,
         error_messages={"required": _("Please enter your mobile number.")},

@@ -32,7 +32,7 @@ class NewClientForm(MobileNumberMixin, StepForm):
     )
     phone = forms.CharField(
         label=_("Mobile number"),
-        help_text=_("For example 0151 23456789 or +90 532 1234567."),
+        help_text=_("For example 0151 23456789 or +49 151 23456789."),
         max_length=40,
         error_messages={"required": _("Please enter the client's mobile number.")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel", "dir": "ltr"}),
