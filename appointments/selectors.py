@@ -17,7 +17,13 @@ from appointments.models import (
 
 
 def bookable_topics() -> QuerySet[Topic]:
+    """Topics staff can book (and invitations can be for), whether or not clients may book them alone."""
     return Topic.objects.filter(active=True).select_related("office")
+
+
+def self_bookable_topics() -> QuerySet[Topic]:
+    """Topics the public pages and API offer: bookable, and open to clients without an invitation."""
+    return bookable_topics().filter(self_booking=True)
 
 
 def upcoming_appointments_for(owner: Caseworker | Interpreter) -> QuerySet[Appointment]:

@@ -27,7 +27,7 @@ from appointments.exceptions import (
     VerificationFailed,
 )
 from appointments.models import Appointment, Language, Mode, Topic
-from appointments.selectors import bookable_topics
+from appointments.selectors import self_bookable_topics
 from appointments.services.availability import check_start, free_slots
 from appointments.services.booking import (
     ClientDetails,
@@ -83,7 +83,7 @@ class Flow:
 
     def _valid_topic(self) -> bool:
         slug = self.data.get("topic")
-        self.topic = bookable_topics().filter(slug=slug).first() if isinstance(slug, str) else None
+        self.topic = self_bookable_topics().filter(slug=slug).first() if isinstance(slug, str) else None
         return self.topic is not None
 
     def _valid_mode(self) -> bool:
@@ -184,7 +184,9 @@ def _slot_page(*, topic: Topic, mode: str, language: str | None, first_day: date
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what this is, the language switch, and the first question (the topic)."""
     flow = Flow(request)
-    form = TopicForm(_posted(request), topics=bookable_topics(), initial={"topic": flow.data.get("topic")})
+    form = TopicForm(
+        _posted(request), topics=self_bookable_topics(), initial={"topic": flow.data.get("topic")}
+    )
     if request.method == "POST" and form.is_valid():
         previous = flow.data.get("topic")
         topic = form.cleaned_data["topic"]

@@ -187,15 +187,20 @@ def book_appointment(
     verification_token: str | None = None,
     booked_by: AbstractBaseUser | None = None,
     caseworker: Caseworker | None = None,
+    invited: bool = False,
     now: datetime | None = None,
 ) -> Booking:
     """Book a consultation at `start` with a fairly chosen free caseworker (or the one given).
 
     The client's number must have been confirmed by SMS code unless the office
-    switched that off or a member of staff books on the client's behalf.
+    switched that off, a member of staff books on the client's behalf, or the client books through
+    an invitation (`invited`: its link is the proof). A topic closed to self-booking is booked only
+    by staff or through an invitation.
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
+    if not topic.self_booking and booked_by is None and not invited:
+        raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
     _check_language(language, "language")
     _check_language(interpreter_language, "interpreter_language")
     _check_language(client.language, "client.language")
@@ -205,7 +210,7 @@ def book_appointment(
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
 
     with transaction.atomic():
-        if topic.office.require_phone_verification and booked_by is None:
+        if topic.office.require_phone_verification and booked_by is None and not invited:
             consume_verification(token=verification_token or "", phone=phone, now=now)
         free = _candidates(
             topic=topic,
