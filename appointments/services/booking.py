@@ -258,11 +258,13 @@ def reschedule_appointment(
     mode: str | None = None,
     manage_token: str | None = None,
     actor: AbstractBaseUser | None = None,
+    caseworker: Caseworker | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to a new free time; it keeps its reference and its version goes up.
 
-    The same caseworker keeps it when free then; otherwise it goes to another, fairly.
+    The same caseworker keeps it when free then; otherwise it goes to another, fairly, or only
+    to `caseworker` when one is given (the client chose their own caseworker's time).
     `manage_token`, when the client made the change, goes into the message's link;
     `actor` is the member of staff who moved it (None: the client).
     """
@@ -283,6 +285,7 @@ def reschedule_appointment(
             language=spoken,
             now=now,
             exclude_appointment_id=appointment.pk,
+            caseworker_ids=[caseworker.pk] if caseworker else None,
         )
         order = _fair_order(free, topic=topic, start=start)
         if appointment.caseworker_id in order:
