@@ -17,22 +17,20 @@ SHARED = "2026-11-30T10:00:00+01:00"  # both are free
 COLLEAGUES_ONLY = "2026-11-30T13:00:00+01:00"  # only the colleague works then
 
 
+def working(topic, name: str, until: int):
+    worker = CaseworkerFactory(office=topic.office, topics=[topic], languages=["de"], display_name=name)
+    week_of_hours(worker, start=time(9), end=time(until))
+    return worker
+
+
 @pytest.fixture
 def yilmaz(topic):
-    worker = CaseworkerFactory(
-        office=topic.office, topics=[topic], languages=["de"], display_name="Frau Yılmaz"
-    )
-    week_of_hours(worker, start=time(9), end=time(12))
-    return worker
+    return working(topic, "Frau Yılmaz", 12)
 
 
 @pytest.fixture
 def colleague(topic):
-    worker = CaseworkerFactory(
-        office=topic.office, topics=[topic], languages=["de"], display_name="Herr Weber"
-    )
-    week_of_hours(worker, start=time(9), end=time(16))
-    return worker
+    return working(topic, "Herr Weber", 16)
 
 
 @pytest.fixture
