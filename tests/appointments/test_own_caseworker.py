@@ -1,12 +1,12 @@
 """own_caseworker: the caseworker of the client's latest appointment or invitation at the office."""
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from appointments.models import Appointment, Invitation
 from appointments.selectors import own_caseworker
+from tests.appointments.services.reassignment_setup import new_invitation
 from tests.factories import AppointmentFactory, CaseworkerFactory, ClientFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,13 +15,10 @@ LAST_WEEK = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def invitation(client, caseworker, topic, created_at) -> Invitation:
-    return Invitation.objects.create(
-        token_hash=secrets.token_hex(32),
-        code_hash=secrets.token_hex(32),
+    return new_invitation(
         client=client,
         caseworker=caseworker,
         topic=topic,
-        modes=["video"],
         start=created_at + timedelta(days=7),
         deadline=created_at + timedelta(days=5),
         created_at=created_at,
