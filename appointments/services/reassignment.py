@@ -50,28 +50,31 @@ class Reassignment:
     invitations_kept: list[Invitation] = field(default_factory=list)
 
 
-def open_invitations_in(absence: Absence, now: datetime):
-    """The caseworker's open invitations whose fixed time lies in the absence or whose window overlaps it."""
-    start = max(absence.start, now)
-    return (
-        Invitation.objects.filter(
-            caseworker=absence.caseworker, status=Invitation.Status.OPEN, deadline__gt=now
-        )
-        .filter(
-            Q(start__gte=start, start__lt=absence.end)
-            | Q(window_from__lt=absence.end, window_until__gt=start)
-        )
-        .select_related("topic__office", "client", "appointment")
-        .order_by("start", "window_from", "pk")
-    )
+def _hits(invitation: Invitation, absence: Absence, now: datetime) -> bool:
+    """Whether the invitation's fixed time lies in the rest of the absence, or its window overlaps it."""
+    since = max(absence.start, now)
+    if invitation.start is not None:
+        return since <= invitation.start < absence.end
+    return invitation.window_from < absence.end and invitation.window_until > since
 
 
 def affected_by_absences(caseworker: Caseworker, now: datetime | None = None) -> list[AbsenceImpact]:
-    """Each of the caseworker's absences not over yet, with the clients it hits."""
+    """Each of the caseworker's absences not over yet, with the clients it hits; two queries in all."""
     now = now or timezone.now()
+    rows = absences_with_appointments(caseworker, now)
+    if not rows:
+        return []
+    first = max(now, min(absence.start for absence, _booked in rows))
+    last = max(absence.end for absence, _booked in rows)
+    invitations = list(
+        Invitation.objects.filter(caseworker=caseworker, status=Invitation.Status.OPEN, deadline__gt=now)
+        .filter(Q(start__gte=first, start__lt=last) | Q(window_from__lt=last, window_until__gt=first))
+        .select_related("topic__office", "client", "appointment")
+        .order_by("start", "window_from", "pk")
+    )
     return [
-        AbsenceImpact(absence, booked, list(open_invitations_in(absence, now)))
-        for absence, booked in absences_with_appointments(caseworker, now)
+        AbsenceImpact(absence, booked, [i for i in invitations if _hits(i, absence, now)])
+        for absence, booked in rows
     ]
 
 

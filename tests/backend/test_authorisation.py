@@ -8,7 +8,7 @@ A URL added to the project without an entry here fails `test_every_url_is_listed
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.test import Client as HttpClient
@@ -20,6 +20,7 @@ from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import accept_interpreter_request
 from tests.factories import (
+    AbsenceFactory,
     AvailabilityRuleFactory,
     CaseworkerFactory,
     InterpreterFactory,
@@ -142,6 +143,7 @@ URLS = {
     "staff:availability-remove": ("staff_obj", {"kind": "wochenzeiten"}),
     "staff:closures": ("coordinator", {}),
     "staff:closure-remove": ("office_obj", {}),
+    "staff:absence-reassign": ("office_obj", {}),
     "staff:figures": ("coordinator", {}),
     "staff:figures-csv": ("coordinator", {}),
     "staff:privacy": ("coordinator", {}),
@@ -214,6 +216,9 @@ NAMED_OBJECTS = {
     "staff:closure-remove": lambda a: {
         "pk": OfficeClosure.objects.create(office=a.appointment.topic.office, date=date(2026, 12, 31)).pk
     },
+    "staff:absence-reassign": lambda a: {
+        "pk": AbsenceFactory(caseworker=a.caseworker, start=START, end=START + timedelta(hours=1)).pk
+    },
     "staff:privacy-client": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-export": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-erase": lambda a: {"client_id": a.appointment.client_id},
@@ -258,6 +263,7 @@ def _method(name: str) -> str:
         "realtime:phone-call",
         "staff:privacy-export",
         "staff:privacy-erase",
+        "staff:absence-reassign",
     }
     return "post" if posted else "get"
 
