@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from appointments.models import Appointment, InterpreterRequest
+from appointments.models import Appointment, InterpreterRequest, Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def interpreter_group(interpreter_id: int) -> str:
 
 class AppointmentEvent(TypedDict):
     type: Literal["appointment"]
-    op: Literal["booked", "rescheduled", "cancelled", "completed", "no_show", "confirmed_by_client"]
+    op: Literal["booked", "held", "rescheduled", "cancelled", "completed", "no_show", "confirmed_by_client"]
     reference: str
     start: str
     end: str
@@ -116,3 +116,34 @@ def interpreter_request_event(request: InterpreterRequest, op: str) -> Interpret
         "mode": appointment.mode,
         "status": request.status,
     }
+
+
+class InvitationEvent(TypedDict):
+    type: Literal["invitation"]
+    op: Literal["invited", "opened", "booked", "declined", "expired", "revoked"]
+    id: int
+    status: str
+    topic: str
+    client: str
+    start: str | None
+
+
+def invitation_event(invitation: Invitation, op: str) -> InvitationEvent:
+    zone = invitation.topic.office.zone
+    return {
+        "type": "invitation",
+        "op": op,
+        "id": invitation.pk,
+        "status": invitation.status,
+        "topic": invitation.topic.name,
+        "client": client_label(invitation.client.name),
+        "start": invitation.start.astimezone(zone).isoformat() if invitation.start else None,
+    }
+
+
+def publish_invitation(invitation: Invitation, op: str) -> None:
+    """Tell the invited caseworker and the office's coordinators."""
+    publish(
+        [caseworker_group(invitation.caseworker_id), office_group(invitation.topic.office_id)],
+        dict(invitation_event(invitation, op)),
+    )

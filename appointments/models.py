@@ -92,6 +92,11 @@ class Office(models.Model):
     interpreting_fallback = models.CharField(
         _("telephone interpreting service"), max_length=200, blank=True, default="Telefondolmetschdienst"
     )
+    invitation_reminder_hours = models.PositiveIntegerField(
+        _("remind invited clients who did not answer (hours before the deadline)"),
+        default=24,
+        help_text=_("0: no reminder."),
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -560,6 +565,8 @@ class Invitation(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     code_hash = models.CharField(max_length=64, unique=True)
+    # The reminder carries a link of its own; both links open the invitation.
+    reminder_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invitations")
     caseworker = models.ForeignKey(Caseworker, on_delete=models.PROTECT, related_name="invitations")
     team = models.ManyToManyField(Caseworker, blank=True, related_name="team_invitations")
@@ -738,6 +745,7 @@ class AuditEntry(models.Model):
         INVITED = "invited", _("Invited")
         INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+        INVITATION_EXPIRED = "invitation_expired", _("Invitation not answered in time")
         REASSIGNED = "reassigned", _("Moved to another caseworker")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

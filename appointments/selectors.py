@@ -16,6 +16,7 @@ from appointments.models import (
     Office,
     Topic,
 )
+from appointments.services.permissions import caseworker_for
 
 
 def bookable_topics() -> QuerySet[Topic]:
@@ -145,3 +146,35 @@ def messages_needing_a_call(caseworker: Caseworker) -> QuerySet[Appointment]:
         .select_related("topic__office", "client")
         .order_by("start")
     )
+
+
+def invitations_for(user) -> QuerySet[Invitation]:
+    """The invitations a member of staff may see: their own (also as part of a team), their office's
+    as coordinator, all for a superuser; newest first, with what `invitation_state` reads."""
+    invitations = Invitation.objects.select_related(
+        "client", "caseworker", "topic__office", "appointment"
+    ).prefetch_related("notifications")
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return invitations
+    viewer = caseworker_for(user)
+    if viewer is None:
+        return invitations.none()
+    if viewer.is_coordinator:
+        return invitations.filter(topic__office_id=viewer.office_id)
+    return invitations.filter(Q(caseworker=viewer) | Q(team=viewer)).distinct()
+
+
+def invitation_state(invitation: Invitation) -> str:
+    """One word for where an invitation stands: booked, declined, expired, revoked once answered or
+    closed; before that opened, then the best news of its messages (delivered, sent, failed), else
+    pending (a letter, or messages still queued)."""
+    if invitation.status != Invitation.Status.OPEN:
+        return invitation.status
+    if invitation.opened_at is not None:
+        return "opened"
+    first = [n for n in invitation.notifications.all() if n.kind == Notification.Kind.INVITATION]
+    words = {message_status(n.status, n.delivery_status) for n in first}
+    for word in ("delivered", "sent", "failed"):
+        if word in words:
+            return word
+    return "pending"

@@ -36,3 +36,9 @@ def webhook_throttle(view):
         return view(request, *args, **kwargs)
 
     return throttled
+
+
+class InvitationCodeThrottle(WebhookRateThrottle):
+    """Typing codes from letters at /e/: a person mistypes a few times, a guesser many."""
+
+    scope = "invitation_code"

@@ -239,6 +239,8 @@ REST_FRAMEWORK = {
         "manage": os.environ.get("THROTTLE_MANAGE", "120/hour"),
         # Twilio's webhooks (appointments/throttles.py): generous, Twilio calls back in bursts.
         "webhook": os.environ.get("THROTTLE_WEBHOOK", "600/minute"),
+        # Invitation codes typed at /e/ (frontend/invitations.py), per address.
+        "invitation_code": os.environ.get("THROTTLE_INVITATION_CODE", "20/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Proxies in front of us (nginx: 1): throttles then count the client's address, not one

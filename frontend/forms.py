@@ -160,3 +160,13 @@ class FindBookingForm(MobileNumberMixin, StepForm):
 
     def clean_reference(self):
         return normalize_reference(self.cleaned_data["reference"])
+
+
+class InvitationCodeForm(StepForm):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        help_text=_("It is in the letter from your job centre, for example KM4TX-97HCP."),
+        max_length=30,
+        error_messages={"required": _("Please enter the code from the letter.")},
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "dir": "ltr"}),
+    )

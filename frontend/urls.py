@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend import views
+from frontend import invitations, views
 
 app_name = "frontend"
 urlpatterns = [
@@ -26,5 +26,11 @@ urlpatterns = [
     # The short link in SMS and e-mails (appointments.services.calendar.manage_url).
     path("m/<str:token>", views.manage_by_token, name="manage-short"),
     path("m/<str:token>/", views.manage_by_token),
+    # Invitations (appointments.services.invitations.invitation_link): the code from a letter, the link.
+    path("e/", invitations.enter_code, name="invitation-code"),
+    path("e/<str:token>", invitations.invitation, name="invitation-short"),
+    path("e/<str:token>/", invitations.invitation, name="invitation"),
+    path("e/<str:token>/zeit/", invitations.choose_time, name="invitation-time"),
+    path("e/<str:token>/absagen/", invitations.decline, name="invitation-decline"),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
 ]

@@ -28,7 +28,7 @@ from appointments.exceptions import (
 )
 from appointments.models import Appointment, Caseworker, Client, Language, Mode, Topic
 from appointments.selectors import own_caseworker, self_bookable_topics
-from appointments.services.availability import check_start, free_slots
+from appointments.services.availability import Slot, check_start, free_slots
 from appointments.services.booking import (
     ClientDetails,
     book_appointment,
@@ -184,6 +184,11 @@ def _slot_page(
         language=language,
         caseworker_ids=caseworker_ids,
     )
+    return {**slot_days(slots), "earlier": first > today, "office_phone": topic.office.phone}
+
+
+def slot_days(slots: list[Slot]) -> dict:
+    """The first few days of `slots` with their times, and the day the next page starts."""
     ui_language = translation.get_language()
     days = []
     later = None
@@ -197,12 +202,7 @@ def _slot_page(
             for slot in day_slots
         ]
         days.append({"label": when(ui_language, day_slots[0].start)["long_date"], "times": times})
-    return {
-        "days": days,
-        "later": later.isoformat() if later else None,
-        "earlier": first > today,
-        "office_phone": topic.office.phone,
-    }
+    return {"days": days, "later": later.isoformat() if later else None}
 
 
 ANY_CASEWORKER = "alle"  # ?alle=1: the times of every caseworker, not only the client's own

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from appointments.api import interpreters, views
+from appointments.api import interpreters, invitations, views
 
 urlpatterns = [
     path("topics/", views.TopicListView.as_view(), name="api-topics"),
@@ -48,6 +48,7 @@ urlpatterns = [
         name="api-interpreter-withdraw",
     ),
     path("interpreter-figures/", interpreters.FiguresView.as_view(), name="api-interpreter-figures"),
+    path("invitations/", invitations.InvitationListView.as_view(), name="api-invitations"),
     # Last: any other address under /api/v1/ ending in a slash is a JSON 404, not the site's HTML page.
     # (Without the slash, CommonMiddleware's redirect to the slashed address still applies.)
     # [\s\S], not `.`: an address with an encoded line break (%0A) is an API address too.

@@ -88,7 +88,7 @@ def _transition(appointment: Appointment, to: str) -> None:
     appointment.version += 1
 
 
-def _check_language(code: str | None, field: str) -> None:
+def check_language(code: str | None, field: str) -> None:
     if code and not Language.objects.filter(code=code).exists():
         raise ApplicationError(_("This language is not available."), field=field)
 
@@ -124,7 +124,7 @@ def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> 
     return sorted(caseworker_ids, key=lambda pk: (load.get(pk, 0), last.get(pk) or never, pk))
 
 
-def _candidates(
+def free_candidates(
     *,
     topic: Topic,
     mode: str,
@@ -150,7 +150,7 @@ def _candidates(
     return check.free
 
 
-def _save_with_first_free(
+def save_with_first_free(
     appointment: Appointment, caseworker_ids: list[int], fields: list[str] | None
 ) -> None:
     """Give the appointment to the first caseworker the database lets have it."""
@@ -167,7 +167,7 @@ def _save_with_first_free(
     raise SlotTaken(field="start")
 
 
-def _set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
+def set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
     # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
     start = start.astimezone(UTC)
     appointment.start = start
@@ -187,32 +187,30 @@ def book_appointment(
     verification_token: str | None = None,
     booked_by: AbstractBaseUser | None = None,
     caseworker: Caseworker | None = None,
-    invited: bool = False,
     now: datetime | None = None,
 ) -> Booking:
     """Book a consultation at `start` with a fairly chosen free caseworker (or the one given).
 
     The client's number must have been confirmed by SMS code unless the office
-    switched that off, a member of staff books on the client's behalf, or the client books through
-    an invitation (`invited`: its link is the proof). A topic closed to self-booking is booked only
-    by staff or through an invitation.
+    switched that off or a member of staff books on the client's behalf. A topic closed to
+    self-booking is booked here only by staff; invitations book it through services/invitations.py.
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
-    if not topic.self_booking and booked_by is None and not invited:
+    if not topic.self_booking and booked_by is None:
         raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
-    _check_language(language, "language")
-    _check_language(interpreter_language, "interpreter_language")
-    _check_language(client.language, "client.language")
+    check_language(language, "language")
+    check_language(interpreter_language, "interpreter_language")
+    check_language(client.language, "client.language")
     phone = normalize_mobile_number(client.phone, field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
 
     with transaction.atomic():
-        if topic.office.require_phone_verification and booked_by is None and not invited:
+        if topic.office.require_phone_verification and booked_by is None:
             consume_verification(token=verification_token or "", phone=phone, now=now)
-        free = _candidates(
+        free = free_candidates(
             topic=topic,
             mode=mode,
             start=start,
@@ -241,14 +239,27 @@ def book_appointment(
             interpreter_language=interpreter_language or "",
             booked_by=booked_by,
         )
-        _set_times(appointment, topic, start)
-        _save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
-        schedule_appointment_messages(appointment=appointment, event="booked", manage_token=token, now=now)
-        if interpreter_language:
-            request_interpreter(appointment=appointment, language=interpreter_language, now=now)
-        record_audit(action=AuditEntry.Action.BOOKED, actor=booked_by, appointment=appointment)
-        publish_appointment(appointment, "booked")
-    return Booking(appointment=appointment, manage_token=token)
+        set_times(appointment, topic, start)
+        save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
+        return confirm_booking(appointment=appointment, manage_token=token, actor=booked_by, now=now)
+
+
+def confirm_booking(
+    *,
+    appointment: Appointment,
+    manage_token: str,
+    actor: AbstractBaseUser | None,
+    now: datetime,
+    detail: str = "",
+) -> Booking:
+    """What follows a saved booking (whose manage token this is): the messages, the interpreter
+    request, the audit entry and the event. Inside the booking's transaction."""
+    schedule_appointment_messages(appointment=appointment, event="booked", manage_token=manage_token, now=now)
+    if appointment.interpreter_language:
+        request_interpreter(appointment=appointment, language=appointment.interpreter_language, now=now)
+    record_audit(action=AuditEntry.Action.BOOKED, actor=actor, appointment=appointment, detail=detail)
+    publish_appointment(appointment, "booked")
+    return Booking(appointment=appointment, manage_token=manage_token)
 
 
 def reschedule_appointment(
@@ -278,7 +289,7 @@ def reschedule_appointment(
         spoken = consultation_language(
             language=appointment.language, interpreter_language=appointment.interpreter_language
         )
-        free = _candidates(
+        free = free_candidates(
             topic=topic,
             mode=mode,
             start=start,
@@ -291,10 +302,10 @@ def reschedule_appointment(
         if appointment.caseworker_id in order:
             order.remove(appointment.caseworker_id)
             order.insert(0, appointment.caseworker_id)
-        _set_times(appointment, topic, start)
+        set_times(appointment, topic, start)
         appointment.mode = mode
         appointment.version += 1
-        _save_with_first_free(
+        save_with_first_free(
             appointment, order, ["start", "end", "blocked_from", "blocked_until", "mode", "version"]
         )
         schedule_appointment_messages(

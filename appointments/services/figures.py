@@ -190,7 +190,10 @@ def office_figures(*, office: Office, first: date, last: date) -> OfficeFigures:
     """
     check_period(first, last)
     since, until = _local_bounds(office, first, last)
-    appointments = Appointment.objects.filter(topic__office=office, start__gte=since, start__lt=until)
+    # A time held for an invitation is not a booking (yet).
+    appointments = Appointment.objects.filter(
+        topic__office=office, start__gte=since, start__lt=until
+    ).exclude(status=Status.HELD)
     days, totals = _days(appointments, office, first, last)
     modes, languages = _modes_and_languages(appointments)
     interpreter_rows = interpreter_figures(office=office, since=since, until=until)

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from appointments.events import caseworker_group, office_group, publish
-from appointments.models import Appointment, Client, Notification
+from appointments.models import Appointment, Client, Invitation, Notification
 from appointments.providers.sms import NotMobile, SmsError, Unsubscribed, classify_twilio_error, send_sms
 from appointments.services.calendar import (
     book_url,
@@ -213,7 +213,12 @@ def _claim(ids: list[int], *, now: datetime, lease: timedelta) -> list[Notificat
     )
     return list(
         Notification.objects.filter(pk__in=ids)
-        .select_related("appointment__client", "appointment__topic__office", "appointment__caseworker__user")
+        .select_related(
+            "appointment__client",
+            "appointment__topic__office",
+            "appointment__caseworker__user",
+            "invitation__client",
+        )
         .order_by("due_at", "pk")
     )
 
@@ -227,6 +232,8 @@ def _finish(notification: Notification, **changes) -> None:
 
 def _out_of_date(notification: Notification) -> bool:
     appointment = notification.appointment
+    if notification.invitation_id is not None:
+        return notification.invitation.status != Invitation.Status.OPEN
     if appointment is None:
         return False
     if appointment.version != notification.appointment_version:
@@ -247,8 +254,12 @@ def deliver(notification: Notification, *, now: datetime | None = None) -> None:
 
 
 def _client_of(notification: Notification) -> Client | None:
-    if notification.appointment is not None and notification.audience == Audience.CLIENT:
+    if notification.audience != Audience.CLIENT:
+        return None
+    if notification.appointment is not None:
         return notification.appointment.client
+    if notification.invitation_id is not None:
+        return notification.invitation.client
     return None
 
 
@@ -519,4 +530,58 @@ def schedule_participant_messages(
                         due_at=due,
                     )
                 )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def schedule_invitation_messages(
+    *, invitation: Invitation, kind: str, link: str, code: str, now: datetime | None = None
+) -> None:
+    """The invitation (or its reminder) by SMS and/or e-mail, as the caseworker chose, in the
+    client's language; inside the invitation's transaction. The letter is printed, not sent."""
+    now = now or timezone.now()
+    client = invitation.client
+    language = invitation.language
+    office = invitation.topic.office
+    zone = office.zone
+    deadline = when(language, invitation.deadline.astimezone(zone))
+    values = {
+        "office": office.name,
+        "caseworker": invitation.caseworker.display_name,
+        "topic": invitation.topic.name,
+        "modes": ", ".join(render(language, "modes", mode) for mode in invitation.modes),
+        "deadline": f"{deadline['date']} {deadline['time']}",
+        "url": link,
+        "code": code,
+        "code_url": f"{settings.SITE_URL}/e/",
+        "details": "".join(
+            f"\n{text}\n" for text in (invitation.note, invitation.topic.invitation_notice) if text
+        ),
+        "window_from": "",
+        "window_until": "",
+    }
+    if invitation.start is not None:
+        values.update(when(language, invitation.start.astimezone(zone)))
+        template = "invitation_fixed"
+    else:
+        values["window_from"] = when(language, invitation.window_from.astimezone(zone))["long_date"]
+        last = invitation.window_until - timedelta(seconds=1)
+        values["window_until"] = when(language, last.astimezone(zone))["long_date"]
+        template = "invitation_window"
+    if kind == Kind.INVITATION_REMINDER:
+        template = "invitation_reminder"
+    base = {"invitation": invitation, "kind": kind, "language": language, "due_at": now}
+    rows = []
+    if Invitation.Channel.SMS in invitation.channels and client.sms_consent:
+        body = render(language, "sms", template, **values)
+        rows.append(Notification(**base, channel=Channel.SMS, recipient=client.phone, body=body))
+    if Invitation.Channel.EMAIL in invitation.channels and client.email:
+        rows.append(
+            Notification(
+                **base,
+                channel=Channel.EMAIL,
+                recipient=client.email,
+                subject=render(language, "email", f"{template}_subject", **values),
+                body=render(language, "email", template, **values),
+            )
+        )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

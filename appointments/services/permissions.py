@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from appointments.models import Appointment, Caseworker, Client, Interpreter
+from appointments.models import Appointment, Caseworker, Client, Interpreter, Invitation
 
 
 def caseworker_for(user) -> Caseworker | None:
@@ -105,9 +105,11 @@ def clients_visible_to(user) -> QuerySet[Client]:
         return Client.objects.none()
     if viewer.is_coordinator:
         seen = Appointment.objects.filter(client=OuterRef("pk"), topic__office_id=viewer.office_id)
+        invited = Invitation.objects.filter(client=OuterRef("pk"), topic__office_id=viewer.office_id)
     else:
         seen = Appointment.objects.filter(client=OuterRef("pk"), caseworker_id=viewer.pk)
-    return Client.objects.filter(Exists(seen))
+        invited = Invitation.objects.filter(client=OuterRef("pk"), caseworker_id=viewer.pk)
+    return Client.objects.filter(Exists(seen) | Exists(invited))
 
 
 def can_manage_availability(user, caseworker: Caseworker) -> bool:

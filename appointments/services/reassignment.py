@@ -23,7 +23,7 @@ from appointments.exceptions import ApplicationError, SlotTaken
 from appointments.models import Absence, Appointment, AuditEntry, Caseworker, Invitation
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
-from appointments.services.booking import _save_with_first_free, consultation_language
+from appointments.services.booking import consultation_language, save_with_first_free
 from appointments.services.locks import locked
 from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.schedules import absences_with_appointments
@@ -109,7 +109,7 @@ def _hand_over(appointment: Appointment, to: Caseworker) -> bool:
     """Give the locked appointment to the colleague, unless the database finds their time taken."""
     appointment.version += 1
     try:
-        _save_with_first_free(appointment, [to.pk], ["version"])
+        save_with_first_free(appointment, [to.pk], ["version"])
     except SlotTaken:
         return False
     appointment.caseworker = to

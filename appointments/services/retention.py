@@ -20,6 +20,7 @@ from appointments.models import (
     AuditEntry,
     Client,
     InterpreterDecline,
+    Invitation,
     Notification,
     Office,
     PhoneVerification,
@@ -93,6 +94,15 @@ def anonymise_clients(
         unattached = Notification.objects.filter(appointment__isnull=True, recipient__in=phones)
         unattached.filter(status=Status.PENDING).update(status=Status.CANCELLED, error="anonymised")
         unattached.update(body="", subject="", recipient=_placeholder(), updated_at=now)
+        # Invitations lose their note and their messages; an open one can no longer be used.
+        invitations = Invitation.objects.filter(client_id__in=ids)
+        invited = Notification.objects.filter(invitation__in=invitations)
+        invited.filter(status=Status.PENDING).update(status=Status.CANCELLED, error="anonymised")
+        invited.update(body="", subject="", recipient=_placeholder(), updated_at=now)
+        invitations.filter(status=Invitation.Status.OPEN).update(
+            status=Invitation.Status.REVOKED, updated_at=now
+        )
+        invitations.update(note="", updated_at=now)
         PhoneVerification.objects.filter(phone__in=phones).delete()
         Client.objects.filter(pk__in=ids).update(
             name=ANONYMOUS_NAME,
@@ -121,10 +131,10 @@ def _cutoffs(now: datetime) -> list[tuple[int, datetime]]:
     ]
 
 
-def _ended_before_retention(cutoffs: list[tuple[int, datetime]]) -> Q:
+def _ended_before_retention(cutoffs: list[tuple[int, datetime]], field: str = "end") -> Q:
     expired = Q(pk__in=[])
     for office_id, cutoff in cutoffs:
-        expired |= Q(topic__office_id=office_id, end__lte=cutoff)
+        expired |= Q(topic__office_id=office_id, **{f"{field}__lte": cutoff})
     return expired
 
 
@@ -139,13 +149,19 @@ def _batches(queryset) -> Iterable[list[int]]:
 def anonymise_expired(*, now: datetime | None = None) -> int:
     """Anonymise what outlived its office's retention period; returns how many clients. Idempotent."""
     now = now or timezone.now()
-    expired = _ended_before_retention(_cutoffs(now))
+    cutoffs = _cutoffs(now)
+    expired = _ended_before_retention(cutoffs)
     old = Appointment.objects.filter(expired)
     still_kept = Appointment.objects.filter(client=OuterRef("pk")).exclude(expired)
+    # An invitation counts from its deadline, answered or not; one still running keeps its client.
+    invitations_expired = _ended_before_retention(cutoffs, "deadline")
+    old_invitations = Invitation.objects.filter(invitations_expired, client=OuterRef("pk"))
+    invited_still = Invitation.objects.filter(client=OuterRef("pk")).exclude(invitations_expired)
     due = (
         Client.objects.exclude(phone__startswith=ANONYMOUS_PREFIX)
-        .filter(Exists(old.filter(client=OuterRef("pk"))))
+        .filter(Exists(old.filter(client=OuterRef("pk"))) | Exists(old_invitations))
         .exclude(Exists(still_kept))
+        .exclude(Exists(invited_still))
     )
     count = 0
     for ids in _batches(due):

@@ -1,5 +1,6 @@
 """manage.py seed_demo: what it creates, that it books through the service, that a rerun changes nothing."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from itertools import pairwise
@@ -20,12 +21,14 @@ from appointments.models import (
     Interpreter,
     InterpreterLanguage,
     InterpreterRequest,
+    Invitation,
     Notification,
     Office,
     Topic,
 )
 from appointments.services.availability import check_start, free_slots
 from appointments.services.figures import office_figures
+from appointments.services.invitations import open_invitation
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +47,7 @@ SEEDED = (
     Client,
     Appointment,
     InterpreterRequest,
+    Invitation,
     Notification,
     get_user_model(),
 )
@@ -180,7 +184,8 @@ class TestWhatItCreates:
 @pytest.mark.usefixtures("seeded")
 class TestBookings:
     def test_some_future_bookings_made_by_the_coordinator(self, now):
-        appointments = list(Appointment.objects.filter(start__gt=now).select_related("booked_by"))
+        booked = Appointment.objects.filter(start__gt=now, status=Appointment.Status.BOOKED)
+        appointments = list(booked.select_related("booked_by"))
         assert len(appointments) >= 3
         for appointment in appointments:
             assert appointment.status == Appointment.Status.BOOKED
@@ -188,14 +193,15 @@ class TestBookings:
             assert appointment.booked_by.username == "koordination"
 
     def test_they_went_through_the_booking_service(self, now):
-        for appointment in Appointment.objects.filter(start__gt=now):
+        for appointment in Appointment.objects.filter(start__gt=now, status=Appointment.Status.BOOKED):
             assert len(appointment.manage_token_hash) == 64
             assert Notification.objects.filter(
                 appointment=appointment, kind=Notification.Kind.CONFIRMATION, appointment_version=0
             ).exists(), appointment.reference
 
     def test_one_needs_an_interpreter_and_has_a_request(self):
-        appointment = Appointment.objects.exclude(interpreter_language="").get()
+        booked = Appointment.objects.filter(status=Appointment.Status.BOOKED)
+        appointment = booked.exclude(interpreter_language="").get()
         request = InterpreterRequest.objects.get()
         assert request.appointment == appointment
         assert request.language_id == appointment.interpreter_language
@@ -288,3 +294,21 @@ class TestOutputAndSafety:
         assert not get_user_model().objects.exists()
         call_command("seed_demo", force=True, stdout=StringIO())
         assert Office.objects.get().slug == "musterstadt"
+
+
+@pytest.mark.usefixtures("now")
+class TestInvitations:
+    def test_three_open_invitations_with_their_messages_and_one_printed_link(self, seed):
+        printed = seed()
+        invitations = Invitation.objects.order_by("pk")
+        assert [invitation.status for invitation in invitations] == ["open"] * 3
+        fixed, window, letter = invitations
+        assert fixed.appointment.status == Appointment.Status.HELD
+        assert window.start is None
+        assert letter.channels == ["letter"]
+        assert Notification.objects.filter(invitation=fixed, channel="sms").count() == 1
+        assert Notification.objects.filter(invitation=window).count() == 2
+        assert not Notification.objects.filter(invitation=letter).exists()
+        link = re.search(r"(http\S+/e/(\S+))", printed)
+        assert link, printed
+        assert open_invitation(token=link.group(2)) == fixed

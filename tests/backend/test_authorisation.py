@@ -19,6 +19,7 @@ from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.invitations import invite_client
 from tests.factories import (
     AbsenceFactory,
     AvailabilityRuleFactory,
@@ -81,6 +82,7 @@ def offices():
 #   login       the login and password pages
 #   session     a client's pages that work from what the session holds (booking steps, found booking)
 #   client      a booking's own link: reference + manage token
+#   invitation  an invitation's own link: its token
 #   staff       a staff page without an object: caseworkers, coordinators, superusers
 #   staff_obj   a staff page about one appointment or one caseworker's hours
 #   staff_draft a booking for a client in progress, kept in the member of staff's session
@@ -109,6 +111,7 @@ URLS = {
     "api-interpreter-decline": ("interp_obj", {}),
     "api-interpreter-withdraw": ("interp_obj", {}),
     "api-interpreter-figures": ("coordinator", {}),
+    "api-invitations": ("staff", {}),
     "schema": ("open", {}),
     "swagger-ui": ("open", {}),
     "set_language": ("open", {}),
@@ -178,6 +181,11 @@ URLS = {
     "frontend:found-cancel": ("session", {}),
     "frontend:manage-short": ("open", {"token": "x"}),
     "frontend:accessibility": ("open", {}),
+    "frontend:invitation-code": ("open", {}),
+    "frontend:invitation-short": ("invitation", {}),
+    "frontend:invitation": ("invitation", {}),
+    "frontend:invitation-time": ("invitation", {}),
+    "frontend:invitation-decline": ("invitation", {}),
 }
 # Object parameters each kind fills in from office A.
 OBJECT_KWARGS = {
@@ -395,3 +403,23 @@ def test_client_session_pages_show_nothing_without_a_session(offices, name):
     assert response.status_code in (200, 302)
     assert a.appointment.reference not in response.text
     assert "Kundin" not in response.text
+
+
+@pytest.mark.parametrize("name", _by_kind("invitation"))
+def test_an_invitation_link_needs_its_own_token(offices, name):
+    a, b = offices
+    issued = invite_client(
+        caseworker=a.caseworker,
+        topic=a.appointment.topic,
+        client=a.appointment.client,
+        modes=["video"],
+        window=(datetime(2026, 12, 1, 8, tzinfo=UTC), datetime(2026, 12, 2, 8, tzinfo=UTC)),
+        deadline=datetime(2026, 11, 30, 18, tzinfo=UTC),
+        channels=["letter"],
+        invited_by=a.caseworker.user,
+    )
+    for token in ("x", issued.token[:-1], "brief"):
+        response = _as(b.coordinator.user).get(reverse(name, kwargs={"token": token}))
+        assert response.status_code == 404
+        assert a.caseworker.display_name not in response.text
+    assert _as(None).get(reverse(name, kwargs={"token": issued.token})).status_code == 200

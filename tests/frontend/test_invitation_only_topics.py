@@ -85,13 +85,45 @@ def test_the_service_refuses_an_anonymous_booking_of_an_invitation_only_topic(no
     assert not Appointment.objects.exists()
 
 
-@pytest.mark.parametrize("way", ["staff", "invited"])
-def test_staff_and_invitations_still_book_it(now, caseworker, closed, way):
-    extra = {"booked_by": UserFactory()} if way == "staff" else {"invited": True}
+def test_staff_still_book_it(now, caseworker, closed):
     booking = book_appointment(
-        topic=closed, mode="video", start=datetime.fromisoformat(FIRST_SLOT), client=_details(), **extra
+        topic=closed,
+        mode="video",
+        start=datetime.fromisoformat(FIRST_SLOT),
+        client=_details(),
+        booked_by=UserFactory(),
     )
     assert booking.appointment.caseworker == caseworker
+
+
+def test_an_invitation_books_it(now, caseworker, closed):
+    from appointments.services.invitations import accept_invitation, choose_invitation_time, invite_client
+    from tests.factories import ClientFactory
+
+    def invite(**when):
+        return invite_client(
+            caseworker=caseworker,
+            topic=closed,
+            client=ClientFactory(),
+            modes=["video"],
+            deadline=datetime.fromisoformat(FIRST_SLOT),
+            channels=["letter"],
+            invited_by=caseworker.user,
+            **when,
+        ).invitation
+
+    fixed = invite(start=datetime.fromisoformat("2026-12-01T10:00:00+01:00"))
+    window = invite(
+        window=(
+            datetime.fromisoformat("2026-12-01T08:00:00+01:00"),
+            datetime.fromisoformat("2026-12-04T18:00:00+01:00"),
+        )
+    )
+    assert accept_invitation(invitation=fixed).appointment.status == Appointment.Status.BOOKED
+    chosen = choose_invitation_time(
+        invitation=window, start=datetime.fromisoformat("2026-12-02T09:00:00+01:00")
+    )
+    assert chosen.appointment.topic == closed
 
 
 def test_staff_book_it_from_the_workspace(client, now, caseworker, closed):

@@ -1,5 +1,5 @@
-"""manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, and
-anonymise what outlived the retention period once an hour."""
+"""manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, expire
+and remind unanswered invitations, and anonymise what outlived the retention period once an hour."""
 
 import signal
 import time
@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 
 from appointments.services.interpreting import escalate_interpreter_requests
+from appointments.services.invitations import run_invitation_jobs
 from appointments.services.notifications import run_due_messages
 from appointments.services.retention import anonymise_expired
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         while self.running:
             if time.monotonic() >= next_escalation:
                 escalate_interpreter_requests()
+                run_invitation_jobs()
                 next_escalation = time.monotonic() + ESCALATION_EVERY_SECONDS
             if time.monotonic() >= next_retention:
                 # Idempotent and batched, so several workers doing it at once only repeat each other.

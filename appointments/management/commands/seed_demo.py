@@ -26,12 +26,14 @@ from appointments.models import (
     FederalState,
     Interpreter,
     InterpreterLanguage,
+    Invitation,
     Mode,
     Office,
     Topic,
 )
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment, new_reference
+from appointments.services.invitations import invitation_link, invite_client
 from appointments.services.tokens import new_token
 
 DEMO_PASSWORD = "demo-sprechstunde"  # noqa: S105 (documented demo login, refused with DEBUG off)
@@ -332,7 +334,12 @@ class Command(BaseCommand):
                 office, topics, booked_by=caseworkers[CASEWORKERS[0].username].user, now=now
             )
             self._past_appointments(office, caseworkers, now)
+            invited = self._invitations(office, topics, caseworkers[SHOWN_CASEWORKER], now)
         self._report(office, booked)
+        if invited:
+            self.stdout.write("Open invitations, their messages go to the outbox (/dev/outbox/):")
+            for label, text in invited:
+                self.stdout.write(f"  {label + ':':20} {text}")
 
     def _office(self) -> Office:
         office, _ = Office.objects.update_or_create(
@@ -460,6 +467,68 @@ class Command(BaseCommand):
             )
             booked += 1
         return booked
+
+    def _invitations(
+        self, office: Office, topics: dict[str, Topic], caseworker: Caseworker, now: datetime
+    ) -> list[tuple[str, str]]:
+        """Three open invitations of the shown caseworker: a fixed time by SMS (an interpreter
+        comes along), a window by SMS and e-mail, and one by letter only; once per office."""
+        if Invitation.objects.filter(topic__office=office).exists():
+            return []
+        topic = topics["buergergeld"]
+        today = now.astimezone(office.zone).date()
+        slots = free_slots(
+            topic=topic,
+            date_from=today + timedelta(days=2),
+            date_to=today + timedelta(days=BOOKING_DAYS),
+            caseworker_ids=[caseworker.pk],
+            now=now,
+        )
+        if not slots:
+            self.stderr.write("No free time for the demo invitations; skipped.")
+            return []
+        deadline = min(slots[0].start - timedelta(hours=2), now + timedelta(days=3))
+        window_end = datetime.combine(today + timedelta(days=BOOKING_DAYS), time(0), tzinfo=office.zone)
+        common = {"caseworker": caseworker, "topic": topic, "invited_by": caseworker.user, "now": now}
+        fixed = invite_client(
+            **common,
+            client=ClientDetails(
+                name="Samir Haddad", phone="+49 171 3920011", language="ar", sms_consent=True
+            ),
+            modes=list(BOTH),
+            start=slots[0].start,
+            deadline=deadline,
+            interpreter_language="ar",
+            note="Bitte halten Sie Ihren Bescheid bereit.",
+            channels=[Invitation.Channel.SMS],
+        )
+        window = invite_client(
+            **common,
+            client=ClientDetails(
+                name="Elif Kaya",
+                phone="+49 171 3920012",
+                email="elif.kaya@example.org",
+                language="tr",
+                sms_consent=True,
+            ),
+            modes=list(BOTH),
+            window=(now, window_end),
+            deadline=now + timedelta(days=5),
+            channels=[Invitation.Channel.SMS, Invitation.Channel.EMAIL],
+        )
+        letter = invite_client(
+            **common,
+            client=ClientDetails(name="Jan Becker", phone="+49 171 3920013"),
+            modes=[Mode.TELEPHONE],
+            window=(now, window_end),
+            deadline=now + timedelta(days=7),
+            channels=[Invitation.Channel.LETTER],
+        )
+        return [
+            ("fixed time (SMS)", invitation_link(fixed.token)),
+            ("window (SMS, e-mail)", invitation_link(window.token)),
+            ("letter code", f"{letter.code} at {settings.SITE_URL}/e/"),
+        ]
 
     def _past_appointments(self, office: Office, caseworkers: dict[str, Caseworker], now: datetime) -> None:
         """Four weeks of held, missed and cancelled consultations, so the figures page has something to show.

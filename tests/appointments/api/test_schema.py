@@ -23,6 +23,7 @@ ENDPOINTS = {
     "/api/v1/interpreter-requests/{request_id}/decline/": {"post"},
     "/api/v1/interpreter-requests/{request_id}/withdraw/": {"post"},
     "/api/v1/interpreter-figures/": {"get"},
+    "/api/v1/invitations/": {"get", "post"},
 }
 
 

@@ -18,6 +18,7 @@ LONG_VALUES = {
     "book_url": "https://termine.jobcenter-musterstadt.de/",
     "code": "123456",
     "phone": "+4915123456789",
+    "url": "https://termine.jobcenter-musterstadt.de/e/" + "x" * 22,  # an invitation's link
 }
 # Wednesday 30 December: the longest day and month names in most of our languages.
 LONG_MOMENT = datetime(2026, 12, 30, 11, 45, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -46,7 +47,9 @@ def test_every_language_has_every_text(language):
 @pytest.mark.parametrize("key", sorted(_catalogue("de")["sms"]))
 @pytest.mark.parametrize("mode", ["telephone", "video", "in_person"])
 def test_every_sms_fits_two_segments(language, key, mode):
-    values = {**LONG_VALUES, "mode": render(language, "modes", mode), **when(language, LONG_MOMENT)}
+    moment = when(language, LONG_MOMENT)
+    values = {**LONG_VALUES, "mode": render(language, "modes", mode), **moment}
+    values["deadline"] = f"{moment['date']} {moment['time']}"  # an invitation's deadline
     body = render(language, "sms", key, **values)
     assert "{" not in body
     assert sms_segments(body) <= 2, (
