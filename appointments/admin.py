@@ -172,9 +172,10 @@ class TopicAdmin(ModesAsCheckboxes, admin.ModelAdmin):
         "buffer_after",
         "modes_list",
         "active",
+        "self_booking",
         "position",
     )
-    list_filter = ("office", "active")
+    list_filter = ("office", "active", "self_booking")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     list_select_related = ("office",)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from appointments.models import (
     Appointment,
     Caseworker,
+    Client,
     Interpreter,
     InterpreterRequest,
     Invitation,
@@ -19,7 +20,32 @@ from appointments.services.permissions import caseworker_for
 
 
 def bookable_topics() -> QuerySet[Topic]:
+    """Topics staff can book (and invitations can be for), whether or not clients may book them alone."""
     return Topic.objects.filter(active=True).select_related("office")
+
+
+def self_bookable_topics() -> QuerySet[Topic]:
+    """Topics the public pages and API offer: bookable, and open to clients without an invitation."""
+    return bookable_topics().filter(self_booking=True)
+
+
+def own_caseworker(*, client: Client, topic: Topic) -> Caseworker | None:
+    """The client's own caseworker (Ansprechperson) for a topic, or None.
+
+    The caseworker of the client's latest appointment or invitation at the topic's office (by when
+    it was made, whatever became of it: a cancelled appointment still names who the client had),
+    among caseworkers who are active and still offer the topic. Two queries.
+    """
+    serving = Caseworker.objects.filter(active=True, office_id=topic.office_id, topics=topic)
+    latest = [
+        rows.filter(client=client, caseworker__in=serving)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "caseworker_id")
+        .first()
+        for rows in (Appointment.objects, Invitation.objects)
+    ]
+    found = max((row for row in latest if row is not None), default=None)
+    return Caseworker.objects.filter(pk=found[1]).first() if found else None
 
 
 def upcoming_appointments_for(owner: Caseworker | Interpreter) -> QuerySet[Appointment]:

@@ -22,8 +22,8 @@ from appointments.services.permissions import (
     caseworker_for,
     coordinator_for,
 )
+from appointments.services.reassignment import AbsenceImpact, affected_by_absences, colleagues_for
 from appointments.services.schedules import (
-    absences_with_appointments,
     add_absence,
     add_closure,
     add_extra_hours,
@@ -59,7 +59,7 @@ def _caseworker(request) -> Caseworker:
     return caseworker
 
 
-def _page_url(request, caseworker: Caseworker) -> str:
+def page_url(request, caseworker: Caseworker) -> str:
     """The caseworker's availability page; a colleague's keeps `fachkraft` in the link."""
     url = reverse("staff:availability")
     viewer = caseworker_for(request.user)
@@ -108,8 +108,9 @@ def _modes(modes: list[str]) -> str:
     return ", ".join(str(Mode(mode).label) for mode in modes if mode in Mode.values)
 
 
-def _absence_row(absence: Absence, appointments: list, zone) -> dict:
-    """An absence in the office's zone; whole days show as first and last day."""
+def _absence_row(impact: AbsenceImpact, zone) -> dict:
+    """An absence in the office's zone with the clients it hits; whole days show as first and last day."""
+    absence = impact.absence
     start, end = absence.start.astimezone(zone), absence.end.astimezone(zone)
     whole_days = start.time() == end.time() == time(0)
     return {
@@ -118,7 +119,8 @@ def _absence_row(absence: Absence, appointments: list, zone) -> dict:
         "end": end,
         "whole_days": whole_days,
         "last_day": (end - timedelta(days=1)).date() if whole_days else end.date(),
-        "appointments": appointments,
+        "appointments": impact.appointments,
+        "invitations": impact.invitations,
     }
 
 
@@ -178,7 +180,7 @@ def availability(request):
             except ApplicationError as error:
                 _add_error(form, error)
             else:
-                return redirect(_page_url(request, caseworker))
+                return redirect(page_url(request, caseworker))
         status = 400
     now = timezone.now()
     zone = caseworker.office.zone
@@ -198,15 +200,15 @@ def availability(request):
             "own": viewer is not None and viewer.pk == caseworker.pk,
             "zone": zone,
             "today": today,
-            "page_url": _page_url(request, caseworker),
+            "page_url": page_url(request, caseworker),
             "fachkraft": "" if viewer is not None and viewer.pk == caseworker.pk else caseworker.pk,
             "forms": forms,
             "changing": changing,
             "rules": [{"rule": rule, "modes": _modes(rule.modes)} for rule in rules],
             "extras": [{"extra": extra, "modes": _modes(extra.modes)} for extra in extras],
-            "absences": [
-                _absence_row(a, booked, zone) for a, booked in absences_with_appointments(caseworker, now)
-            ],
+            "absences": [_absence_row(impact, zone) for impact in affected_by_absences(caseworker, now)],
+            # Coordinators move an absent colleague's clients to another in one step (staff_reassign).
+            "reassign_to": colleagues_for(caseworker) if coordinator_for(request.user) else [],
             "preview": _preview(request, caseworker, today),
             "colleagues": colleagues,
             "is_coordinator": coordinator_for(request.user) is not None,
@@ -227,7 +229,7 @@ def remove(request, kind: str, pk: int):
         raise Http404
     remove_it(entry)
     messages.success(request, _("Removed."))
-    return redirect(_page_url(request, entry.caseworker))
+    return redirect(page_url(request, entry.caseworker))
 
 
 @login_required

@@ -28,8 +28,8 @@ from appointments.exceptions import (
     SlotTaken,
     VerificationFailed,
 )
-from appointments.models import Appointment, Language, Mode, Topic
-from appointments.selectors import bookable_topics
+from appointments.models import Appointment, Caseworker, Client, Language, Mode, Topic
+from appointments.selectors import own_caseworker, self_bookable_topics
 from appointments.services.availability import Slot, check_start, free_slots
 from appointments.services.booking import (
     ClientDetails,
@@ -48,6 +48,10 @@ FLOW = "booking"
 DONE = "booked"
 FINDING = "finding"
 MANAGING = "managing"
+# The client whose manage link (or booking code and SMS code) this session has shown: their own
+# caseworker's times come first when they book again. Only a proven session gets it, so the page
+# tells a stranger nothing about a number.
+KNOWN_CLIENT = "known_client"
 DAYS_PER_PAGE = 3
 JOIN_BEFORE = timedelta(minutes=10)
 STEPS = ("topic", "mode", "language", "start", "details", "code")
@@ -87,7 +91,7 @@ class Flow:
 
     def _valid_topic(self) -> bool:
         slug = self.data.get("topic")
-        self.topic = bookable_topics().filter(slug=slug).first() if isinstance(slug, str) else None
+        self.topic = self_bookable_topics().filter(slug=slug).first() if isinstance(slug, str) else None
         return self.topic is not None
 
     def _valid_mode(self) -> bool:
@@ -106,6 +110,12 @@ class Flow:
     @property
     def start(self) -> datetime | None:
         return _parse_start(self.data.get("start"))
+
+    @property
+    def caseworker(self) -> Caseworker | None:
+        """The own caseworker whose time the client chose at the time step (None: anyone free)."""
+        pk = self.data.get("caseworker")
+        return Caseworker.objects.filter(pk=pk, active=True).first() if isinstance(pk, int) else None
 
     @property
     def verification_id(self) -> str | None:
@@ -150,12 +160,26 @@ def _parse_start(raw: object) -> datetime | None:
         return None
 
 
-def _slot_page(*, topic: Topic, mode: str, language: str | None, first_day: date | None) -> dict:
+def _slot_page(
+    *,
+    topic: Topic,
+    mode: str,
+    language: str | None,
+    first_day: date | None,
+    caseworker_ids: list[int] | None = None,
+) -> dict:
     """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
     today = timezone.now().astimezone(topic.office.zone).date()
     first = max(first_day or today, today)
     last = today + timedelta(days=topic.office.horizon_days)
-    slots = free_slots(topic=topic, date_from=first, date_to=last, mode=mode, language=language)
+    slots = free_slots(
+        topic=topic,
+        date_from=first,
+        date_to=last,
+        mode=mode,
+        language=language,
+        caseworker_ids=caseworker_ids,
+    )
     return {**slot_days(slots), "earlier": first > today, "office_phone": topic.office.phone}
 
 
@@ -177,10 +201,41 @@ def slot_days(slots: list[Slot]) -> dict:
     return {"days": days, "later": later.isoformat() if later else None}
 
 
+ANY_CASEWORKER = "alle"  # ?alle=1: the times of every caseworker, not only the client's own
+
+
+def _times(request: HttpRequest, *, topic: Topic, mode: str, language: str | None, own: Caseworker | None):
+    """The time step's times: the client's own caseworker's first, everybody's on `?alle=1`."""
+    own_only = own is not None and request.GET.get(ANY_CASEWORKER) != "1"
+    page = _slot_page(
+        topic=topic,
+        mode=mode,
+        language=language,
+        first_day=day_param(request.GET, "from", None),
+        caseworker_ids=[own.pk] if own_only else None,
+    )
+    query = f"{ANY_CASEWORKER}=1&" if own is not None and not own_only else ""
+    return {**page, "own": own, "own_only": own_only, "any_param": ANY_CASEWORKER, "query": query}
+
+
+def _chosen_own(request: HttpRequest, own: Caseworker | None) -> Caseworker | None:
+    """The own caseworker if the time was picked from their list (the form says so, never an id)."""
+    return own if own is not None and request.POST.get("own") == "1" else None
+
+
+def _known_own_caseworker(request: HttpRequest, topic: Topic) -> Caseworker | None:
+    """The own caseworker of the client this session proved to be (see KNOWN_CLIENT), for this topic."""
+    client_id = request.session.get(KNOWN_CLIENT)
+    client = Client.objects.filter(pk=client_id).first() if isinstance(client_id, int) else None
+    return own_caseworker(client=client, topic=topic) if client else None
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what this is, the language switch, and the first question (the topic)."""
     flow = Flow(request)
-    form = TopicForm(_posted(request), topics=bookable_topics(), initial={"topic": flow.data.get("topic")})
+    form = TopicForm(
+        _posted(request), topics=self_bookable_topics(), initial={"topic": flow.data.get("topic")}
+    )
     if request.method == "POST" and form.is_valid():
         previous = flow.data.get("topic")
         topic = form.cleaned_data["topic"]
@@ -225,20 +280,19 @@ def time_step(request: HttpRequest) -> HttpResponse:
     if back:
         return back
     topic = flow.topic
+    own = _known_own_caseworker(request, topic)
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
-        problem = _check_time(topic=topic, mode=flow.data["mode"], start=start, language=flow.spoken)
+        chosen = _chosen_own(request, own)
+        problem = _check_time(
+            topic=topic, mode=flow.data["mode"], start=start, language=flow.spoken, caseworker=chosen
+        )
         if problem is None:
-            flow.save(start=start.isoformat())
+            flow.save(start=start.isoformat(), caseworker=chosen.pk if chosen else None)
             return redirect("frontend:details")
         messages.error(request, problem)
         return redirect("frontend:time")
-    page = _slot_page(
-        topic=topic,
-        mode=flow.data["mode"],
-        language=flow.spoken,
-        first_day=day_param(request.GET, "from", None),
-    )
+    page = _times(request, topic=topic, mode=flow.data["mode"], language=flow.spoken, own=own)
     return render(
         request,
         "frontend/time.html",
@@ -246,11 +300,19 @@ def time_step(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _check_time(*, topic: Topic, mode: str, start: datetime | None, language: str | None) -> str | None:
-    """Why this start cannot be chosen, or None if it can."""
+def _check_time(
+    *, topic: Topic, mode: str, start: datetime | None, language: str | None, caseworker: Caseworker | None
+) -> str | None:
+    """Why this start cannot be chosen (with `caseworker`, if given), or None if it can."""
     if start is None:
         return str(SlotNotOffered.default_message)
-    check = check_start(topic=topic, mode=mode, start=start, language=language)
+    check = check_start(
+        topic=topic,
+        mode=mode,
+        start=start,
+        language=language,
+        caseworker_ids=[caseworker.pk] if caseworker else None,
+    )
     if not check.offered:
         return str(SlotNotOffered.default_message)
     if not check.free:
@@ -365,6 +427,7 @@ def _book(request: HttpRequest, flow: Flow) -> HttpResponse:
             language=data["language"],
             interpreter_language=flow.interpreter_language,
             verification_token=data.get("verification_token"),
+            caseworker=flow.caseworker,
         )
     except (SlotTaken, SlotNotOffered) as exc:
         flow.forget("start")
@@ -474,6 +537,7 @@ def found_manage(request: HttpRequest) -> HttpResponse:
 
 
 def _show(request: HttpRequest, managed: Managed) -> HttpResponse:
+    request.session[KNOWN_CLIENT] = managed.appointment.client_id
     return render(request, "frontend/manage.html", _booking_context(request, managed))
 
 
@@ -499,12 +563,16 @@ def found_reschedule(request: HttpRequest) -> HttpResponse:
 def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
     appointment = managed.appointment
     here, back = managed.url("reschedule"), managed.url("manage")
+    own = own_caseworker(client=appointment.client, topic=appointment.topic)
     if request.method == "POST":
         start = _parse_start(request.POST.get("start"))
+        chosen = _chosen_own(request, own)
         try:
             if start is None:
                 raise SlotNotOffered(field="start")
-            reschedule_appointment(appointment=appointment, start=start, manage_token=managed.token)
+            reschedule_appointment(
+                appointment=appointment, start=start, manage_token=managed.token, caseworker=chosen
+            )
         except (SlotTaken, SlotNotOffered) as exc:
             messages.error(request, f"{exc.message} {_fresh_times()}")
             return redirect(here)
@@ -518,12 +586,7 @@ def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
     spoken = consultation_language(
         language=appointment.language, interpreter_language=appointment.interpreter_language
     )
-    page = _slot_page(
-        topic=appointment.topic,
-        mode=appointment.mode,
-        language=spoken,
-        first_day=day_param(request.GET, "from", None),
-    )
+    page = _times(request, topic=appointment.topic, mode=appointment.mode, language=spoken, own=own)
     return render(
         request, "frontend/time.html", {**page, "action": here, "rescheduling": True, "back_url": back}
     )

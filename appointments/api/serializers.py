@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from appointments.api.fields import NamedChoiceField, SlugLookupField
 from appointments.models import Appointment, InterpreterRequest, Language, Mode, Topic
-from appointments.selectors import bookable_topics
+from appointments.selectors import self_bookable_topics
 from appointments.services.availability import bookable_window
 
 MAX_SLOT_RANGE_DAYS = 31
@@ -61,13 +61,15 @@ class TopicSerializer(serializers.ModelSerializer):
 
 
 class TopicField(SlugLookupField):
+    """A topic the public API offers: invitation-only topics are not found here."""
+
     default_error_messages = {
         "does_not_exist": _("There is no bookable topic “{value}”."),
         "invalid": _("Choose a topic."),
     }
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", queryset=bookable_topics(), **kwargs)
+        super().__init__(slug_field="slug", queryset=self_bookable_topics(), **kwargs)
 
 
 def _days_after(day: date, days: int) -> date:

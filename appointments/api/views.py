@@ -15,7 +15,7 @@ from appointments.api import serializers as s
 from appointments.api.parsers import JSONParser
 from appointments.api.throttling import ScopedRateThrottle
 from appointments.models import Appointment
-from appointments.selectors import bookable_topics
+from appointments.selectors import self_bookable_topics
 from appointments.services.availability import free_slots
 from appointments.services.booking import (
     ClientDetails,
@@ -71,7 +71,7 @@ class ThrottledView(ApiView):
 class TopicListView(ApiView):
     @extend_schema(responses=s.TopicSerializer(many=True), summary="Bookable topics")
     def get(self, request):
-        return Response(s.TopicSerializer(bookable_topics(), many=True).data)
+        return Response(s.TopicSerializer(self_bookable_topics(), many=True).data)
 
 
 class SlotListView(ThrottledView):

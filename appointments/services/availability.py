@@ -289,14 +289,19 @@ def check_start(
     exclude_appointment_id: int | None = None,
     caseworker_ids: list[int] | None = None,
     now: datetime | None = None,
+    office_policy: bool = True,
 ) -> StartCheck:
     """Which caseworkers offer `start` for this topic and mode, and which of them are free then.
 
     Uses the same hours, policy and busy times as `free_slots`, so a time shown is a time bookable.
+    Without `office_policy` the office's notice and horizon do not count, only that `start` is
+    ahead: staff handing a booked time to a colleague as it is (the client chose it long ago).
     """
     office = topic.office
     now = now or timezone.now()
-    earliest, latest = bookable_window(office, now)
+    earliest, latest = (
+        bookable_window(office, now) if office_policy else (now, datetime.max.replace(tzinfo=UTC))
+    )
     modes = _requested_modes(topic, mode)
     if not modes or not topic.active or not earliest <= start < latest:
         return StartCheck(offered=[], free=[])

@@ -191,9 +191,13 @@ def book_appointment(
     (not staff) may hold only the office's number of upcoming appointments
     (services/limits.py). Whether the details given change an existing client's
     record is `client_for_booking`'s decision (services/clients.py).
+    A topic closed to self-booking is booked here only by staff; invitations book it through
+    services/invitations.py.
     """
     now = now or timezone.now()
     _check_request(topic=topic, mode=mode, start=start)
+    if not topic.self_booking and booked_by is None:
+        raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
     check_language(language, "language")
     check_language(interpreter_language, "interpreter_language")
     check_language(client.language, "client.language")
@@ -275,11 +279,13 @@ def reschedule_appointment(
     mode: str | None = None,
     manage_token: str | None = None,
     actor: AbstractBaseUser | None = None,
+    caseworker: Caseworker | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to a new free time; it keeps its reference and its version goes up.
 
-    The same caseworker keeps it when free then; otherwise it goes to another, fairly.
+    The same caseworker keeps it when free then; otherwise it goes to another, fairly, or only
+    to `caseworker` when one is given (the client chose their own caseworker's time).
     `manage_token`, when the client made the change, goes into the message's link;
     `actor` is the member of staff who moved it (None: the client).
     """
@@ -300,6 +306,7 @@ def reschedule_appointment(
             language=spoken,
             now=now,
             exclude_appointment_id=appointment.pk,
+            caseworker_ids=[caseworker.pk] if caseworker else None,
         )
         order = _fair_order(free, topic=topic, start=start)
         if appointment.caseworker_id in order:

@@ -22,6 +22,7 @@ from appointments.services.calls import ensure_call_room
 from appointments.services.interpreting import accept_interpreter_request
 from appointments.services.invitations import invite_client
 from tests.factories import (
+    AbsenceFactory,
     AvailabilityRuleFactory,
     CaseworkerFactory,
     InterpreterFactory,
@@ -149,6 +150,7 @@ URLS = {
     "staff:availability-remove": ("staff_obj", {"kind": "wochenzeiten"}),
     "staff:closures": ("coordinator", {}),
     "staff:closure-remove": ("office_obj", {}),
+    "staff:absence-reassign": ("office_obj", {}),
     "staff:figures": ("coordinator", {}),
     "staff:figures-csv": ("coordinator", {}),
     "staff:privacy": ("coordinator", {}),
@@ -231,6 +233,9 @@ NAMED_OBJECTS = {
     "staff:closure-remove": lambda a: {
         "pk": OfficeClosure.objects.create(office=a.appointment.topic.office, date=date(2026, 12, 31)).pk
     },
+    "staff:absence-reassign": lambda a: {
+        "pk": AbsenceFactory(caseworker=a.caseworker, start=START, end=START + timedelta(hours=1)).pk
+    },
     "staff:privacy-client": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-export": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-erase": lambda a: {"client_id": a.appointment.client_id},
@@ -295,6 +300,7 @@ def _method(name: str) -> str:
         "staff:privacy-erase",
         "staff:invitation-revoke",
         "staff:invitation-reprint",
+        "staff:absence-reassign",
     }
     return "post" if posted else "get"
 
