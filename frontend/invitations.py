@@ -99,8 +99,11 @@ def _booked(request: HttpRequest, booking: Booking) -> HttpResponse:
 
 
 def enter_code(request: HttpRequest) -> HttpResponse:
-    """The code from a letter, however typed; a few tries per hour and address."""
-    form = InvitationCodeForm(_posted(request))
+    """The code from a letter, however typed; a few tries per hour and address. `?code=` (a
+    reprinted letter's QR code) only fills in the form: nothing is looked up before it is sent."""
+    given = "".join(ch for ch in request.GET.get("code", "") if ch.isascii() and (ch.isalnum() or ch == "-"))
+    longest = InvitationCodeForm.base_fields["code"].max_length
+    form = InvitationCodeForm(_posted(request), initial={"code": given[:longest].upper()})
     if request.method == "POST" and form.is_valid():
         throttle = RateCount("invitation_code", address(request))
         if not throttle.allow_request(request, None):

@@ -2,7 +2,8 @@
 
 The link's token and the letter's code are in clear text only in the answer to the invite: the
 page that follows carries the letter as a download inside itself (a data: link) and nothing is
-kept. A reprint gets a fresh code (`reissue_letter_code`); its QR code opens the code page.
+kept. A reprint gets a fresh code (`reprint_letters`); its QR code opens the code page filled in.
+A coordinator prints the letters of many ticked invitations as one PDF for the post office.
 A double submit of the invite form (same form id) invites once: a lock in the cache per form.
 """
 
@@ -30,18 +31,17 @@ from appointments.services.clients import find_clients
 from appointments.services.invitation_import import ImportRefused, import_invitations, working_days_end
 from appointments.services.invitations import (
     InvitationClosed,
-    code_entry_url,
     invitation_link,
     invite_client,
-    reissue_letter_code,
     revoke_invitation,
 )
-from appointments.services.letters import Letter, letters_pdf
+from appointments.services.letters import Letter, letters_pdf, reprint_letters
 from appointments.services.messages import when
 from appointments.services.permissions import (
     access_coordinator,
     caseworker_for,
     clients_visible_to,
+    coordinator_for,
     is_staff_viewer,
 )
 from appointments.services.phones import masked_number
@@ -223,7 +223,7 @@ def invite(request: HttpRequest) -> HttpResponse:
             "invitation": issued.invitation,
             "link": link,
             "code": issued.code,
-            "letter_href": "data:application/pdf;base64," + base64.b64encode(pdf).decode("ascii"),
+            "letter_href": _data_href(pdf),
             "letter_name": f"einladung-{issued.invitation.pk}.pdf",
         },
     )
@@ -282,7 +282,14 @@ def invitations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/staff/invitations.html",
-        {"nav": "invitations", "rows": rows, "status": status, "statuses": Invitation.Status.choices},
+        {
+            "nav": "invitations",
+            "rows": rows,
+            "status": status,
+            "statuses": Invitation.Status.choices,
+            "may_print": coordinator_for(request.user) is not None and any(row["open"] for row in rows),
+            "once": str(uuid.uuid4()),
+        },
     )
 
 
@@ -309,21 +316,76 @@ def revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect(reverse("staff:invitations"))
 
 
+def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_POST
 def reprint(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """A new letter with a fresh code (the old code stops working); its QR code opens the code page."""
     invitation = _access_invitation(request, invitation_id)
     try:
-        code = reissue_letter_code(invitation=invitation, by=request.user)
+        reprint_ = reprint_letters(invitations=[invitation], by=request.user)
     except ApplicationError as error:
         messages.error(request, str(error))
         return redirect(reverse("staff:invitations"))
-    pdf = letters_pdf([Letter(invitation=invitation, link=code_entry_url(), code=code)])
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="einladung-{invitation.pk}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    if reprint_.pdf is None:
+        messages.error(request, _("This invitation is no longer open."))
+        return redirect(reverse("staff:invitations"))
+    return _pdf_response(reprint_.pdf, f"einladung-{invitation.pk}.pdf")
+
+
+@login_required
+@require_POST
+def print_letters(request: HttpRequest) -> HttpResponse:
+    """A coordinator's letters for the invitations ticked in the list, as one PDF for the post office.
+
+    Each gets a fresh code. Ids of invitations not of the coordinator's office are ignored, as if
+    not sent; those no longer open are named on the page and keep their codes. The same form
+    sent twice prints once (a lock per form id): a second run would void the first PDF's codes.
+    """
+    coordinator = access_coordinator(request.user)
+    ids = [int(raw) for raw in request.POST.getlist("invitation") if raw.isdigit()][:LIST_LIMIT]
+    chosen = list(
+        invitations_for(request.user)
+        .filter(topic__office_id=coordinator.office_id, pk__in=ids)
+        .order_by("pk")
+    )
+    if not chosen:
+        messages.error(request, _("Please tick the invitations whose letters you want to print."))
+        return redirect("staff:invitations")
+    once = request.POST.get("once", "")
+    lock = f"staff-invitation-letters:{request.user.pk}:{once}"
+    if not once or not cache.add(lock, PENDING, LOCK_SECONDS):
+        messages.info(request, _("These letters were printed already. Tick them again to print them anew."))
+        return redirect("staff:invitations")
+    now = timezone.now()
+    try:
+        reprint_ = reprint_letters(invitations=chosen, by=request.user, now=now)
+    except ApplicationError as error:
+        cache.delete(lock)
+        messages.error(request, str(error))
+        return redirect("staff:invitations")
+    return render(
+        request,
+        "frontend/staff/invitation_letters_done.html",
+        {
+            "nav": "invitations",
+            "printed": reprint_.printed,
+            "closed": reprint_.closed,
+            "letters_href": _data_href(reprint_.pdf) if reprint_.pdf else "",
+            "letters_name": f"briefe-{now:%Y%m%d-%H%M}.pdf",
+        },
+    )
+
+
+def _data_href(pdf: bytes) -> str:
+    """A PDF as a download link inside the page: nothing is kept on the server."""
+    return "data:application/pdf;base64," + base64.b64encode(pdf).decode("ascii")
 
 
 # --- A coordinator's import of many invitations ---------------------------------------------------
@@ -341,7 +403,7 @@ def _letters_href(issued, now) -> str:
     ]
     if not letters:
         return ""
-    return "data:application/pdf;base64," + base64.b64encode(letters_pdf(letters, now=now)).decode("ascii")
+    return _data_href(letters_pdf(letters, now=now))
 
 
 @login_required

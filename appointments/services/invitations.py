@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -100,9 +101,11 @@ def invitation_link(token: str) -> str:
     return f"{settings.SITE_URL}/e/{token}"
 
 
-def code_entry_url() -> str:
-    """Where a client types the code from a letter."""
-    return f"{settings.SITE_URL}/e/"
+def code_entry_url(code: str = "") -> str:
+    """Where a client types the code from a letter; with the code, the form comes filled in (a
+    reprinted letter's QR code: the link's token is not known any more, the new code is)."""
+    query = f"?{urlencode({'code': code})}" if code else ""
+    return f"{settings.SITE_URL}/e/{query}"
 
 
 def normalize_code(raw: str) -> str:
@@ -335,6 +338,27 @@ def reissue_letter_code(*, invitation: Invitation, by: AbstractBaseUser) -> str:
         code, invitation.code_hash = _new_code()
         invitation.save(update_fields=["code_hash", "updated_at"])
     return code
+
+
+@dataclass(frozen=True)
+class ReissuedCodes:
+    codes: list[tuple[Invitation, str]]  # (invitation, its new code), in the order given
+    closed: list[Invitation]  # no longer open: left out, their codes unchanged
+
+
+def reissue_letter_codes(*, invitations: list[Invitation], by: AbstractBaseUser) -> ReissuedCodes:
+    """Fresh codes for many letters at once, in one transaction (all or nothing): each like
+    `reissue_letter_code`; invitations no longer open are left out and named in `closed`."""
+    codes, closed = [], []
+    with transaction.atomic():
+        # Locked in one order, so two batches over the same invitations cannot deadlock.
+        list(Invitation.objects.select_for_update().filter(pk__in=[i.pk for i in invitations]).order_by("pk"))
+        for invitation in invitations:
+            try:
+                codes.append((invitation, reissue_letter_code(invitation=invitation, by=by)))
+            except InvitationClosed:
+                closed.append(invitation)
+    return ReissuedCodes(codes=codes, closed=closed)
 
 
 # --- The client's side ---------------------------------------------------------------------------

@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 from fpdf import FPDF
 
 from appointments.models import Invitation
-from appointments.services.invitations import code_entry_url
+from appointments.services.invitations import code_entry_url, reissue_letter_codes
 from appointments.services.messages import DEFAULT_LANGUAGE, available_languages, render, text, when
 
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
@@ -60,6 +62,29 @@ def letters_pdf(letters: Iterable[Letter], *, now: datetime | None = None) -> by
     if not count:
         raise ValueError("no letters to print")
     return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class Reprint:
+    pdf: bytes | None  # one letter per printed invitation; None when none was open
+    printed: list[Invitation]
+    closed: list[Invitation]  # no longer open: no letter, their codes unchanged
+
+
+def reprint_letters(
+    *, invitations: list[Invitation], by: AbstractBaseUser, now: datetime | None = None
+) -> Reprint:
+    """Letters again, for one invitation or many (one PDF for the post office): each gets a fresh
+    code (the old one stops working, the links keep working) and a QR code that opens the code
+    form filled in with it. The codes change only together with a rendered PDF: one transaction."""
+    with transaction.atomic():
+        reissued = reissue_letter_codes(invitations=invitations, by=by)
+        letters = [
+            Letter(invitation=invitation, link=code_entry_url(code), code=code)
+            for invitation, code in reissued.codes
+        ]
+        pdf = letters_pdf(letters, now=now) if letters else None
+    return Reprint(pdf=pdf, printed=[letter.invitation for letter in letters], closed=reissued.closed)
 
 
 def _document() -> FPDF:

@@ -161,6 +161,7 @@ URLS = {
     "staff:invite": ("staff", {}),
     "staff:invitations": ("staff", {}),
     "staff:invitation-import": ("coordinator", {}),
+    "staff:invitation-letters": ("coordinator", {}),
     "staff:invitation-revoke": ("staff_obj", {}),
     "staff:invitation-reprint": ("staff_obj", {}),
     "twilio-sms-status": ("webhook", {}),
@@ -301,6 +302,7 @@ def _method(name: str) -> str:
         "staff:invitation-revoke",
         "staff:invitation-reprint",
         "staff:absence-reassign",
+        "staff:invitation-letters",
     }
     return "post" if posted else "get"
 
@@ -358,16 +360,19 @@ def test_a_booking_in_progress_is_found_only_in_its_own_session(offices, name):
 @pytest.mark.parametrize("name", _by_kind("staff", "coordinator"))
 def test_staff_pages_need_a_member_of_staff(offices, name):
     a, b = offices
-    url = _url(name, URLS[name][0], a)
-    anonymous = _as(None).get(url)
+    url, method = _url(name, URLS[name][0], a), _method(name)
+    served = 200 if method == "get" else 302  # a form sent empty goes back to its page
+    anonymous = _try(_as(None), url, method)
     assert anonymous.status_code in (302, 401, 403, 404)
+    if method == "post":
+        assert anonymous.url.startswith(reverse("login"))
     for outsider in (a.interpreter, b.interpreter):
-        assert _as(outsider.user).get(url).status_code in (403, 404)
+        assert _try(_as(outsider.user), url, method).status_code in (403, 404)
     if URLS[name][0] == "coordinator":
-        assert _as(a.colleague.user).get(url).status_code in (403, 404)
-        assert _as(a.coordinator.user).get(url).status_code == 200
+        assert _try(_as(a.colleague.user), url, method).status_code in (403, 404)
+        assert _try(_as(a.coordinator.user), url, method).status_code == served
     else:
-        assert _as(a.caseworker.user).get(url).status_code == 200
+        assert _try(_as(a.caseworker.user), url, method).status_code == served
 
 
 @pytest.mark.parametrize("name", _by_kind("interp_obj"))

@@ -134,6 +134,24 @@ def test_the_code_from_the_letter_opens_the_invitation(client, invited):
     assert Appointment.objects.get().status == Appointment.Status.BOOKED
 
 
+def test_the_code_in_the_address_only_fills_in_the_form(client, invited):
+    page = client.get("/e/", {"code": invited.code.lower()})
+
+    assert page.status_code == 200
+    assert f'value="{invited.code}"' in page.text
+    assert Invitation.objects.get().opened_at is None  # nothing was looked up
+    assert client.get("/e/brief/").status_code == 404
+    assert client.post(f"/e/?code={invited.code}", {"code": invited.code}).url == "/e/brief/"
+
+
+def test_only_the_characters_of_a_code_are_taken_from_the_address(client, now):
+    page = client.get("/e/", {"code": '"><script>x</script>' + "A" * 40})
+
+    field = re.search(r'<input[^>]*name="code"[^>]*>', page.text).group(0)
+    assert "<script" not in page.text.split("<main")[-1]
+    assert re.search(r'value="([^"]*)"', field).group(1) == ("SCRIPTXSCRIPT" + "A" * 40)[:30]
+
+
 def test_a_wrong_code_says_so_and_guessing_is_throttled(client, invited, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -10,8 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from appointments.models import Client, Invitation, Notification
 from appointments.services.booking import ClientDetails
 from appointments.services.invitations import invite_client
-from tests.factories import CaseworkerFactory, ClientFactory, InterpreterFactory, UserFactory, week_of_hours
-from tests.pdf import page_texts
+from tests.factories import (
+    CaseworkerFactory,
+    ClientFactory,
+    InterpreterFactory,
+    TopicFactory,
+    UserFactory,
+    week_of_hours,
+)
+from tests.pdf import page_qr_codes, page_texts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -361,3 +368,126 @@ def test_a_window_invitation_can_offer_a_colleagues_times_too(staff, caseworker,
 
     assert answer.status_code == 200, answer.text
     assert list(Invitation.objects.get().team.all()) == [colleague]
+
+
+# --- A coordinator's letters for the post office ---------------------------------------------------
+
+CODE = re.compile(r"[A-Z0-9]{5}-[A-Z0-9]{5}")
+AT_11 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def coordinator(client, topic):
+    person = CaseworkerFactory(office=topic.office, is_coordinator=True)
+    client.force_login(person.user)
+    return person
+
+
+def test_the_list_offers_coordinators_to_tick_the_open_invitations(client, staff, caseworker, topic):
+    issued, closed = (
+        invited(caseworker, topic),
+        invited(caseworker, topic, name="Cem", phone="0151 23456780", start=AT_11),
+    )
+    staff.post(f"/fachkraft/einladungen/{closed.invitation.pk}/zurueckziehen/")
+    assert 'name="invitation"' not in staff.get("/fachkraft/einladungen/").text  # a caseworker: no ticks
+
+    client.force_login(CaseworkerFactory(office=topic.office, is_coordinator=True).user)
+    page = client.get("/fachkraft/einladungen/", headers=ENGLISH).text
+
+    assert f'name="invitation" value="{issued.invitation.pk}" form="letters"' in page
+    assert f'value="{closed.invitation.pk}" form="letters"' not in page
+    assert "Print the ticked letters (one PDF)" in page
+
+
+def test_a_coordinator_prints_the_ticked_letters_as_one_pdf_with_new_codes(
+    client, coordinator, caseworker, topic
+):
+    colleague = CaseworkerFactory(office=topic.office, topics=[topic])
+    week_of_hours(colleague)
+    first = invited(caseworker, topic, name="Anna Berg")
+    second = invited(colleague, topic, name="Bora Cetin", phone="0151 23456780")
+    closed = invited(caseworker, topic, name="Cem Dag", phone="0151 23456781", start=AT_11)
+    client.post(f"/fachkraft/einladungen/{closed.invitation.pk}/zurueckziehen/")
+    other_topic = TopicFactory()
+    stranger = CaseworkerFactory(office=other_topic.office, topics=[other_topic])
+    week_of_hours(stranger)
+    foreign = invited(stranger, other_topic, name="Fremde Person", phone="0151 23456782")
+    foreign_hash = Invitation.objects.get(pk=foreign.invitation.pk).code_hash
+    ids = [
+        first.invitation.pk,
+        second.invitation.pk,
+        closed.invitation.pk,
+        foreign.invitation.pk,
+        999_999,
+        "x",
+    ]
+
+    page = client.post("/fachkraft/einladungen/briefe/", {"invitation": ids, "once": "f1"}, headers=ENGLISH)
+
+    assert page.status_code == 200, page.text
+    assert 'data-printed="2"' in page.text
+    assert "Cem Dag" in page.text.split('data-closed="1"')[1]  # named as not printed
+    texts = page_texts(letter_of(page))
+    assert len(texts) == 2  # one letter (here one page) per open invitation, none for the closed one
+    new_codes = []
+    for text, name in zip(texts, ("Anna Berg", "Bora Cetin"), strict=True):
+        assert name in text
+        (code,) = set(CODE.findall(text))
+        new_codes.append(code)
+    for code, old in zip(new_codes, (first, second), strict=True):
+        assert code != old.code
+        assert "nicht bekannt" in client.post("/e/", {"code": old.code}).text
+        assert client.post("/e/", {"code": code}).url == "/e/brief/"
+    assert "nicht bekannt" not in client.post("/e/", {"code": closed.code}).text  # closed: its own page
+    assert "Fremde Person" not in page.text  # another office's invitation: ignored, as if not sent
+    assert Invitation.objects.get(pk=foreign.invitation.pk).code_hash == foreign_hash
+
+
+def test_the_same_form_sent_twice_prints_once(client, coordinator, caseworker, topic):
+    issued = invited(caseworker, topic)
+    form = {"invitation": [issued.invitation.pk], "once": "f1"}
+
+    first = client.post("/fachkraft/einladungen/briefe/", form)
+    code_hash = Invitation.objects.get().code_hash
+    again = client.post("/fachkraft/einladungen/briefe/", form, headers=ENGLISH, follow=True)
+
+    assert first.status_code == 200
+    assert "Briefe für die Post" in first.text  # German by default
+    assert "1 Brief mit neuem Code." in first.text
+    (code,) = set(CODE.findall(page_texts(letter_of(first))[0]))
+    assert Invitation.objects.get().code_hash == code_hash  # the first PDF's code still works
+    assert client.post("/e/", {"code": code}).url == "/e/brief/"
+    assert "These letters were printed already" in again.text
+
+
+def test_only_a_coordinator_prints_and_only_their_offices_letters(client, caseworker, topic):
+    issued = invited(caseworker, topic)
+    code_hash = Invitation.objects.get().code_hash
+    form = {"invitation": [issued.invitation.pk], "once": "f1"}
+    other = CaseworkerFactory(is_coordinator=True)
+    assert other.office_id != topic.office_id
+
+    client.force_login(caseworker.user)
+    assert client.post("/fachkraft/einladungen/briefe/", form).status_code == 404
+    client.force_login(other.user)
+    refused = client.post("/fachkraft/einladungen/briefe/", form, headers=ENGLISH, follow=True)
+    assert "Please tick the invitations" in refused.text
+    client.force_login(CaseworkerFactory(office=topic.office, is_coordinator=True).user)
+    assert client.get("/fachkraft/einladungen/briefe/").status_code == 405
+
+    assert Invitation.objects.get().code_hash == code_hash
+
+
+def test_a_reprinted_letters_qr_code_brings_the_client_to_the_filled_code_form(
+    staff, caseworker, topic, settings
+):
+    settings.SITE_URL = "https://termine.example"
+    issued = invited(caseworker, topic)
+
+    letter = staff.post(f"/fachkraft/einladungen/{issued.invitation.pk}/brief/").content
+
+    (code,) = set(CODE.findall(page_texts(letter)[0]))
+    assert page_qr_codes(letter) == [[f"https://termine.example/e/?code={code}"]]
+    form = staff.get(f"/e/?code={code}")
+    assert f'value="{code}"' in form.text
+    assert staff.post(f"/e/?code={code}", {"code": code}).url == "/e/brief/"

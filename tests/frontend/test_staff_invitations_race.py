@@ -7,9 +7,11 @@ import pytest
 from django.test import Client as HttpClient
 
 from appointments.models import Client, Invitation
+from appointments.services.invitations import find_invitation_by_code
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory
-from tests.frontend.test_staff_invitations import ENGLISH, LIST, NEW, form, upload
+from tests.frontend.test_staff_invitations import CODE, ENGLISH, LIST, NEW, form, invited, letter_of, upload
+from tests.pdf import page_texts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
@@ -55,3 +57,20 @@ def test_one_preview_confirmed_many_times_at_once_imports_once(client, caseworke
     assert outcomes == Counter({"booked": SUBMITS})
     assert Invitation.objects.count() == 2
     assert sorted(answer.status_code for answer in answers) == [200] + [302] * (SUBMITS - 1)
+
+
+def test_one_letters_form_sent_many_times_at_once_prints_once(client, caseworker, topic):
+    issued = invited(caseworker, topic)
+    client.force_login(CaseworkerFactory(office=topic.office, is_coordinator=True).user)
+
+    outcomes, answers = _submit_all(
+        client.cookies["sessionid"].value,
+        "/fachkraft/einladungen/briefe/",
+        {"invitation": [issued.invitation.pk], "once": "letters-1"},
+    )
+
+    assert outcomes == Counter({"booked": SUBMITS})
+    assert sorted(answer.status_code for answer in answers) == [200] + [302] * (SUBMITS - 1)
+    (printed,) = [answer for answer in answers if answer.status_code == 200]
+    (code,) = set(CODE.findall(page_texts(letter_of(printed))[0]))
+    assert find_invitation_by_code(code=code) == issued.invitation  # no later run voided this PDF's code

@@ -1,5 +1,6 @@
 """The invitation letter: render it, read its text back, and decode its QR code back to the link."""
 
+import re
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -7,9 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from appointments.exceptions import ApplicationError
 from appointments.models import Invitation
-from appointments.services.letters import Letter, code_address, letters_pdf
-from tests.factories import CaseworkerFactory, ClientFactory, OfficeFactory, TopicFactory
+from appointments.services.invitations import (
+    InvitationNotFound,
+    code_entry_url,
+    find_invitation_by_code,
+    invite_client,
+    revoke_invitation,
+)
+from appointments.services.letters import Letter, code_address, letters_pdf, reprint_letters
+from tests.factories import CaseworkerFactory, ClientFactory, OfficeFactory, TopicFactory, week_of_hours
 from tests.pdf import page_qr_codes, page_texts
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -187,3 +196,65 @@ def test_a_missing_font_says_which_package_brings_it(office, settings, tmp_path)
     fixed = invitation(office, start=datetime(2026, 12, 8, 10, tzinfo=BERLIN))
     with pytest.raises(ImproperlyConfigured, match="fonts-dejavu-core"):
         letters_pdf([Letter(invitation=fixed, link=LINK, code="X")], now=NOW)
+
+
+def saved_invitation(caseworker, topic, name):
+    """A real, saved invitation (its code hash stored) by letter, to a window in the next days."""
+    return invite_client(
+        caseworker=caseworker,
+        topic=topic,
+        client=ClientFactory(name=name, language="de"),
+        modes=["telephone"],
+        window=(datetime(2026, 12, 1, 0, tzinfo=BERLIN), datetime(2026, 12, 5, 0, tzinfo=BERLIN)),
+        deadline=datetime(2026, 12, 2, 18, tzinfo=BERLIN),
+        channels=["letter"],
+        invited_by=caseworker.user,
+    )
+
+
+def test_a_reprint_gives_each_open_invitation_a_new_code_its_qr_fills_the_code_form(
+    now, settings, caseworker, topic
+):
+    settings.SITE_URL = "https://termine.example"
+    first, second, closed = (saved_invitation(caseworker, topic, name) for name in ("Anna", "Bora", "Cem"))
+    revoke_invitation(invitation=closed.invitation, by=caseworker.user)
+    closed_hash = Invitation.objects.get(pk=closed.invitation.pk).code_hash
+
+    reprint = reprint_letters(
+        invitations=[first.invitation, closed.invitation, second.invitation], by=caseworker.user
+    )
+
+    assert reprint.printed == [first.invitation, second.invitation]
+    assert reprint.closed == [closed.invitation]
+    texts, qr_codes = page_texts(reprint.pdf), page_qr_codes(reprint.pdf)
+    assert len(texts) == 2
+    for page, codes, name, old in zip(texts, qr_codes, ("Anna", "Bora"), (first, second), strict=True):
+        (new_code,) = set(re.findall(r"[A-Z0-9]{5}-[A-Z0-9]{5}", page))
+        assert name in page
+        assert codes == [code_entry_url(new_code)] == [f"https://termine.example/e/?code={new_code}"]
+        assert find_invitation_by_code(code=new_code) == old.invitation
+        with pytest.raises(InvitationNotFound):
+            find_invitation_by_code(code=old.code)
+    assert Invitation.objects.get(pk=closed.invitation.pk).code_hash == closed_hash
+
+
+def test_when_the_letters_cannot_be_printed_no_code_changes(now, settings, caseworker, topic, tmp_path):
+    issued = saved_invitation(caseworker, topic, "Anna")
+    settings.LETTER_FONT_DIR = str(tmp_path)
+
+    with pytest.raises(ImproperlyConfigured):
+        reprint_letters(invitations=[issued.invitation], by=caseworker.user)
+
+    assert find_invitation_by_code(code=issued.code) == issued.invitation
+
+
+def test_one_invitation_not_the_callers_changes_no_code_at_all(now, caseworker, topic):
+    colleague = CaseworkerFactory(office=topic.office, topics=[topic])
+    week_of_hours(colleague)
+    mine, theirs = saved_invitation(caseworker, topic, "Anna"), saved_invitation(colleague, topic, "Bora")
+
+    with pytest.raises(ApplicationError):
+        reprint_letters(invitations=[mine.invitation, theirs.invitation], by=caseworker.user)
+
+    assert find_invitation_by_code(code=mine.code) == mine.invitation
+    assert find_invitation_by_code(code=theirs.code) == theirs.invitation
