@@ -486,6 +486,28 @@ def _close(invitation: Invitation, status: str, now: datetime, fields: tuple[str
     publish_invitation(invitation, status)
 
 
+_END_ACTIONS = {
+    Status.DECLINED: Action.INVITATION_DECLINED,
+    Status.REVOKED: Action.INVITATION_REVOKED,
+    Status.EXPIRED: Action.INVITATION_EXPIRED,
+}
+
+
+def _end(
+    invitation: Invitation, status: str, *, party: str, now: datetime, actor: AbstractBaseUser | None = None
+) -> None:
+    """Close a locked open invitation without a booking: the held time is freed, the audit log told."""
+    _release(invitation, party=party, now=now)
+    _close(invitation, status, now)
+    record_audit(
+        action=_END_ACTIONS[status],
+        actor=actor,
+        client=invitation.client,
+        office=invitation.topic.office,
+        party=party,
+    )
+
+
 def _check_mode(invitation: Invitation, mode: str | None, default: str) -> str:
     mode = mode or default
     if mode not in invitation.modes:
@@ -591,14 +613,7 @@ def decline_invitation(*, invitation: Invitation, now: datetime | None = None) -
     with transaction.atomic():
         invitation = _locked(invitation)
         _check_open(invitation, now)
-        _release(invitation, party=Party.CLIENT, now=now)
-        _close(invitation, Status.DECLINED, now)
-        record_audit(
-            action=Action.INVITATION_DECLINED,
-            client=invitation.client,
-            office=invitation.topic.office,
-            party=Party.CLIENT,
-        )
+        _end(invitation, Status.DECLINED, party=Party.CLIENT, now=now)
     return invitation
 
 
@@ -614,17 +629,10 @@ def revoke_invitation(
         invitation = _locked(invitation)
         if invitation.status != Status.OPEN:
             raise InvitationClosed(invitation.status)
-        _release(invitation, party=Party.STAFF, now=now)
-        _close(invitation, Status.REVOKED, now)
         Notification.objects.filter(invitation=invitation, status=Notification.Status.PENDING).update(
             status=Notification.Status.CANCELLED, error="withdrawn", updated_at=now
         )
-        record_audit(
-            action=Action.INVITATION_REVOKED,
-            actor=by,
-            client=invitation.client,
-            office=invitation.topic.office,
-        )
+        _end(invitation, Status.REVOKED, party=Party.STAFF, now=now, actor=by)
     return invitation
 
 
@@ -643,14 +651,7 @@ def expire_invitations(*, now: datetime | None = None, limit: int = 200) -> int:
             .order_by("deadline", "pk")[:limit]
         )
         for invitation in due:
-            _release(invitation, party=Party.SYSTEM, now=now)
-            _close(invitation, Status.EXPIRED, now)
-            record_audit(
-                action=Action.INVITATION_EXPIRED,
-                client=invitation.client,
-                office=invitation.topic.office,
-                party=Party.SYSTEM,
-            )
+            _end(invitation, Status.EXPIRED, party=Party.SYSTEM, now=now)
             done += 1
     return done
 
