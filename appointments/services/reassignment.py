@@ -15,6 +15,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,7 @@ def affected_by_absences(caseworker: Caseworker, now: datetime | None = None) ->
         Invitation.objects.filter(caseworker=caseworker, status=Invitation.Status.OPEN, deadline__gt=now)
         .filter(Q(start__gte=first, start__lt=last) | Q(window_from__lt=last, window_until__gt=first))
         .select_related("topic__office", "client", "appointment")
-        .order_by("start", "window_from", "pk")
+        .order_by(Coalesce("start", "window_from"), "pk")  # in time order on any database
     )
     return [
         AbsenceImpact(absence, booked, [i for i in invitations if _hits(i, absence, now)])
