@@ -43,7 +43,8 @@ class InvitationInSerializer(StrictSerializer):
     """An invitation: to a fixed `start`, or to choose between `window_from` and `window_until`.
 
     The client is a known one by `client_id`, or `client` details (a known mobile number finds
-    that client, whose record stays as it is). `caseworker` defaults to the one who asks.
+    that client; whether the details change their record is decided as for a booking, by
+    `clients.client_for_booking`). `caseworker` defaults to the one who asks.
     """
 
     caseworker = serializers.IntegerField(required=False)
