@@ -337,9 +337,14 @@ def cancel_appointment(
     by: str,
     reason: str = "",
     actor: AbstractBaseUser | None = None,
+    manage_token: str | None = None,
     now: datetime | None = None,
 ) -> Appointment:
-    """Cancel before it begins; the time is free again at once. `by` is the party, `actor` the user."""
+    """Cancel before it begins; the time is free again at once. `by` is the party, `actor` the user.
+
+    With `manage_token` (the appointment's current one) the cancellation message links to the
+    cancelled booking's own page, whose "book a new appointment" offers the same caseworker first.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         appointment = locked_before_start(appointment, now)
@@ -347,7 +352,9 @@ def cancel_appointment(
         appointment.cancelled_by = by
         appointment.cancel_reason = reason
         appointment.save(update_fields=["status", "version", "cancelled_by", "cancel_reason", "updated_at"])
-        schedule_appointment_messages(appointment=appointment, event="cancelled", now=now)
+        schedule_appointment_messages(
+            appointment=appointment, event="cancelled", manage_token=manage_token, now=now
+        )
         appointment_changed(appointment, now=now)
         record_audit(action=AuditEntry.Action.CANCELLED, actor=actor, appointment=appointment, party=by)
         publish_appointment(appointment, "cancelled")

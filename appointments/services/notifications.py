@@ -61,7 +61,10 @@ def _values(appointment: Appointment, language: str, manage_token: str | None) -
         "mode": render(language, "modes", appointment.mode),
         "reference": appointment.reference,
         "manage_url": manage_url(manage_token),
-        "book_url": book_url(),
+        # A cancelled booking's own page books again with the same caseworker first (my caseworker).
+        "book_url": manage_url(manage_token)
+        if manage_token and appointment.status == Appointment.Status.CANCELLED
+        else book_url(),
         "phone": appointment.client.phone,
         **when(language, appointment.start.astimezone(office.zone)),
     }

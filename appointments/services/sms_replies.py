@@ -17,6 +17,7 @@ from appointments.services.calendar import book_url, find_url
 from appointments.services.clients import DETAILS_KEPT
 from appointments.services.messages import render, when
 from appointments.services.notifications import REPLY_REMINDER_MINUTES, queue_sms, send_now
+from appointments.services.tokens import new_token
 
 STOP_WORDS = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ABMELDEN"}
 START_WORDS = {"START", "UNSTOP"}
@@ -103,9 +104,16 @@ def handle_inbound_sms(*, sender: str, body: str, message_id: str = "", now: dat
             elif _ambiguous(client, now):
                 reply = render(language, "sms", "reply_choose", find_url=find_url())
             else:
-                # The cancellation message itself tells the client and links to a new booking.
+                # The cancellation message itself tells the client and links to booking again: a
+                # fresh private link (tokens exist only as hashes), so their own caseworker comes first.
+                token, token_hash = new_token()
+                Appointment.objects.filter(pk=appointment.pk).update(manage_token_hash=token_hash)
                 cancel_appointment(
-                    appointment=appointment, by=Appointment.Party.CLIENT, reason="SMS: 2", now=now
+                    appointment=appointment,
+                    by=Appointment.Party.CLIENT,
+                    reason="SMS: 2",
+                    manage_token=token,
+                    now=now,
                 )
         else:
             reply = render(language, "sms", "reply_help", book_url=book_url())

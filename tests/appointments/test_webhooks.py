@@ -1,5 +1,6 @@
 """Twilio webhooks: signatures checked, delivery status recorded, STOP/START and 1/2 answered."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from twilio.request_validator import RequestValidator
 from appointments.models import Appointment, Client, InboundSms, Notification
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
 from appointments.services.notifications import run_due_messages
+from frontend.views import KNOWN_CLIENT
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
@@ -134,6 +136,18 @@ class TestInbound:
         run_due_messages()
         assert "cancelled" in sms_outbox[-1].body
         assert "https://termine.example.org/" in sms_outbox[-1].body
+
+    def test_2_links_to_booking_again_with_the_own_caseworker(
+        self, topic, twilio_post, sms_outbox, time_machine, client
+    ):
+        appointment = self.answer(topic, twilio_post, time_machine, "2", language="en")
+        run_due_messages()
+        (link,) = re.findall(r"https://termine\.example\.org(/m/[\w-]{22})\b", sms_outbox[-1].body)
+        page = client.get(link, follow=True)
+        assert page.status_code == 200
+        assert "Dieser Termin ist abgesagt." in page.content.decode()
+        # The page proved who the client is: booking again offers their own caseworker first.
+        assert client.session[KNOWN_CLIENT] == appointment.client_id
 
     def test_anything_else_gets_help(self, topic, twilio_post, sms_outbox, time_machine):
         appointment = self.answer(topic, twilio_post, time_machine, "vielleicht")
