@@ -28,12 +28,13 @@ from appointments.selectors import bookable_topics, invitation_state, invitation
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails
 from appointments.services.clients import find_clients
-from appointments.services.invitation_import import ImportRefused, import_invitations, working_days_end
+from appointments.services.invitation_import import ImportRefused, import_invitations
 from appointments.services.invitations import (
     InvitationClosed,
     invitation_link,
     invite_client,
     revoke_invitation,
+    working_days_end,
 )
 from appointments.services.letters import Letter, letters_pdf, reprint_letters
 from appointments.services.messages import when

@@ -56,8 +56,9 @@ class Booking:
     details_kept: bool = False
 
 
-def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+def new_reference(length: int = REFERENCE_LENGTH) -> str:
+    """A booking code (or, longer, an invitation's letter code) in the alphabet that is not misheard."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
 
 
 def normalize_reference(raw: str) -> str:

@@ -24,7 +24,7 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Caseworker, Client, Office, Topic
 from appointments.services.booking import ClientDetails
 from appointments.services.clients import customer_number_key
-from appointments.services.invitations import IssuedInvitation, invite_client
+from appointments.services.invitations import IssuedInvitation, invite_client, working_days_end
 from appointments.services.phones import normalize_mobile_number
 
 MAX_ROWS = 500
@@ -94,17 +94,6 @@ def _rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     if not rows:
         raise ImportRefused(_("The list is empty."))
     return rows
-
-
-def working_days_end(first: date, days: int) -> date:
-    """The day after the `days`-th working day (Monday to Friday) from `first` on."""
-    day, counted = first, 0
-    while True:
-        if day.weekday() < 5:
-            counted += 1
-            if counted == days:
-                return day + timedelta(days=1)
-        day += timedelta(days=1)
 
 
 def window_bounds(raw: str, office: Office, now: datetime) -> tuple[datetime, datetime]:

@@ -13,9 +13,8 @@ horizon. The held time stays held until the client has booked another one.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -41,19 +40,19 @@ from appointments.models import (
 from appointments.services.audit import record_audit
 from appointments.services.availability import Slot, bookable_window, check_start, free_slots
 from appointments.services.booking import (
-    REFERENCE_ALPHABET,
     Booking,
     ClientDetails,
     check_language,
     confirm_booking,
     new_reference,
+    normalize_reference,
     save_with_first_free,
     set_times,
 )
 from appointments.services.clients import client_for_booking
 from appointments.services.limits import client_mobile_number
 from appointments.services.notifications import schedule_invitation_messages
-from appointments.services.permissions import caseworker_for, coordinator_for
+from appointments.services.permissions import can_invite_for
 from appointments.services.tokens import hash_token, new_token
 
 CODE_LENGTH = 10
@@ -108,27 +107,11 @@ def code_entry_url(code: str = "") -> str:
     return f"{settings.SITE_URL}/e/{query}"
 
 
-def normalize_code(raw: str) -> str:
-    """A code as people type it: any case, with spaces or dashes."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
-
-
 def _new_code() -> tuple[str, str]:
     """A typeable code from the booking codes' unambiguous alphabet (about 45 bits), grouped, and its hash."""
-    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(CODE_LENGTH))
+    raw = new_reference(CODE_LENGTH)
     code = "-".join(raw[i : i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
     return code, hash_token(raw)
-
-
-def may_invite_for(user: AbstractBaseUser, caseworker: Caseworker) -> bool:
-    """The caseworker themselves, a coordinator of their office, or a superuser."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    own = caseworker_for(user)
-    if own is not None and own.pk == caseworker.pk:
-        return True
-    coordinator = coordinator_for(user)
-    return coordinator is not None and coordinator.office_id == caseworker.office_id
 
 
 def _check_invitation(
@@ -144,7 +127,7 @@ def _check_invitation(
     invited_by: AbstractBaseUser,
     now: datetime,
 ) -> None:
-    if not may_invite_for(invited_by, caseworker):
+    if not can_invite_for(invited_by, caseworker):
         raise ApplicationError(
             _("You can invite for yourself, or as a coordinator for your office."), field="caseworker"
         )
@@ -330,7 +313,7 @@ def invite_client(
 
 def reissue_letter_code(*, invitation: Invitation, by: AbstractBaseUser) -> str:
     """A fresh typed code for reprinting a letter; the old code stops working, the links stay."""
-    if not may_invite_for(by, invitation.caseworker):
+    if not can_invite_for(by, invitation.caseworker):
         raise ApplicationError(_("You can invite for yourself, or as a coordinator for your office."))
     with transaction.atomic():
         invitation = _locked(invitation)
@@ -400,7 +383,7 @@ def open_invitation(*, token: str, now: datetime | None = None) -> Invitation:
 
 def find_invitation_by_code(*, code: str, now: datetime | None = None) -> Invitation:
     """The open invitation a letter's code belongs to, however it was typed."""
-    raw = normalize_code(code or "")
+    raw = normalize_reference(code or "")
     found = None
     if len(raw) == CODE_LENGTH:
         found = Invitation.objects.select_related(*_RELATIONS).filter(code_hash=hash_token(raw)).first()
@@ -418,19 +401,27 @@ def invited_caseworker_ids(invitation: Invitation) -> list[int]:
     return [invitation.caseworker_id, *team]
 
 
+def working_days_end(first: date, days: int) -> date:
+    """The day after the `days`-th working day (Monday to Friday) from `first` on."""
+    day, counted = first, 0
+    while True:
+        if day.weekday() < 5:
+            counted += 1
+            if counted == days:
+                return day + timedelta(days=1)
+        day += timedelta(days=1)
+
+
 def choice_range(invitation: Invitation, now: datetime) -> tuple[datetime, datetime]:
     """Where the client may pick: the window, or for a fixed invitation the next working days."""
     if invitation.window_from is not None:
         return invitation.window_from, invitation.window_until
     office = invitation.topic.office
     zone = office.zone
-    day = now.astimezone(zone).date()
-    counted = 0
-    while counted < ALTERNATIVE_WORKING_DAYS:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            counted += 1
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    end = datetime.combine(
+        working_days_end(tomorrow, ALTERNATIVE_WORKING_DAYS), datetime.min.time(), tzinfo=zone
+    )
     return now, min(end, bookable_window(office, now)[1])
 
 
@@ -623,7 +614,7 @@ def revoke_invitation(
     """Staff withdraw an open invitation: its links and code stop working, a held time is freed,
     and messages not sent yet stay unsent."""
     now = now or timezone.now()
-    if not may_invite_for(by, invitation.caseworker):
+    if not can_invite_for(by, invitation.caseworker):
         raise ApplicationError(_("You can invite for yourself, or as a coordinator for your office."))
     with transaction.atomic():
         invitation = _locked(invitation)

@@ -10,7 +10,12 @@ from django.core.management import call_command
 from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, AuditEntry, Client, Invitation, Notification
 from appointments.services.availability import free_slots
-from appointments.services.booking import REFERENCE_ALPHABET, ClientDetails, book_appointment
+from appointments.services.booking import (
+    REFERENCE_ALPHABET,
+    ClientDetails,
+    book_appointment,
+    normalize_reference,
+)
 from appointments.services.figures import office_figures
 from appointments.services.invitations import (
     CODE_LENGTH,
@@ -24,7 +29,6 @@ from appointments.services.invitations import (
     invitation_link,
     invitation_times,
     invite_client,
-    normalize_code,
     open_invitation,
     reissue_letter_code,
     remind_invitations,
@@ -71,7 +75,7 @@ class TestInvite:
         assert invitation.status == Invitation.Status.OPEN
         assert token_matches(issued.token, invitation.token_hash)
         assert issued.token not in invitation.token_hash
-        assert invitation.code_hash == hash_token(normalize_code(issued.code))
+        assert invitation.code_hash == hash_token(normalize_reference(issued.code))
         held = invitation.appointment
         assert held.status == Appointment.Status.HELD
         assert (held.caseworker, held.start, held.client) == (caseworker, at(10), client_record)
