@@ -34,7 +34,7 @@ from appointments.services.invitations import (
 from appointments.services.limits import RateCount, address
 from appointments.services.messages import when
 from frontend.forms import InvitationCodeForm, ModeForm
-from frontend.views import DONE, _parse_start, _posted, slot_days
+from frontend.views import DONE, parse_start, posted, slot_days
 
 # The "token" under which an invitation opened by its letter code lives in the session.
 BY_CODE = "brief"
@@ -82,7 +82,7 @@ def _mode_form(request: HttpRequest, invitation: Invitation) -> ModeForm | None:
     """A choice of telephone or video when the invitation allows both."""
     if len(invitation.modes) < 2:
         return None
-    form = ModeForm(_posted(request), modes=invitation.modes, initial={"mode": invitation.modes[0]})
+    form = ModeForm(posted(request), modes=invitation.modes, initial={"mode": invitation.modes[0]})
     form.fields["mode"].label = _("Telephone or video?")
     return form
 
@@ -103,7 +103,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     reprinted letter's QR code) only fills in the form: nothing is looked up before it is sent."""
     given = "".join(ch for ch in request.GET.get("code", "") if ch.isascii() and (ch.isalnum() or ch == "-"))
     longest = InvitationCodeForm.base_fields["code"].max_length
-    form = InvitationCodeForm(_posted(request), initial={"code": given[:longest].upper()})
+    form = InvitationCodeForm(posted(request), initial={"code": given[:longest].upper()})
     if request.method == "POST" and form.is_valid():
         throttle = RateCount("invitation_code", address(request))
         if not throttle.allow_request(request, None):
@@ -159,7 +159,7 @@ def choose_time(request: HttpRequest, invitation: Invitation, token: str) -> Htt
     """Pick a time: in the window, or, when the fixed time does not suit, another of the same caseworker."""
     here = _url("invitation-time", token)
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start"))
+        start = parse_start(request.POST.get("start"))
         try:
             if start is None:
                 raise SlotNotOffered(field="start")

@@ -109,7 +109,7 @@ class Flow:
 
     @property
     def start(self) -> datetime | None:
-        return _parse_start(self.data.get("start"))
+        return parse_start(self.data.get("start"))
 
     @property
     def caseworker(self) -> Caseworker | None:
@@ -136,7 +136,7 @@ class Flow:
         )
 
 
-def _posted(request: HttpRequest):
+def posted(request: HttpRequest):
     """The submitted data, even when empty, so that an empty form is checked; None on GET."""
     return request.POST if request.method == "POST" else None
 
@@ -153,7 +153,7 @@ def _local(moment: datetime, topic: Topic) -> datetime:
     return moment.astimezone(topic.office.zone)
 
 
-def _parse_start(raw: object) -> datetime | None:
+def parse_start(raw: object) -> datetime | None:
     try:
         return parse_moment(raw, field="start")
     except InvalidDate:
@@ -234,7 +234,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The start page: what this is, the language switch, and the first question (the topic)."""
     flow = Flow(request)
     form = TopicForm(
-        _posted(request), topics=self_bookable_topics(), initial={"topic": flow.data.get("topic")}
+        posted(request), topics=self_bookable_topics(), initial={"topic": flow.data.get("topic")}
     )
     if request.method == "POST" and form.is_valid():
         previous = flow.data.get("topic")
@@ -250,7 +250,7 @@ def mode(request: HttpRequest) -> HttpResponse:
     flow, back = _flow_or_redirect(request, "mode")
     if back:
         return back
-    form = ModeForm(_posted(request), modes=flow.topic.modes, initial={"mode": flow.data.get("mode")})
+    form = ModeForm(posted(request), modes=flow.topic.modes, initial={"mode": flow.data.get("mode")})
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["mode"] != flow.data.get("mode"):
             flow.forget("start")
@@ -267,7 +267,7 @@ def language(request: HttpRequest) -> HttpResponse:
         "language": flow.data.get("language") or translation.get_language(),
         "interpreter": flow.data.get("interpreter", False),
     }
-    form = LanguageForm(_posted(request), initial=initial)
+    form = LanguageForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         flow.save(language=form.cleaned_data["language"].code, interpreter=form.cleaned_data["interpreter"])
         flow.forget("start")
@@ -282,7 +282,7 @@ def time_step(request: HttpRequest) -> HttpResponse:
     topic = flow.topic
     own = _known_own_caseworker(request, topic)
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start"))
+        start = parse_start(request.POST.get("start"))
         chosen = _chosen_own(request, own)
         problem = _check_time(
             topic=topic, mode=flow.data["mode"], start=start, language=flow.spoken, caseworker=chosen
@@ -325,7 +325,7 @@ def details(request: HttpRequest) -> HttpResponse:
     if back:
         return back
     fields = ("name", "phone", "email", "customer_number", "sms_consent")
-    form = DetailsForm(_posted(request), initial={key: flow.data.get(key) for key in fields})
+    form = DetailsForm(posted(request), initial={key: flow.data.get(key) for key in fields})
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["phone"] != flow.data.get("phone"):
             flow.forget("verification_id", "verification_token")
@@ -388,7 +388,7 @@ def code(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("frontend:code")
-    form = CodeForm(_posted(request))
+    form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             token = confirm_phone_verification(
@@ -565,7 +565,7 @@ def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
     here, back = managed.url("reschedule"), managed.url("manage")
     own = own_caseworker(client=appointment.client, topic=appointment.topic)
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start"))
+        start = parse_start(request.POST.get("start"))
         chosen = _chosen_own(request, own)
         try:
             if start is None:
@@ -624,7 +624,7 @@ def find_booking(request: HttpRequest) -> HttpResponse:
     The next page, the limits and the time taken are the same either way (services.finding),
     so the form tells nobody whether a booking exists.
     """
-    form = FindBookingForm(_posted(request))
+    form = FindBookingForm(posted(request))
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"]
         try:
@@ -649,7 +649,7 @@ def find_code(request: HttpRequest) -> HttpResponse:
     found = request.session.get(FINDING)
     if not isinstance(found, dict):
         return redirect("frontend:find")
-    form = CodeForm(_posted(request))
+    form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             confirm_finding(
