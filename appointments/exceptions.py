@@ -24,6 +24,13 @@ class SlotTaken(ApplicationError):
     default_message = _("This time was just taken. Please choose another time.")
 
 
+class NotFound(ApplicationError):
+    """There is no such thing for this person: refusals look the same as absence, so nothing leaks."""
+
+    status_code = 404
+    default_message = _("Not found.")
+
+
 class InvalidDate(ApplicationError):
     """A date (or month, or time) from a request that is malformed or outside the calendar we serve."""
 

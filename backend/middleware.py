@@ -1,15 +1,16 @@
 """Site-wide middleware: a lost database connection is a short 503, an overlong address a 414, a bad
-date in an address a 400."""
+date in an address a 400, a domain NotFound a 404."""
 
 import logging
 
 from django.conf import settings
+from django.core.handlers.exception import response_for_exception
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from appointments.exceptions import InvalidDate
+from appointments.exceptions import InvalidDate, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,12 @@ class QueryStringLimitMiddleware:
         return HttpResponse(message, status=414, content_type="text/plain; charset=utf-8")
 
 
-class InvalidDateMiddleware:
-    """A page that met a date it cannot use (appointments.dates) answers 400 in the user's language.
+class DomainErrorMiddleware:
+    """Pages answer the domain's refusals the web's way, in the user's language.
 
-    The page says what is wrong and links back to itself without the query, which shows today.
-    (The API's own exception handler answers InvalidDate as a field error.)
+    NotFound (no such thing, or not yours) is Django's 404. A date it cannot use (appointments.dates)
+    is a 400 page that says what is wrong and links back to itself without the query, which shows
+    today. (The API's own exception handler answers both as JSON.)
     """
 
     def __init__(self, get_response):
@@ -77,6 +79,8 @@ class InvalidDateMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(str(exception.message)))
         if not isinstance(exception, InvalidDate):
             return None
         message = str(exception.message)

@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "backend.middleware.QueryStringLimitMiddleware",  # after the locale: its 414 is in the user's language
-    "backend.middleware.InvalidDateMiddleware",  # after the locale: its 400 is in the user's language
+    "backend.middleware.DomainErrorMiddleware",  # after the locale: its pages are in the user's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
         "find-number": os.environ.get("THROTTLE_FIND_NUMBER", "10/day"),
         # Twilio's webhooks (appointments/throttles.py): generous, Twilio calls back in bursts.
         "webhook": os.environ.get("THROTTLE_WEBHOOK", "600/minute"),
-        # Invitation codes typed at /e/ (frontend/invitations.py), per address.
+        # Invitation codes typed at /e/ (frontend/public/invitations.py), per address.
         "invitation_code": os.environ.get("THROTTLE_INVITATION_CODE", "20/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

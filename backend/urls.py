@@ -21,10 +21,10 @@ urlpatterns = [
     path("api/docs/", swagger_ui, name="swagger-ui"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("frontend.account_urls")),
-    path("dolmetschen/", include("frontend.interpreter_urls")),
-    path("fachkraft/", include("frontend.staff_urls")),
+    path("dolmetschen/", include("frontend.interpreter.urls")),
+    path("fachkraft/", include("frontend.staff.urls")),
     path("", include("appointments.urls")),
     path("", include("realtime.urls")),
     path("", include("appointments.voice_urls")),
-    path("", include("frontend.urls")),
+    path("", include("frontend.public.urls")),
 ]

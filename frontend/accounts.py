@@ -40,7 +40,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appointments.services.permissions import caseworker_for, interpreter_for, second_factor_required
-from frontend.forms import SixDigitCodeField
+from frontend.fields import SixDigitCodeField
 
 # Between the password and the code: who, through which backend, where to afterwards, since when.
 PENDING_KEY = "login_pending"

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments.models import Appointment, InterpreterRequest
-from frontend.staff_figures import _cell
+from frontend.staff.figures import _cell
 from tests.factories import (
     AppointmentFactory,
     CaseworkerFactory,

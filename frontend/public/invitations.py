@@ -33,8 +33,8 @@ from appointments.services.invitations import (
 )
 from appointments.services.limits import RateCount, address
 from appointments.services.messages import when
-from frontend.forms import InvitationCodeForm, ModeForm
-from frontend.views import DONE, parse_start, posted, slot_days
+from frontend.public.forms import InvitationCodeForm, ModeForm
+from frontend.public.views import DONE, parse_start, posted, slot_days
 
 # The "token" under which an invitation opened by its letter code lives in the session.
 BY_CODE = "brief"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Invitation, Language, Mode
-from frontend.forms import StepForm
+from frontend.fields import StepForm
 
 FIXED = "fixed"
 WINDOW = "window"

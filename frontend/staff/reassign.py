@@ -13,7 +13,7 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Absence
 from appointments.services.permissions import access_coordinator
 from appointments.services.reassignment import affected_by_absences, colleagues_for, reassign_clients
-from frontend.staff_availability import page_url
+from frontend.staff.availability import page_url
 
 
 def _chosen(rows: list, raw: list[str]) -> list:

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Absence, Mode, Weekday
-from frontend.forms import DayField, StepForm
+from frontend.fields import DayField, StepForm
 
 DEFAULT_MODES = [Mode.TELEPHONE, Mode.VIDEO]
 

@@ -23,7 +23,7 @@ from appointments.services.interpreting import (
     withdraw_from_assignment,
 )
 from appointments.services.permissions import coordinator_for, interpreter_for
-from frontend.staff import FEED_RESET
+from frontend.staff.days import FEED_RESET
 
 
 def _interpreter(request) -> Interpreter:

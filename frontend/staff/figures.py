@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from appointments.exceptions import ApplicationError
 from appointments.services.figures import OfficeFigures, Share, check_period, default_period, office_figures
 from appointments.services.permissions import access_coordinator
-from frontend.forms import DayField
+from frontend.fields import DayField
 
 # Chart geometry in SVG user units; the SVG scales to the page's width.
 DAY_CHART_WIDTH = 960

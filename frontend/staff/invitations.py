@@ -46,8 +46,8 @@ from appointments.services.permissions import (
     is_staff_viewer,
 )
 from appointments.services.phones import masked_number
-from frontend.invitation_forms import FIXED, ImportForm, InvitationForm, end_of_day
-from frontend.staff_forms import NewClientForm, SearchForm
+from frontend.staff.forms import NewClientForm, SearchForm
+from frontend.staff.invitation_forms import FIXED, ImportForm, InvitationForm, end_of_day
 
 OFFER_WORKING_DAYS = 10
 LOCK_SECONDS = 60 * 60

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Language, Mode
-from frontend.forms import MobileNumberMixin, StepForm
+from frontend.fields import MobileNumberMixin, StepForm
 
 ME = "me"
 OFFICE = "office"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend import invitations, views
+from frontend.public import invitations, views
 
 app_name = "frontend"
 urlpatterns = [

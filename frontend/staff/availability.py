@@ -36,8 +36,8 @@ from appointments.services.schedules import (
     remove_extra_hours,
     remove_weekly_hours,
 )
-from frontend.availability_forms import AbsenceForm, ClosureForm, ExtraHoursForm, WeeklyHoursForm
-from frontend.staff import shown_caseworker
+from frontend.staff.availability_forms import AbsenceForm, ClosureForm, ExtraHoursForm, WeeklyHoursForm
+from frontend.staff.days import shown_caseworker
 
 PREVIEW_SLOTS = 10  # free start times shown so a change can be seen at once
 HOLIDAY_DAYS = 365  # how far ahead the closures page lists public holidays

@@ -27,7 +27,7 @@ from appointments.services.interpreting import (
     interpreters_to_prefer,
 )
 from appointments.services.permissions import access_staff_appointment, caseworker_for
-from frontend.staff import day_url, schedule_row
+from frontend.staff.days import day_url, schedule_row
 
 SLOT_DAYS = 7  # how many days of free times the reschedule list shows at once
 

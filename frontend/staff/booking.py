@@ -34,8 +34,8 @@ from appointments.services.permissions import (
     is_staff_viewer,
 )
 from appointments.services.phones import masked_number, normalize_mobile_number
-from frontend.staff import day_url
-from frontend.staff_forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
+from frontend.staff.days import day_url
+from frontend.staff.forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
 
 DRAFTS = "staff_bookings"
 STEPS = ("client", "request", "start", "confirm")
