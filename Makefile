@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
 # unless set), so the console SMS and e-mail back ends and /dev/outbox/ work.
 export DEBUG ?= true
 
-.PHONY: run test bench install lock audit lint format messages browser clean
+.PHONY: run test bench install lock audit lint format messages browser node clean
 
 # Everything is installed from requirements.lock: every package pinned, every file checked by its hash.
 # A lock that lacks a pin of requirements*.txt stops here with "run make lock".
@@ -73,8 +73,16 @@ browser:
 	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose >/dev/null)
 
+# JavaScript the tests run with node (package-lock.json): ical.js, a third reader of our invites.
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+node: node_modules/.installed
+
 # Tests run on PostgreSQL; in CI a missing database is a failure, not a skip.
-test: messages lint audit browser
+test: messages lint audit browser node
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "Tests on PostgreSQL ($(PG_URL))"; \
 		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest -n 2 -p no:cacheprovider && \
@@ -91,4 +99,4 @@ bench: messages
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest tests/bench -p no:cacheprovider -s -q
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test-db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 test-db.sqlite3 staticfiles

@@ -1,4 +1,9 @@
-"""Calendar invites (.ics) and feeds: one builder, a stable UID, SEQUENCE = the appointment's version."""
+"""Calendar invites (.ics) and feeds: one builder, a stable UID, SEQUENCE = the appointment's version.
+
+Times are the office's local times with its VTIMEZONE, so Outlook and Thunderbird show and move them
+as the office's wall clock (also across a change to or from summer time); only DTSTAMP and CREATED,
+which RFC 5545 wants in UTC, are UTC.
+"""
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -10,20 +15,25 @@ from django.core import signing
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from appointments.events import client_label, first_name
 from appointments.models import Appointment, Caseworker, Interpreter
 from appointments.services.messages import render, when
+from appointments.services.vtimezone import vtimezone
 
 PRODID = "-//Sprechstunde//Jobcenter Termine//DE"
 FEED_SALT = "calendar-feed"
+UID_SALT = "calendar-uid"
 
 
 def event_uid(appointment: Appointment) -> str:
-    """The same for the life of the appointment, so a moved one replaces itself in calendars."""
+    """The same for the life of the appointment, so a moved one replaces itself in calendars; a keyed
+    hash of its id, so the UID tells nobody how many appointments there are or which id this is."""
     host = urlsplit(settings.SITE_URL).hostname or "sprechstunde.invalid"
-    return f"appointment-{appointment.pk}@{host}"
+    digest = salted_hmac(UID_SALT, str(appointment.pk), algorithm="sha256").hexdigest()[:32]
+    return f"{digest}@{host}"
 
 
 def manage_url(token: str | None) -> str:
@@ -50,13 +60,44 @@ def _organizer(appointment: Appointment) -> vCalAddress:
     return organizer
 
 
+def _attendee_name(appointment: Appointment, audience: str, address: str) -> str:
+    """The name beside the address, where we know whose address it is."""
+    if audience == "client":
+        return appointment.client.name
+    if audience == "staff":
+        user = appointment.caseworker.user
+        return str(appointment.caseworker) if user is not None and user.email == address else ""
+    request = getattr(appointment, "interpreter_request", None)
+    interpreter = request.interpreter if request is not None else None
+    return interpreter.name if interpreter is not None and interpreter.email == address else ""
+
+
+def _attendee(appointment: Appointment, audience: str, address: str) -> vCalAddress:
+    """The one person the invite is for, as taking part already: they booked, accepted, or were
+    given the appointment, so no reply is asked for (RSVP=FALSE), and the CANCEL names them too."""
+    attendee = vCalAddress(f"mailto:{address}")
+    attendee.params.update(
+        {"cutype": "INDIVIDUAL", "role": "REQ-PARTICIPANT", "partstat": "ACCEPTED", "rsvp": "FALSE"}
+    )
+    if name := _attendee_name(appointment, audience, address):
+        attendee.params["cn"] = vText(name)
+    return attendee
+
+
 def _interpreting_language(appointment: Appointment) -> str:
     request = getattr(appointment, "interpreter_request", None)
     return request.language.name if request is not None else ""
 
 
 def _event(
-    appointment: Appointment, *, audience: str, language: str, link: str, now: datetime, cancelled: bool
+    appointment: Appointment,
+    *,
+    audience: str,
+    language: str,
+    link: str,
+    now: datetime,
+    cancelled: bool,
+    recipient: str = "",
 ) -> Event:
     """One appointment for one audience: "client" (their link), "staff" (name with initial, topic,
     booking code) or "interpreter" (first name, language, time, mode and their own page's link)."""
@@ -81,8 +122,8 @@ def _event(
     event.add("uid", event_uid(appointment))
     event.add("sequence", appointment.version)
     event.add("dtstamp", now.astimezone(UTC))
-    event.add("dtstart", appointment.start.astimezone(UTC))
-    event.add("dtend", appointment.end.astimezone(UTC))
+    event.add("dtstart", local_start)
+    event.add("dtend", appointment.end.astimezone(office.zone))
     event.add("created", appointment.created_at.astimezone(UTC))
     if audience == "client":
         event.add("summary", render(language, "invite", "summary", **values))
@@ -100,10 +141,8 @@ def _event(
         event.add("description", f"{appointment.topic.name}\n{appointment.reference}")
         event.add("location", mode)
     event.add("organizer", _organizer(appointment))
-    if audience == "client" and client.email:
-        attendee = vCalAddress(f"mailto:{client.email}")
-        attendee.params.update({"cn": vText(client.name), "role": "REQ-PARTICIPANT", "rsvp": "FALSE"})
-        event.add("attendee", attendee)
+    if recipient:
+        event.add("attendee", _attendee(appointment, audience, recipient))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if not cancelled:
@@ -113,6 +152,18 @@ def _event(
         alarm.add("trigger", timedelta(minutes=-30))
         event.add_component(alarm)
     return event
+
+
+def _finished(calendar: Calendar) -> bytes:
+    """The calendar with a VTIMEZONE for every zone its times name."""
+    starts = {}
+    for event in calendar.walk("VEVENT"):
+        start = event.decoded("dtstart")
+        starts.setdefault(start.tzinfo.key, start.date())
+    for key, first in sorted(starts.items()):
+        # Before the events, where Outlook writes it and readers that read in one pass look.
+        calendar.subcomponents.insert(0, vtimezone(key, around=first))
+    return calendar.to_ical()
 
 
 def _calendar(method: str | None) -> Calendar:
@@ -137,12 +188,17 @@ def build_invite(
     language: str | None = None,
     manage_token: str | None = None,
     withdrawn: bool = False,
+    recipient: str | None = None,
     now: datetime | None = None,
 ) -> bytes:
     """One appointment as an invite: METHOD:REQUEST, or METHOD:CANCEL once it is cancelled.
 
-    `withdrawn` cancels it for one recipient only: a caseworker the appointment moved away from.
+    `recipient` is the address it is sent to, named as the ATTENDEE (a client's own invite names
+    their e-mail address, if any, by default). `withdrawn` cancels it for one recipient only: a
+    caseworker the appointment moved away from.
     """
+    if recipient is None:
+        recipient = appointment.client.email if audience == "client" else ""
     method = invite_method(appointment, withdrawn=withdrawn)
     calendar = _calendar(method)
     calendar.add_component(
@@ -153,9 +209,10 @@ def build_invite(
             link=manage_url(manage_token),
             now=now or timezone.now(),
             cancelled=method == "CANCEL",
+            recipient=recipient,
         )
     )
-    return calendar.to_ical()
+    return _finished(calendar)
 
 
 def invite_part(ics: bytes, method: str) -> MIMEPart:
@@ -214,4 +271,4 @@ def build_feed(
                 cancelled=False,
             )
         )
-    return calendar.to_ical()
+    return _finished(calendar)

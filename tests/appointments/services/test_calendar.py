@@ -1,9 +1,12 @@
-"""Calendar invites and feeds, read back by two independent parsers (icalendar and vobject)."""
+"""Calendar invites and feeds as meeting requests, read back by three independent parsers
+(icalendar, vobject and Mozilla's ical.js)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import vobject
+from django.contrib.auth import get_user_model
 from icalendar import Calendar
 
 from appointments.services.booking import (
@@ -23,11 +26,13 @@ from appointments.services.calendar import (
 )
 from appointments.services.interpreting import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
-from tests.factories import InterpreterFactory
+from tests.factories import AppointmentFactory, InterpreterFactory
+from tests.icaljs import read_with_icaljs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, winter time
+SUMMER_MONDAY_9 = datetime(2027, 6, 7, 7, 0, tzinfo=UTC)  # 09:00 in Berlin, summer time
 
 
 @pytest.fixture
@@ -191,3 +196,149 @@ def test_the_interpreter_feed_shows_what_interpreting_needs_only(interpreted, cl
     staff = client.get(f"/calendar/{feed_token(appointment.caseworker)}.ics").content.decode()
     assert appointment.reference in staff
     assert "Aylin D." in staff
+
+
+def read_three_ways(ics: bytes):
+    """The one VEVENT as icalendar, vobject and ical.js see it."""
+    event = Calendar.from_ical(ics).walk("VEVENT")
+    assert len(event) == 1
+    other = vobject.readOne(ics.decode())
+    mozilla = read_with_icaljs(ics)
+    assert len(mozilla["events"]) == 1
+    return event[0], other, mozilla
+
+
+def test_a_clients_invite_is_a_meeting_request_in_the_offices_time(booking):
+    ics = build_invite(booking.appointment, manage_token=booking.manage_token)
+    event, other, mozilla = read_three_ways(ics)
+
+    assert b"DTSTART;TZID=Europe/Berlin:20261201T090000" in ics
+    assert event.decoded("DTSTART") == TUESDAY_9
+    assert other.vevent.dtstart.value == TUESDAY_9
+    assert other.vevent.dtstart.value.utcoffset() == timedelta(hours=1)
+    assert mozilla["events"][0]["tzid"] == "Europe/Berlin"
+    assert mozilla["events"][0]["start_utc"] == "2026-12-01T08:00:00.000Z"
+    assert mozilla["events"][0]["end_utc"] == booking.appointment.end.astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
+
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == "mailto:aylin@example.org"
+    assert attendee.params["PARTSTAT"] == "ACCEPTED"
+    assert attendee.params["RSVP"] == "FALSE"
+    assert attendee.params["CN"] == "Aylin Demir"
+    assert other.vevent.attendee.params["PARTSTAT"] == ["ACCEPTED"]
+    assert mozilla["events"][0]["attendees"] == [
+        {
+            "value": "mailto:aylin@example.org",
+            "params": {
+                "cn": "Aylin Demir",
+                "partstat": "ACCEPTED",
+                "rsvp": "FALSE",
+                "role": "REQ-PARTICIPANT",
+                "cutype": "INDIVIDUAL",
+            },
+        }
+    ]
+    assert mozilla["events"][0]["organizer"]["params"]["cn"] == booking.appointment.topic.office.name
+    assert (
+        str(event["ORGANIZER"])
+        == str(other.vevent.organizer.value)
+        == mozilla["events"][0]["organizer"]["value"]
+    )
+    assert mozilla["method"] == "REQUEST"
+
+
+def test_summer_time_is_the_same_wall_clock_in_every_reader(topic, caseworker):
+    appointment = AppointmentFactory(topic=topic, caseworker=caseworker, start=SUMMER_MONDAY_9)
+    ics = build_invite(appointment)
+    event, other, mozilla = read_three_ways(ics)
+    assert b"DTSTART;TZID=Europe/Berlin:20270607T090000" in ics
+    assert event.decoded("DTSTART") == SUMMER_MONDAY_9
+    assert other.vevent.dtstart.value.utcoffset() == timedelta(hours=2)
+    assert mozilla["events"][0]["start_utc"] == "2027-06-07T07:00:00.000Z"
+    # The zone's rule, as Outlook writes it: the last Sunday of March and of October.
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in ics
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in ics
+    assert b"RDATE" not in ics
+
+
+def test_the_cancel_names_the_same_attendee_and_uid(booking):
+    request = read_with_icaljs(build_invite(booking.appointment, manage_token=booking.manage_token))
+    cancel_appointment(appointment=booking.appointment, by="client")
+    booking.appointment.refresh_from_db()
+    cancel = read_with_icaljs(build_invite(booking.appointment))
+    assert cancel["method"] == "CANCEL"
+    assert cancel["events"][0]["status"] == "CANCELLED"
+    assert cancel["events"][0]["uid"] == request["events"][0]["uid"]
+    assert cancel["events"][0]["attendees"] == request["events"][0]["attendees"]
+    assert cancel["events"][0]["sequence"] > request["events"][0]["sequence"]
+
+
+def test_the_uid_reveals_no_database_id(topic, caseworker, settings):
+    appointments = [
+        AppointmentFactory(topic=topic, caseworker=caseworker, start=TUESDAY_9 + timedelta(hours=hour))
+        for hour in range(3)
+    ]
+    uids = [event_uid(appointment) for appointment in appointments]
+    assert len(set(uids)) == 3
+    for appointment, uid in zip(appointments, uids, strict=True):
+        local_part = uid.split("@")[0]
+        assert re.fullmatch(r"[0-9a-f]{32}", local_part)
+        assert event_uid(appointment) == uid
+    # Keyed by the secret: the same ids give other UIDs elsewhere, so counting ids tells nothing.
+    settings.SECRET_KEY = "another installation's secret"
+    assert [event_uid(appointment) for appointment in appointments] != uids
+
+
+def test_a_staff_invite_names_the_caseworker_it_is_sent_to(booking, caseworker):
+    user = get_user_model().objects.create_user("m.yilmaz", email="m.yilmaz@jobcenter.example")
+    caseworker.user = user
+    caseworker.save()
+    booking.appointment.refresh_from_db()
+    ics = build_invite(booking.appointment, audience="staff", language="de", recipient=user.email)
+    _event, _other, mozilla = read_three_ways(ics)
+    (attendee,) = mozilla["events"][0]["attendees"]
+    assert attendee["value"] == "mailto:m.yilmaz@jobcenter.example"
+    assert attendee["params"]["cn"] == str(caseworker)
+    assert attendee["params"]["rsvp"] == "FALSE"
+    assert "aylin@example.org" not in ics.decode()
+
+
+def test_an_address_we_cannot_name_goes_without_a_name(booking):
+    ics = build_invite(
+        booking.appointment, audience="interpreter", language="de", recipient="someone@example.org"
+    )
+    (attendee,) = read_with_icaljs(ics)["events"][0]["attendees"]
+    assert attendee == {
+        "value": "mailto:someone@example.org",
+        "params": {
+            "partstat": "ACCEPTED",
+            "rsvp": "FALSE",
+            "role": "REQ-PARTICIPANT",
+            "cutype": "INDIVIDUAL",
+        },
+    }
+
+
+def test_a_client_without_e_mail_gets_an_invite_without_attendee(topic):
+    appointment = book_appointment(
+        topic=topic,
+        mode="telephone",
+        start=TUESDAY_9,
+        client=ClientDetails(name="Omar Haddad", phone="0151 98765432", language="ar"),
+    ).appointment
+    _event, _other, mozilla = read_three_ways(build_invite(appointment))
+    assert mozilla["events"][0]["attendees"] == []
+
+
+def test_a_feed_is_read_the_same_by_all_three(booking, caseworker):
+    interpreter = InterpreterFactory()
+    for owner in (caseworker, interpreter):
+        appointments = [booking.appointment] if owner is caseworker else []
+        ics = build_feed(owner, appointments)
+        mozilla = read_with_icaljs(ics)
+        assert [event["uid"] for event in mozilla["events"]] == [event_uid(a) for a in appointments]
+        assert len(Calendar.from_ical(ics).walk("VEVENT")) == len(appointments)
+        vobject.readOne(ics.decode())
+    assert mozilla["events"] == []
