@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
 # unless set), so the console SMS and e-mail back ends and /dev/outbox/ work.
 export DEBUG ?= true
 
-.PHONY: run test bench install lock audit lint format messages browser node clean
+.PHONY: run test bench install lock audit lint format messages browser node sso-provider clean
 
 # Everything is installed from requirements.lock: every package pinned, every file checked by its hash.
 # A lock that lacks a pin of requirements*.txt stops here with "run make lock".
@@ -46,7 +46,7 @@ messages: install
 	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null)
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 run: messages
 	$(PY) manage.py migrate --noinput
@@ -80,6 +80,15 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 node: node_modules/.installed
+
+# A local OpenID Connect provider for trying single sign-on with `make run` (README, "Single sign-on").
+SSO_DEMO_CLIENT = [{"client_id": "sprechstunde", "client_secret": "demo-sso-secret", \
+	"redirect_uris": ["http://127.0.0.1:8000/konto/sso/zurueck/"], \
+	"post_logout_redirect_uris": ["http://127.0.0.1:8000/konto/login/"], \
+	"token_endpoint_auth_method": "client_secret_post"}]
+sso-provider: node
+	OIDC_PORT=9000 OIDC_ISSUER=http://127.0.0.1:9000 OIDC_CLIENTS='$(SSO_DEMO_CLIENT)' \
+		OIDC_ACCOUNTS_FILE=tests/oidc_demo_accounts.json node tests/oidc_provider.mjs
 
 # Tests run on PostgreSQL; in CI a missing database is a failure, not a skip.
 test: messages lint audit browser node

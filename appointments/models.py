@@ -850,3 +850,22 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class StaffIdentity(models.Model):
+    """A staff user's account at the job centre's identity provider: the provider's stable subject,
+    never the e-mail address, which can change or be given to someone else."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity")
+    issuer = models.URLField(_("identity provider"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=255)
+    roles = models.JSONField(_("roles at the last sign-in"), default=list)
+    signed_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_identity")]
+        verbose_name = _("sign-in account")
+        verbose_name_plural = _("sign-in accounts")
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"

@@ -206,10 +206,34 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The local password login, for offices without single sign-on and for freelance interpreters;
+# LOCAL_LOGIN=false leaves only the job centre's own accounts (OIDC below).
+LOCAL_LOGIN = envbool("LOCAL_LOGIN", True)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if LOCAL_LOGIN else []),
+    "frontend.sso.StaffSignIn",
 ]
+
+# Single sign-on for staff with OpenID Connect (mozilla-django-oidc), off while OIDC_ISSUER is
+# empty. The provider's endpoints come from its discovery document; roles and office from a
+# group claim: OIDC_ROLE_MAP="jc-musterstadt-fachkraft=caseworker@musterstadt,
+# jc-musterstadt-koordination=coordinator@musterstadt,dolmetschpool=interpreter".
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email groups")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "groups")
+OIDC_NAME_CLAIM = os.environ.get("OIDC_NAME_CLAIM", "name")
+OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+OIDC_ROLE_MAP = dict(item.split("=", 1) for item in envlist("OIDC_ROLE_MAP", []) if "=" in item)
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's logout (id_token_hint); never logged
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
 # One person mistyping does not lock out a colleague on the same office network, and a
@@ -342,7 +366,11 @@ CONTENT_SECURITY_POLICY = {
         "media-src": ["'self'", "blob:", "mediastream:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # A logout form's redirect to the provider's end of session counts as the form's target.
+        "form-action": [
+            "'self'",
+            *([f"{urlsplit(OIDC_ISSUER).scheme}://{urlsplit(OIDC_ISSUER).netloc}"] if OIDC_ISSUER else []),
+        ],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -7,6 +7,7 @@ wrong passwords are, so the six digits cannot be guessed any faster than a passw
 Switching the second factor off asks for the password again (a forgotten open session is not enough).
 An office can make the second factor mandatory for its coordinators: until they have set it up, every
 page but the set-up (and logout, password change) sends them there, and they cannot switch it off.
+A sign-in through the job centre's own provider (frontend/sso.py) needs neither: the provider decides.
 """
 
 import time
@@ -25,7 +26,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_login_failed
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +42,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appointments.services.permissions import caseworker_for, interpreter_for, second_factor_required
 from frontend.fields import SixDigitCodeField
+from frontend.sso import SIGNED_IN_WITH, SSO, provider_logout_url, sso_enabled
 
 # Between the password and the code: who, through which backend, where to afterwards, since when.
 PENDING_KEY = "login_pending"
@@ -76,6 +78,12 @@ class PasswordAgainForm(forms.Form):
         return password
 
 
+def signed_in_with_provider(session) -> bool:
+    """The job centre's provider vouched for this session and asked for its own factors; our second
+    factor is for passwords."""
+    return session.get(SIGNED_IN_WITH) == SSO
+
+
 def needs_second_factor(user) -> bool:
     """Whether this session still lacks the code: the user has a confirmed device and did not enter it."""
     return not user.is_verified() and user_has_device(user, confirmed=True)
@@ -108,7 +116,9 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and needs_second_factor(user):
+        if signed_in_with_provider(request.session):
+            pass
+        elif user.is_authenticated and needs_second_factor(user):
             request.user = AnonymousUser()
         elif (
             user.is_authenticated
@@ -159,6 +169,8 @@ def locked_out(request, original_response=None, credentials=None):
 @never_cache
 def login(request):
     next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST" and not settings.LOCAL_LOGIN:
+        return HttpResponseNotAllowed(["GET"])
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -173,7 +185,8 @@ def login(request):
             "since": time.time(),
         }
         return redirect("login-code")
-    return render(request, "registration/login.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "sso": sso_enabled(), "local_login": settings.LOCAL_LOGIN}
+    return render(request, "registration/login.html", context)
 
 
 def _pending_user(request):
@@ -213,7 +226,11 @@ def login_code(request):
 
 @require_POST
 def logout(request):
+    """Ends our session and, after a sign-in through the job centre's provider, the provider's too."""
+    end_at_provider = provider_logout_url(request, request.session.get("oidc_id_token"))
     auth_logout(request)
+    if end_at_provider:
+        return redirect(end_at_provider)
     messages.success(request, _("You are logged out."))
     return redirect("login")
 

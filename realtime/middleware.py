@@ -10,11 +10,13 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import is_verified
 from django_otp.models import Device
 
-from frontend.accounts import lacks_required_second_factor, needs_second_factor
+from frontend.accounts import lacks_required_second_factor, needs_second_factor, signed_in_with_provider
 
 
 def _lacks_second_factor(user, session) -> bool:
     """What django-otp's middleware and ours do for HTTP, for a websocket's session."""
+    if session is not None and signed_in_with_provider(session):
+        return False
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
     device = Device.from_persistent_id(persistent_id) if persistent_id else None
     user.otp_device = device if device is not None and device.user_id == user.pk else None

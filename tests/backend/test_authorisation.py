@@ -119,6 +119,8 @@ URLS = {
     "set_language": ("open", {}),
     "login": ("login", {}),
     "login-code": ("login", {}),
+    "sso-start": ("login", {}),
+    "sso-callback": ("login", {}),
     "logout": ("login", {}),
     "otp-setup": ("login", {}),
     "otp-remove": ("login", {}),

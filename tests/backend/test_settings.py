@@ -13,14 +13,17 @@ from backend.settings import envbool, envint, envlist
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly this environment."""
+SHOWN = "print(s.DATABASES['default']['ENGINE'], s.DEBUG)"
+
+
+def load_settings(show: str = SHOWN, **env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment; print what `show` says."""
     clean = {"PATH": os.environ["PATH"], **env}
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (this interpreter, our own code)
         [
             sys.executable,
             "-c",
-            "import backend.settings as s; print(s.DATABASES['default']['ENGINE'], s.DEBUG)",
+            f"import backend.settings as s; {show}",
         ],
         cwd=ROOT,
         env=clean,
@@ -82,3 +85,28 @@ def test_envint_and_envlist(monkeypatch):
     monkeypatch.setenv("NUMBER", "twelve")
     with pytest.raises(ImproperlyConfigured):
         envint("NUMBER", 1)
+
+
+def test_single_sign_on_is_configured_by_the_environment(tmp_path):
+    secret = tmp_path / "oidc-secret"
+    secret.write_text("from-a-file\n")
+    show = (
+        "print(s.OIDC_RP_CLIENT_SECRET, s.OIDC_ROLE_MAP, s.AUTHENTICATION_BACKENDS,"
+        " s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'], sep='|')"
+    )
+    result = load_settings(
+        show,
+        DEBUG="true",
+        OIDC_ISSUER="https://login.jobcenter.example/realms/jc/",
+        OIDC_CLIENT_ID="sprechstunde",
+        OIDC_CLIENT_SECRET_FILE=str(secret),
+        OIDC_ROLE_MAP="jc-a-fachkraft=caseworker@a, dolmetschpool=interpreter",
+        LOCAL_LOGIN="false",
+    )
+    assert result.returncode == 0, result.stderr
+    client_secret, roles, backends, form_action = result.stdout.strip().split("|")
+    assert client_secret == "from-a-file"
+    assert roles == "{'jc-a-fachkraft': 'caseworker@a', 'dolmetschpool': 'interpreter'}"
+    assert "ModelBackend" not in backends
+    assert "frontend.sso.StaffSignIn" in backends
+    assert form_action == "[\"'self'\", 'https://login.jobcenter.example']"
