@@ -24,7 +24,7 @@ from appointments.models import Appointment, AuditEntry, Caseworker, Language, T
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
-from appointments.services.interpreting import appointment_changed, request_interpreter
+from appointments.services.interpreter_requests import appointment_changed, request_interpreter
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
