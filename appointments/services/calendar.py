@@ -51,8 +51,8 @@ def _organizer(appointment: Appointment) -> vCalAddress:
 
 
 def _interpreting_language(appointment: Appointment) -> str:
-    request = getattr(appointment, "interpreter_request", None)
-    return request.language.name if request is not None else ""
+    interpreter_request = getattr(appointment, "interpreter_request", None)
+    return interpreter_request.language.name if interpreter_request is not None else ""
 
 
 def _event(
