@@ -109,18 +109,18 @@ def publish_appointment(appointment: Appointment, op: str) -> None:
     )
 
 
-def interpreter_request_event(request: InterpreterRequest, op: str) -> InterpreterRequestEvent:
-    appointment = request.appointment
+def interpreter_request_event(interpreter_request: InterpreterRequest, op: str) -> InterpreterRequestEvent:
+    appointment = interpreter_request.appointment
     zone = appointment.topic.office.zone
     return {
         "type": "interpreter_request",
         "op": op,
-        "id": request.pk,
-        "language": request.language_id,
+        "id": interpreter_request.pk,
+        "language": interpreter_request.language_id,
         "start": appointment.start.astimezone(zone).isoformat(),
         "end": appointment.end.astimezone(zone).isoformat(),
         "mode": appointment.mode,
-        "status": request.status,
+        "status": interpreter_request.status,
     }
 
 

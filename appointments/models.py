@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments.exceptions import NotAllowed
 from appointments.fields import SealedTextField
 
 
@@ -354,6 +355,17 @@ class Client(models.Model):
         return self.name
 
 
+class CallStatus(models.TextChoices):
+    """Where an appointment's call stands, as the call service records it."""
+
+    WAITING = "waiting", _("Client waiting")
+    IN_PROGRESS = "in_progress", _("Call in progress")
+    PHONE_REQUESTED = "phone_requested", _("Client asked for a phone call")
+    RINGING = "ringing", _("Ringing")
+    ENDED = "ended", _("Call ended")
+    FAILED = "failed", _("Call failed")
+
+
 class Appointment(models.Model):
     """A booked consultation between a client and a caseworker.
 
@@ -402,7 +414,7 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Calls (issue 5): an opaque room id for the video room and the telephone conference.
     call_room = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
-    call_status = models.CharField(_("call status"), max_length=20, blank=True)
+    call_status = models.CharField(_("call status"), max_length=20, choices=CallStatus.choices, blank=True)
     call_status_at = models.DateTimeField(_("call status changed"), null=True, blank=True)
     call_admitted_at = models.DateTimeField(_("client admitted to the call"), null=True, blank=True)
     # Finding the booking by code and number: wrong SMS codes so far, and locked until.
@@ -531,6 +543,15 @@ class InterpreterRequest(models.Model):
         FALLBACK = "fallback", _("Telephone interpreting service")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # Which status may follow which; every change goes through `move_to`. Only staff calling it
+    # off ends a fallback, and a cancelled request is replaced, never reopened.
+    TRANSITIONS = {
+        Status.OPEN: {Status.ACCEPTED, Status.ESCALATED, Status.FALLBACK, Status.CANCELLED},
+        Status.ESCALATED: {Status.ACCEPTED, Status.FALLBACK, Status.CANCELLED},
+        Status.ACCEPTED: {Status.OPEN, Status.CANCELLED},
+        Status.FALLBACK: {Status.CANCELLED},
+    }
+
     appointment = models.OneToOneField(
         Appointment, on_delete=models.CASCADE, related_name="interpreter_request"
     )
@@ -560,6 +581,17 @@ class InterpreterRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment} → {self.language_id}"
+
+    @classmethod
+    def leading_to(cls, status: str) -> frozenset[str]:
+        """The statuses a request may be in to move to `status` (for a conditional UPDATE)."""
+        return frozenset(before for before, after in cls.TRANSITIONS.items() if status in after)
+
+    def move_to(self, status: str) -> None:
+        """Set the next status if the table allows it (the caller saves); anything else is refused."""
+        if status not in self.TRANSITIONS.get(self.status, ()):
+            raise NotAllowed
+        self.status = status
 
 
 class InterpreterDecline(models.Model):

@@ -10,11 +10,11 @@ from appointments.api.views import FIELD_ERRORS, ApiView
 from appointments.dates import month_param
 from appointments.events import client_label
 from appointments.models import Interpreter, InterpreterRequest
-from appointments.services.interpreting import (
+from appointments.services.interpreter_figures import monthly_interpreter_figures
+from appointments.services.interpreter_offers import (
     accept_interpreter_request,
     assignments_for,
     decline_interpreter_request,
-    monthly_interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )

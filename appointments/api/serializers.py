@@ -274,8 +274,8 @@ class BookingOutSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InterpreterOutSerializer(allow_null=True))
     def get_interpreter(self, appointment) -> dict | None:
-        request = getattr(appointment, "interpreter_request", None)
-        return InterpreterOutSerializer(request).data if request else None
+        interpreter_request = getattr(appointment, "interpreter_request", None)
+        return InterpreterOutSerializer(interpreter_request).data if interpreter_request else None
 
 
 class NewBookingOutSerializer(BookingOutSerializer):

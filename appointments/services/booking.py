@@ -24,10 +24,11 @@ from appointments.models import Appointment, AuditEntry, Caseworker, Language, T
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
-from appointments.services.interpreting import appointment_changed, request_interpreter
+from appointments.services.interpreter_requests import appointment_changed, request_interpreter
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
+from appointments.services.overlaps import APPOINTMENT_OVERLAP, is_overlap
 from appointments.services.permissions import can_book_at
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
@@ -35,8 +36,6 @@ from appointments.services.verification import consume_verification
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: a code read out on the phone is not misheard.
 REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
 REFERENCE_LENGTH = 8
-
-_OVERLAP_SQLSTATES = {"23P01", "40P01"}
 
 Status = Appointment.Status
 _ALLOWED_TRANSITIONS = {
@@ -70,10 +69,6 @@ def consultation_language(*, language: str, interpreter_language: str | None) ->
     """The language the caseworker must speak: none to ask for when an interpreter comes along,
     because then the consultation is held in the office's language."""
     return None if interpreter_language else language
-
-
-def _is_overlap(exc: DatabaseError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) in _OVERLAP_SQLSTATES
 
 
 def _transition(appointment: Appointment, to: str) -> None:
@@ -155,7 +150,7 @@ def save_with_first_free(
             with transaction.atomic():
                 appointment.save(update_fields=fields and [*fields, "caseworker", "updated_at"])
         except DatabaseError as exc:
-            if not _is_overlap(exc):
+            if not is_overlap(exc, APPOINTMENT_OVERLAP):
                 raise
             continue
         return

@@ -85,8 +85,8 @@ def _attendee(appointment: Appointment, audience: str, address: str) -> vCalAddr
 
 
 def _interpreting_language(appointment: Appointment) -> str:
-    request = getattr(appointment, "interpreter_request", None)
-    return request.language.name if request is not None else ""
+    interpreter_request = getattr(appointment, "interpreter_request", None)
+    return interpreter_request.language.name if interpreter_request is not None else ""
 
 
 def _event(

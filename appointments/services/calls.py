@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments.access import access_booking
 from appointments.events import caseworker_group, office_group, publish
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber
-from appointments.models import Appointment, Caseworker, InterpreterRequest, Mode
+from appointments.models import Appointment, CallStatus, Caseworker, InterpreterRequest, Mode
 from appointments.providers import voice
 from appointments.services.permissions import caseworker_covers, caseworker_for, interpreter_for
 from appointments.services.phones import allowed_calling_codes
@@ -37,15 +37,6 @@ class Role(StrEnum):
     CLIENT = "client"
     CASEWORKER = "caseworker"
     INTERPRETER = "interpreter"
-
-
-class CallStatus(StrEnum):
-    WAITING = "waiting"
-    IN_PROGRESS = "in_progress"
-    PHONE_REQUESTED = "phone_requested"
-    RINGING = "ringing"
-    ENDED = "ended"
-    FAILED = "failed"
 
 
 class CallRefused(Exception):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, Language, Mode, Office
 from appointments.services.booking import consultation_language
-from appointments.services.interpreting import interpreter_figures
+from appointments.services.interpreter_figures import interpreter_figures
 
 # A year, leap day included: longer periods would make unreadable charts and slow queries.
 MAX_DAYS = 366

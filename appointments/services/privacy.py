@@ -128,7 +128,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _appointment(appointment: Appointment) -> dict:
-    request = getattr(appointment, "interpreter_request", None)
+    interpreter_request = getattr(appointment, "interpreter_request", None)
     return {
         "reference": appointment.reference,
         "office": appointment.topic.office.name,
@@ -136,7 +136,11 @@ def _appointment(appointment: Appointment) -> dict:
         "caseworker": appointment.caseworker.display_name,
         "mode": appointment.mode,
         "language": appointment.language,
-        "interpreter": {"language": request.language_id, "status": request.status} if request else None,
+        "interpreter": (
+            {"language": interpreter_request.language_id, "status": interpreter_request.status}
+            if interpreter_request
+            else None
+        ),
         "start": _iso(appointment.start),
         "end": _iso(appointment.end),
         "status": appointment.status,

@@ -10,15 +10,15 @@ from django.views.decorators.http import require_POST
 
 from appointments.dates import month_param
 from appointments.events import first_name
-from appointments.exceptions import ApplicationError
+from appointments.exceptions import ApplicationError, NotFound
 from appointments.models import Interpreter
 from appointments.services.calendar import feed_token, revoke_feed
 from appointments.services.calls import ensure_call_room
-from appointments.services.interpreting import (
+from appointments.services.interpreter_figures import monthly_interpreter_figures
+from appointments.services.interpreter_offers import (
     accept_interpreter_request,
     assignments_for,
     decline_interpreter_request,
-    monthly_interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )
@@ -82,6 +82,8 @@ def _act(request, service, success: str, **arguments):
     """Run one interpreting service for the logged-in interpreter and say how it went."""
     try:
         service(interpreter=_interpreter(request), **arguments)
+    except NotFound:
+        raise  # someone else's request: the 404 page, not a message that it exists
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -21,7 +21,7 @@ from appointments.services.audit import record_audit
 from appointments.services.availability import free_slots
 from appointments.services.booking import cancel_appointment, consultation_language, reschedule_appointment
 from appointments.services.history import appointment_history
-from appointments.services.interpreting import (
+from appointments.services.interpreter_requests import (
     ask_for_interpreter,
     cancel_interpreter_request,
     interpreters_to_prefer,

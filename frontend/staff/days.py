@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from appointments.dates import day_param
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
-from appointments.models import Appointment, Caseworker, Mode
+from appointments.models import Appointment, CallStatus, Caseworker, Mode
 from appointments.selectors import (
     day_for,
     invitations_to_follow_up,
@@ -27,7 +27,7 @@ from appointments.selectors import (
 )
 from appointments.services.booking import record_outcome
 from appointments.services.calendar import feed_token, revoke_feed
-from appointments.services.calls import CallStatus, ensure_call_room
+from appointments.services.calls import ensure_call_room
 from appointments.services.permissions import (
     access_caseworker,
     access_coordinator,

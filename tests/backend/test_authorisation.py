@@ -19,7 +19,7 @@ from appointments.models import Invitation, OfficeClosure
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
-from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.invitations import invite_client
 from tests.factories import (
     AbsenceFactory,

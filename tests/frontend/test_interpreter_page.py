@@ -94,3 +94,19 @@ def test_figures_page_for_coordinators_only(client, request_id, caseworker):
     assert page.status_code == 200
     assert '<th scope="row">ar</th><td>1</td><td>0</td>' in page.text
     assert client.get("/dolmetschen/zahlen/?monat=kaputt").status_code == 400
+
+
+@pytest.mark.parametrize("action", ["annehmen", "ablehnen", "zurueckgeben"])
+def test_an_interpreter_of_another_language_finds_nothing(client, request_id, action):
+    interpreter(client, languages=("tr",))
+    assert client.post(f"/dolmetschen/{request_id}/{action}/").status_code == 404
+    assert InterpreterRequest.objects.get().status == "open"
+
+
+def test_someone_elses_job_cannot_be_given_back(client, request_id):
+    interpreter(client)
+    client.post(f"/dolmetschen/{request_id}/annehmen/")
+    client.logout()
+    interpreter(client)
+    assert client.post(f"/dolmetschen/{request_id}/zurueckgeben/").status_code == 404
+    assert InterpreterRequest.objects.get().status == "accepted"

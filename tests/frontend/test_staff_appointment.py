@@ -12,7 +12,7 @@ from django.urls import reverse
 from appointments.models import Appointment, AuditEntry, InterpreterRequest, Notification
 from appointments.services.audit import record_audit
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.interpreter_offers import accept_interpreter_request
 from tests.factories import CaseworkerFactory, InterpreterFactory, OfficeFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]

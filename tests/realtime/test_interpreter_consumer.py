@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.interpreter_offers import accept_interpreter_request
 from realtime.consumers import FORBIDDEN
 from tests.factories import CaseworkerFactory, InterpreterFactory, TopicFactory, UserFactory, week_of_hours
 from tests.realtime.conftest import cookie_for, open_socket

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from appointments.services.interpreting import escalate_interpreter_requests
+from appointments.services.interpreter_escalation import escalate_interpreter_requests
 from appointments.services.invitations import run_invitation_jobs
 from appointments.services.notifications import run_due_messages
 from appointments.services.retention import anonymise_expired, clear_expired_sessions

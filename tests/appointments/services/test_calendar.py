@@ -24,7 +24,7 @@ from appointments.services.calendar import (
     invite_part,
     revoke_feed,
 )
-from appointments.services.interpreting import accept_interpreter_request
+from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
 from tests.factories import AppointmentFactory, InterpreterFactory
 from tests.icaljs import read_with_icaljs

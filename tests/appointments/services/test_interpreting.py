@@ -4,8 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
-from django.http import Http404
 
+from appointments.exceptions import NotFound
 from appointments.models import InterpreterAbsence, InterpreterAvailability, InterpreterRequest, Notification
 from appointments.services.booking import (
     ClientDetails,
@@ -13,13 +13,13 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.interpreting import (
+from appointments.services.interpreter_escalation import escalate_interpreter_requests
+from appointments.services.interpreter_figures import interpreter_figures
+from appointments.services.interpreter_offers import (
     AlreadyTaken,
     accept_interpreter_request,
     access_interpreter_request,
     decline_interpreter_request,
-    escalate_interpreter_requests,
-    interpreter_figures,
     offers_for,
     withdraw_from_assignment,
 )
@@ -132,10 +132,10 @@ class TestAccept:
         mine, stranger = interpreter(), interpreter(languages=("tr",))
         appointment = book(topic)
         request_id = appointment.interpreter_request.pk
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             access_interpreter_request(request_id=request_id, interpreter=stranger)
         accept_interpreter_request(request_id=request_id, interpreter=mine)
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             withdraw_from_assignment(request_id=request_id, interpreter=stranger)
 
 

@@ -7,8 +7,8 @@ import pytest
 from appointments.exceptions import ApplicationError, NotAllowed
 from appointments.models import AuditEntry, InterpreterRequest, Notification
 from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
-from appointments.services.interpreting import (
-    accept_interpreter_request,
+from appointments.services.interpreter_offers import accept_interpreter_request
+from appointments.services.interpreter_requests import (
     ask_for_interpreter,
     cancel_interpreter_request,
     interpreters_to_prefer,

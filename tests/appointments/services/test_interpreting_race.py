@@ -4,12 +4,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.http import Http404
 
-from appointments.exceptions import NotAllowed
+from appointments.exceptions import NotAllowed, NotFound
 from appointments.models import InterpreterRequest
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.interpreting import AlreadyTaken, accept_interpreter_request
+from appointments.services.interpreter_offers import AlreadyTaken, accept_interpreter_request
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory, InterpreterFactory, week_of_hours
 
@@ -60,7 +59,7 @@ def test_one_interpreter_cannot_take_two_overlapping_jobs_at_once(topic, casewor
     # The loser is refused by the exclusion constraint, or, if it came late, no longer offered the job.
     results = race(
         [lambda r=r: accept_interpreter_request(request_id=r, interpreter=person) for r in (first, second)],
-        losing=(NotAllowed, Http404),
+        losing=(NotAllowed, NotFound),
     )
     assert results == Counter({"booked": 1, "taken": 1})
     assert InterpreterRequest.objects.filter(interpreter=person, status="accepted").count() == 1

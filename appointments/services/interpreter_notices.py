@@ -1,0 +1,90 @@
+"""Who hears of an interpreter request: interpreters (SMS, live), staff live, the assigned one's invite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from appointments.events import (
+    caseworker_group,
+    interpreter_group,
+    interpreter_language_group,
+    interpreter_request_event,
+    office_group,
+    publish,
+)
+from appointments.models import Interpreter, InterpreterRequest, Language, Notification
+from appointments.services.calendar import interpreter_url
+from appointments.services.messages import render, when
+from appointments.services.notifications import schedule_participant_messages
+
+
+def _offer_values(interpreter_request: InterpreterRequest) -> dict[str, object]:
+    appointment = interpreter_request.appointment
+    local = appointment.start.astimezone(appointment.topic.office.zone)
+    return {
+        "language": Language.objects.get(pk=interpreter_request.language_id).name,
+        "minutes": appointment.topic.minutes,
+        "mode": render("de", "modes", appointment.mode),
+        "url": interpreter_url(),
+        **when("de", local),
+    }
+
+
+def text_interpreters(
+    interpreter_request: InterpreterRequest, interpreters: list[Interpreter], kind: str, text: str
+) -> None:
+    """Queue the offer (or its reminder) by SMS to those of these interpreters who agreed to SMS."""
+    appointment = interpreter_request.appointment
+    body = render("de", "interpreter", text, **_offer_values(interpreter_request))
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                appointment=appointment,
+                appointment_version=appointment.version,
+                kind=kind,
+                channel=Notification.Channel.SMS,
+                audience=Notification.Audience.INTERPRETER,
+                recipient=interpreter.phone,
+                body=body,
+                due_at=timezone.now(),
+            )
+            for interpreter in interpreters
+            if interpreter.sms_consent and interpreter.phone
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def offer(interpreter_request: InterpreterRequest, interpreters: list[Interpreter]) -> None:
+    """Tell these interpreters, live and by SMS, that the request waits for them."""
+    text_interpreters(interpreter_request, interpreters, Notification.Kind.INTERPRETER_OFFER, "offer")
+    event = dict(interpreter_request_event(interpreter_request, "offered"))
+    publish([interpreter_group(i.pk) for i in interpreters], event)
+
+
+def tell_staff(interpreter_request: InterpreterRequest, op: str) -> None:
+    """The appointment's caseworker and the office's staff see the request's news live."""
+    appointment = interpreter_request.appointment
+    event = dict(interpreter_request_event(interpreter_request, op))
+    publish([caseworker_group(appointment.caseworker_id), office_group(appointment.topic.office_id)], event)
+
+
+def tell_language_pool(interpreter_request: InterpreterRequest, op: str) -> None:
+    """Every interpreter of the language sees live that the request was taken, reopened or is gone."""
+    event = dict(interpreter_request_event(interpreter_request, op))
+    publish([interpreter_language_group(interpreter_request.language_id)], event)
+
+
+def invite_interpreter(interpreter_request: InterpreterRequest, event: str, now: datetime) -> None:
+    """The interpreter's invite by e-mail and reminders by SMS, as for the other participants."""
+    interpreter = interpreter_request.interpreter
+    schedule_participant_messages(
+        appointment=interpreter_request.appointment,
+        event=event,
+        audience=Notification.Audience.INTERPRETER,
+        email=interpreter.email,
+        phone=interpreter.phone if interpreter.sms_consent else "",
+        now=now,
+    )
