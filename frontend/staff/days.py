@@ -112,7 +112,7 @@ def day_row(appointment: Appointment, today: date) -> dict:
 def _render(request, template: str, context: dict):
     """The whole page, or with `?fragment=rows` only its rows, which staff.js swaps in on live events."""
     if request.GET.get("fragment") == "rows":
-        template = f"{template}#schedule"
+        template = f"{template}#rows"
     return render(request, template, context)
 
 
