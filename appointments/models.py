@@ -236,16 +236,16 @@ class Topic(models.Model):
     def minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
 
-    def times(self, start: datetime) -> "Times":
+    def times(self, start: datetime) -> "AppointmentTimes":
         """An appointment of this topic starting at `start`: its end and the span its buffers block."""
         # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
         start = start.astimezone(UTC)
         end = start + self.duration
-        return Times(start, end, start - self.buffer_before, end + self.buffer_after)
+        return AppointmentTimes(start, end, start - self.buffer_before, end + self.buffer_after)
 
 
 @dataclass(frozen=True)
-class Times:
+class AppointmentTimes:
     """An appointment's start and end, and the wider span it keeps its caseworker busy."""
 
     start: datetime
