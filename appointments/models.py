@@ -2,7 +2,8 @@
 
 import uuid
 import zoneinfo
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -150,6 +151,17 @@ class Office(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def today(self, now: datetime | None = None) -> date:
+        """The office's local date at `now` (default: this moment)."""
+        return (now or timezone.now()).astimezone(self.zone).date()
+
+    def day_bounds(self, first: date, last: date) -> tuple[datetime, datetime]:
+        """Local midnight before `first` and after `last` (23 or 25 hours on DST days), aware."""
+        return (
+            datetime.combine(first, time.min, tzinfo=self.zone),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=self.zone),
+        )
+
 
 class OfficeClosure(models.Model):
     """A day the office is closed beyond the public holidays (staff outing, move)."""
@@ -224,6 +236,44 @@ class Topic(models.Model):
     @property
     def minutes(self) -> int:
         return int(self.duration.total_seconds() // 60)
+
+    def times(self, start: datetime) -> "AppointmentTimes":
+        """An appointment of this topic starting at `start`: its end and the span its buffers block."""
+        # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
+        start = start.astimezone(UTC)
+        end = start + self.duration
+        return AppointmentTimes(start, end, start - self.buffer_before, end + self.buffer_after)
+
+
+@dataclass(frozen=True)
+class AppointmentTimes:
+    """An appointment's start and end, and the wider span it keeps its caseworker busy."""
+
+    start: datetime
+    end: datetime
+    blocked_from: datetime
+    blocked_until: datetime
+
+
+@dataclass(frozen=True)
+class CallWindow:
+    """When an appointment's video room and phone conference are open, both ends included."""
+
+    opens: datetime
+    closes: datetime
+
+    @staticmethod
+    def minutes_before() -> int:
+        """How many minutes before the start the room opens (setting CALL_OPENS_MINUTES_BEFORE)."""
+        return settings.CALL_OPENS_MINUTES_BEFORE
+
+    @staticmethod
+    def minutes_after() -> int:
+        """How many minutes after the end the room stays open (setting CALL_CLOSES_MINUTES_AFTER)."""
+        return settings.CALL_CLOSES_MINUTES_AFTER
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens <= now <= self.closes
 
 
 class Caseworker(models.Model):
@@ -439,6 +489,27 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def set_times(self, start: datetime, topic: Topic | None = None) -> None:
+        """Start at `start` with the end and blocked span of `topic` (default: its own), unsaved."""
+        times = (topic or self.topic).times(start)
+        self.start, self.end = times.start, times.end
+        self.blocked_from, self.blocked_until = times.blocked_from, times.blocked_until
+
+    def is_changeable(self, now: datetime) -> bool:
+        """Whether it may still be moved, cancelled or given an interpreter: booked and not begun."""
+        return self.status == self.Status.BOOKED and self.start > now
+
+    def call_window(self) -> CallWindow:
+        """When its call is open: shortly before the start until a while after the end."""
+        return CallWindow(
+            opens=self.start - timedelta(minutes=CallWindow.minutes_before()),
+            closes=self.end + timedelta(minutes=CallWindow.minutes_after()),
+        )
+
+    def is_call_open(self, now: datetime) -> bool:
+        """Whether a booked appointment's call can be joined at `now`."""
+        return self.status == self.Status.BOOKED and self.call_window().is_open(now)
 
 
 class Interpreter(models.Model):

@@ -1,6 +1,6 @@
 """Reads of the domain that pages and the API share."""
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -85,16 +85,15 @@ def message_status(status: str | None, delivery_status: str | None) -> str:
     return "pending" if status else ""
 
 
-def _schedule(
-    appointments: QuerySet[Appointment], zone: tzinfo, first: date, last: date
+def _on_days(
+    appointments: QuerySet[Appointment], office: Office, first: date, last: date
 ) -> list[Appointment]:
-    """The not-cancelled appointments starting on the local days first..last (in `zone`), by start.
+    """The not-cancelled appointments starting on the office's local days first..last, by start.
 
     Each carries its topic, client and interpreter request, and `message_status` of the client's
     confirmation SMS; one query whatever the number of appointments.
     """
-    since = datetime.combine(first, time(0), tzinfo=zone)
-    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    since, until = office.day_bounds(first, last)
     latest = _client_confirmations().order_by("-appointment_version", "-created_at")
     rows = list(
         appointments.filter(start__gte=since, start__lt=until)
@@ -113,20 +112,20 @@ def _schedule(
     return rows
 
 
-def schedule_for(caseworker: Caseworker, first: date, last: date) -> list[Appointment]:
-    """The caseworker's appointments of the local days first..last (office zone); see `_schedule`."""
-    return _schedule(Appointment.objects.filter(caseworker=caseworker), caseworker.office.zone, first, last)
+def days_for(caseworker: Caseworker, first: date, last: date) -> list[Appointment]:
+    """The caseworker's appointments of the local days first..last (office zone); see `_on_days`."""
+    return _on_days(Appointment.objects.filter(caseworker=caseworker), caseworker.office, first, last)
 
 
 def day_for(caseworker: Caseworker, day: date) -> list[Appointment]:
     """The caseworker's appointments of one local day (office zone) by start, cancelled ones left out."""
-    return schedule_for(caseworker, day, day)
+    return days_for(caseworker, day, day)
 
 
 def office_day(office: Office, day: date) -> list[tuple[Caseworker, list[Appointment]]]:
     """Each active caseworker of the office with their appointments of the day; two queries in all."""
     caseworkers = list(Caseworker.objects.filter(office=office, active=True).order_by("display_name", "pk"))
-    appointments = _schedule(Appointment.objects.filter(caseworker__in=caseworkers), office.zone, day, day)
+    appointments = _on_days(Appointment.objects.filter(caseworker__in=caseworkers), office, day, day)
     by_caseworker: dict[int, list[Appointment]] = {caseworker.pk: [] for caseworker in caseworkers}
     for appointment in appointments:
         by_caseworker[appointment.caseworker_id].append(appointment)

@@ -6,11 +6,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.access import access_booking
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber
-from appointments.models import Appointment, Mode
+from appointments.models import Appointment, CallWindow, Mode
 from appointments.providers.voice import VoiceError
 from appointments.services.calls import (
     CallRefused,
@@ -44,7 +45,12 @@ def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
             "phone_requested": _("The client asks to be called by phone instead."),
             "phone_asked": _("Your caseworker has been told and will call you by phone."),
             "left": _("Someone has left the call."),
-            "closed": _("This video room is not open. It opens 10 minutes before your appointment."),
+            "closed": ngettext(
+                "This video room is not open. It opens %(minutes)d minute before your appointment.",
+                "This video room is not open. It opens %(minutes)d minutes before your appointment.",
+                CallWindow.minutes_before(),
+            )
+            % {"minutes": CallWindow.minutes_before()},
             "reconnecting": _("Connection lost. Reconnecting…"),
             "client": _("Client"),
             "caseworker": _("Caseworker"),

@@ -128,9 +128,10 @@ def week_of_hours(caseworker, start=time(9), end=time(12), weekdays=range(5), mo
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):
-    """An appointment written straight to the table (no booking rules, no messages); give `start`.
+    """An appointment written straight to the table (no free-time check, no messages); give `start`.
 
-    The caseworker is one of the topic's office; end and blocked range follow the topic's duration.
+    The caseworker is one of the topic's office; end and blocked span follow the topic as in
+    booking (`Topic.times`: the duration in UTC, widened by the buffers).
     """
 
     class Meta:
@@ -142,9 +143,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     topic = factory.SubFactory(TopicFactory)
     caseworker = factory.SubFactory(CaseworkerFactory, office=factory.SelfAttribute("..topic.office"))
     mode = "video"
-    end = factory.LazyAttribute(lambda a: a.start + a.topic.duration)
-    blocked_from = factory.SelfAttribute("start")
-    blocked_until = factory.SelfAttribute("end")
+    end = factory.LazyAttribute(lambda a: a.topic.times(a.start).end)
+    blocked_from = factory.LazyAttribute(lambda a: a.topic.times(a.start).blocked_from)
+    blocked_until = factory.LazyAttribute(lambda a: a.topic.times(a.start).blocked_until)
 
 
 class InterpreterRequestFactory(factory.django.DjangoModelFactory):

@@ -48,10 +48,8 @@ def _public_holidays(state: str, year: int) -> frozenset[date]:
 
 def bookable_window(office: Office, now: datetime) -> tuple[datetime, datetime]:
     """The earliest and the (exclusive) latest start the office's policy allows at `now`."""
-    earliest = now + office.min_notice
-    last_day = now.astimezone(office.zone).date() + timedelta(days=office.horizon_days)
-    latest = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=office.zone)
-    return earliest, latest
+    last_day = office.today(now) + timedelta(days=office.horizon_days)
+    return now + office.min_notice, office.day_bounds(last_day, last_day)[1]
 
 
 def _merge(intervals: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
@@ -144,8 +142,10 @@ class _Calendar:
             if hours.modes:
                 self.extra[caseworker_id, day].append(hours)
 
-        range_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=self.zone)
-        range_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=self.zone)
+        # A day more on each side: an absence or a buffer may reach across midnight.
+        range_start, range_end = office.day_bounds(
+            first_day - timedelta(days=1), last_day + timedelta(days=1)
+        )
         busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
         appointments = Appointment.objects.filter(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
@@ -94,12 +94,12 @@ def _check_request(*, topic: Topic, mode: str, start: datetime) -> None:
 
 def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> list[int]:
     """Least booked in the week of `start` first, then the one who waited longest for a booking."""
-    zone = topic.office.zone
-    local_day = start.astimezone(zone).date()
-    week_start = datetime.combine(local_day - timedelta(days=local_day.weekday()), time(0), tzinfo=zone)
+    local_day = start.astimezone(topic.office.zone).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    week_start, week_end = topic.office.day_bounds(monday, monday + timedelta(days=6))
     active = Appointment.objects.filter(caseworker_id__in=caseworker_ids).exclude(status=Status.CANCELLED)
     load = dict(
-        active.filter(start__gte=week_start, start__lt=week_start + timedelta(days=7))
+        active.filter(start__gte=week_start, start__lt=week_end)
         .values("caseworker_id")
         .annotate(n=Count("id"))
         .values_list("caseworker_id", "n")
@@ -110,7 +110,7 @@ def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> 
         .annotate(last=Max("created_at"))
         .values_list("caseworker_id", "last")
     )
-    never = datetime.min.replace(tzinfo=zone)
+    never = datetime.min.replace(tzinfo=UTC)
     return sorted(caseworker_ids, key=lambda pk: (load.get(pk, 0), last.get(pk) or never, pk))
 
 
@@ -155,15 +155,6 @@ def save_with_first_free(
             continue
         return
     raise SlotTaken(field="start")
-
-
-def set_times(appointment: Appointment, topic: Topic, start: datetime) -> None:
-    # In UTC, because adding a duration to a zoned datetime adds wall-clock time across DST.
-    start = start.astimezone(UTC)
-    appointment.start = start
-    appointment.end = start + topic.duration
-    appointment.blocked_from = start - topic.buffer_before
-    appointment.blocked_until = appointment.end + topic.buffer_after
 
 
 def book_appointment(
@@ -232,7 +223,7 @@ def book_appointment(
             interpreter_language=interpreter_language or "",
             booked_by=booked_by,
         )
-        set_times(appointment, topic, start)
+        appointment.set_times(start, topic)
         save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)
         return confirm_booking(
             appointment=appointment,
@@ -308,7 +299,7 @@ def reschedule_appointment(
         if appointment.caseworker_id in order:
             order.remove(appointment.caseworker_id)
             order.insert(0, appointment.caseworker_id)
-        set_times(appointment, topic, start)
+        appointment.set_times(start, topic)
         appointment.mode = mode
         appointment.version += 1
         save_with_first_free(

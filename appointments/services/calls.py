@@ -11,7 +11,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import phonenumbers
@@ -81,17 +81,8 @@ def _seat(appointment: Appointment, role: Role) -> Seat:
     )
 
 
-def _window(appointment: Appointment) -> tuple[datetime, datetime]:
-    """When the room opens and closes: shortly before the start until a while after the end."""
-    return (
-        appointment.start - timedelta(minutes=settings.CALL_OPENS_MINUTES_BEFORE),
-        appointment.end + timedelta(minutes=settings.CALL_CLOSES_MINUTES_AFTER),
-    )
-
-
 def _check_open(appointment: Appointment, now: datetime) -> None:
-    opens, closes = _window(appointment)
-    if appointment.status != Appointment.Status.BOOKED or not opens <= now <= closes:
+    if not appointment.is_call_open(now):
         raise CallRefused
 
 
@@ -196,8 +187,8 @@ def admit_client(*, seat: Seat, user, now: datetime | None = None) -> None:
     seat = current_seat(seat=seat, user=user, now=now)
     if seat.role != Role.CASEWORKER:
         raise CallRefused
-    opens, closes = _window(Appointment.objects.only("start", "end").get(pk=seat.appointment_id))
-    if not opens <= now <= closes:
+    window = Appointment.objects.only("start", "end").get(pk=seat.appointment_id).call_window()
+    if not window.is_open(now):
         raise CallRefused
     _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
 
@@ -349,11 +340,10 @@ def ice_servers(*, appointment: Appointment, role: str, user=None, now: datetime
     under TURN_SECRET, base64-encoded, as coturn's `use-auth-secret` expects.
     """
     servers = [{"urls": list(settings.STUN_URLS)}] if settings.STUN_URLS else []
-    opens, closes = _window(appointment)
     now = now or timezone.now()
-    in_window = appointment.status == Appointment.Status.BOOKED and opens <= now <= closes
+    in_window = appointment.is_call_open(now)
     if settings.TURN_URLS and settings.TURN_SECRET and in_window and appointment.call_room:
-        username = _turn_username(appointment, role, user, int(closes.timestamp()))
+        username = _turn_username(appointment, role, user, int(appointment.call_window().closes.timestamp()))
         digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
         servers.append(
             {

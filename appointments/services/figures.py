@@ -7,7 +7,7 @@ of aggregating queries, however many appointments the period holds.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -109,15 +109,6 @@ def check_period(first: date, last: date) -> None:
         raise ApplicationError(_("Please choose at most %(days)d days.") % {"days": MAX_DAYS}, field="bis")
 
 
-def _local_bounds(office: Office, first: date, last: date) -> tuple[datetime, datetime]:
-    """Midnight before `first` to midnight after `last` in the office's zone (23 or 25 hours on DST days)."""
-    zone = office.zone
-    return (
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def _days(appointments, office: Office, first: date, last: date) -> tuple[list[DayCounts], StatusCounts]:
     """Booked slots per local start day and status, every day of the period listed, empty ones too."""
     per_day = {first + timedelta(days=n): StatusCounts() for n in range((last - first).days + 1)}
@@ -189,7 +180,7 @@ def office_figures(*, office: Office, first: date, last: date) -> OfficeFigures:
     were never filled left out; the fill rate is filled of those.
     """
     check_period(first, last)
-    since, until = _local_bounds(office, first, last)
+    since, until = office.day_bounds(first, last)
     # A time held for an invitation is not a booking (yet).
     appointments = Appointment.objects.filter(
         topic__office=office, start__gte=since, start__lt=until

@@ -12,7 +12,7 @@ single invitation would be; the preview runs the whole import and rolls it back.
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -98,22 +98,21 @@ def _rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
 
 def window_bounds(raw: str, office: Office, now: datetime) -> tuple[datetime, datetime]:
     """`10` (working days from tomorrow on) or `2026-12-01/2026-12-14` (both days included)."""
-    zone = office.zone
-    today = now.astimezone(zone).date()
+    today = office.today(now)
     if raw.isdigit() and 1 <= int(raw) <= 60:
-        first, end = today + timedelta(days=1), working_days_end(today + timedelta(days=1), int(raw))
+        first = today + timedelta(days=1)
+        last = working_days_end(first, int(raw)) - timedelta(days=1)
     else:
         try:
             first_raw, last_raw = raw.replace("–", "/").split("/")
-            first, end = date.fromisoformat(first_raw.strip()), date.fromisoformat(last_raw.strip())
+            first, last = date.fromisoformat(first_raw.strip()), date.fromisoformat(last_raw.strip())
         except ValueError:
             raise ApplicationError(
                 _("The window must be a number of working days or two dates like 2026-12-01/2026-12-14."),
                 field="window",
             ) from None
-        end += timedelta(days=1)
-    start = max(datetime.combine(first, time(0), tzinfo=zone), now)
-    return start, datetime.combine(end, time(0), tzinfo=zone)
+    start, end = office.day_bounds(first, last)
+    return max(start, now), end
 
 
 def _caseworker(office: Office, raw: str) -> Caseworker:

@@ -47,7 +47,6 @@ from appointments.services.booking import (
     new_reference,
     normalize_reference,
     save_with_first_free,
-    set_times,
 )
 from appointments.services.clients import client_for_booking
 from appointments.services.limits import client_mobile_number
@@ -214,7 +213,7 @@ def _hold(
         status=Appointment.Status.HELD,
         booked_by=invited_by,
     )
-    set_times(held, topic, start)
+    held.set_times(start, topic)
     save_with_first_free(held, [invitation.caseworker_id], None)
     return held
 
@@ -417,11 +416,8 @@ def choice_range(invitation: Invitation, now: datetime) -> tuple[datetime, datet
     if invitation.window_from is not None:
         return invitation.window_from, invitation.window_until
     office = invitation.topic.office
-    zone = office.zone
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    end = datetime.combine(
-        working_days_end(tomorrow, ALTERNATIVE_WORKING_DAYS), datetime.min.time(), tzinfo=zone
-    )
+    end_day = working_days_end(office.today(now) + timedelta(days=1), ALTERNATIVE_WORKING_DAYS)
+    end = office.day_bounds(end_day, end_day)[0]
     return now, min(end, bookable_window(office, now)[1])
 
 
@@ -588,7 +584,7 @@ def choose_invitation_time(
             language=invitation.language,
             interpreter_language=invitation.interpreter_language,
         )
-        set_times(appointment, invitation.topic, start)
+        appointment.set_times(start, invitation.topic)
         save_with_first_free(appointment, order, None)
         booking = confirm_booking(
             appointment=appointment, manage_token=token, actor=None, now=now, detail="invitation"

@@ -20,6 +20,6 @@ def locked(appointment: Appointment) -> Appointment:
 def locked_before_start(appointment: Appointment, now: datetime) -> Appointment:
     """Locked, and still booked and not begun: what moving, cancelling and interpreter changes need."""
     appointment = locked(appointment)
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+    if not appointment.is_changeable(now):
         raise NotAllowed(_("This appointment can no longer be changed."))
     return appointment

@@ -25,9 +25,9 @@ from appointments.models import Absence, Appointment, AuditEntry, Caseworker, In
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.booking import consultation_language, save_with_first_free
+from appointments.services.hours import absences_with_appointments
 from appointments.services.locks import locked
 from appointments.services.notifications import schedule_appointment_messages
-from appointments.services.schedules import absences_with_appointments
 
 Status = Appointment.Status
 
@@ -121,7 +121,7 @@ def _move_appointment(
     appointment: Appointment, *, from_caseworker: Caseworker, to: Caseworker, by, now: datetime
 ) -> bool:
     current = locked(appointment)
-    if current.caseworker_id != from_caseworker.pk or current.status != Status.BOOKED or current.start <= now:
+    if current.caseworker_id != from_caseworker.pk or not current.is_changeable(now):
         return False
     if not _takes(to, appointment=current, now=now) or not _hand_over(current, to):
         return False

@@ -40,7 +40,7 @@ def _asked_appointment(client: Client, now: datetime) -> Appointment | None:
     if asked is None:
         return None
     appointment = asked.appointment
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+    if not appointment.is_changeable(now):
         return None
     if appointment.version != asked.appointment_version:
         return None

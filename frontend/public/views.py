@@ -53,7 +53,6 @@ MANAGING = "managing"
 # tells a stranger nothing about a number.
 KNOWN_CLIENT = "known_client"
 DAYS_PER_PAGE = 3
-JOIN_BEFORE = timedelta(minutes=10)
 STEPS = ("topic", "mode", "language", "start", "details", "code")
 STEP_URLS = {
     "topic": "frontend:home",
@@ -169,7 +168,7 @@ def _slot_page(
     caseworker_ids: list[int] | None = None,
 ) -> dict:
     """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
-    today = timezone.now().astimezone(topic.office.zone).date()
+    today = topic.office.today()
     first = max(first_day or today, today)
     last = today + timedelta(days=topic.office.horizon_days)
     slots = free_slots(
@@ -485,7 +484,6 @@ class Managed:
 def _booking_context(request: HttpRequest, managed: Managed) -> dict:
     appointment, token = managed.appointment, managed.token
     now = timezone.now()
-    booked = appointment.status == Appointment.Status.BOOKED
     return {
         "appointment": appointment,
         "mode_label": Mode(appointment.mode).label,
@@ -495,10 +493,8 @@ def _booking_context(request: HttpRequest, managed: Managed) -> dict:
         "reschedule_url": managed.url("reschedule"),
         "cancel_url": managed.url("cancel"),
         "ics_url": f"/api/v1/bookings/{appointment.reference}/calendar.ics?token={token}" if token else "",
-        "can_change": booked and appointment.start > now,
-        "can_join": booked
-        and appointment.mode == Mode.VIDEO
-        and appointment.start - JOIN_BEFORE <= now < appointment.end,
+        "can_change": appointment.is_changeable(now),
+        "can_join": appointment.mode == Mode.VIDEO and appointment.is_call_open(now),
         "join_url": reverse(
             "realtime:client-call", kwargs={"reference": appointment.reference, "token": token}
         )
@@ -581,7 +577,7 @@ def _reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
             return redirect(back)
         messages.success(request, _("Done. Your appointment has a new time."))
         return redirect(back)
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
+    if not appointment.is_changeable(timezone.now()):
         return redirect(back)
     spoken = consultation_language(
         language=appointment.language, interpreter_language=appointment.interpreter_language

@@ -27,7 +27,7 @@ from appointments.services.interpreter_requests import (
     interpreters_to_prefer,
 )
 from appointments.services.permissions import access_staff_appointment, caseworker_for
-from frontend.staff.days import day_url, schedule_row
+from frontend.staff.days import day_row, day_url
 
 SLOT_DAYS = 7  # how many days of free times the reschedule list shows at once
 
@@ -68,8 +68,8 @@ def _slot_days(request, appointment: Appointment, today: date) -> tuple[date, li
 def _page(request, appointment: Appointment, *, contact: bool = False):
     zone = appointment.topic.office.zone
     now = timezone.now()
-    today = now.astimezone(zone).date()
-    changeable = appointment.status == Appointment.Status.BOOKED and appointment.start > now
+    today = appointment.topic.office.today(now)
+    changeable = appointment.is_changeable(now)
     interpreter = (
         InterpreterRequest.objects.filter(appointment=appointment).select_related("interpreter").first()
     )
@@ -77,7 +77,7 @@ def _page(request, appointment: Appointment, *, contact: bool = False):
     history = appointment_history(appointment)
     # The day's row decides which calls can be started (video room, admit, phone conference today).
     appointment.message_status = history.confirmation_status
-    calls = schedule_row(appointment, today)
+    calls = day_row(appointment, today)
     slots_from, slot_days = _slot_days(request, appointment, today) if changeable else (today, [])
     languages = list(Language.objects.all())
     names = {language.code: language.name for language in languages}

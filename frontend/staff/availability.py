@@ -16,14 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appointments.exceptions import ApplicationError
 from appointments.models import Absence, AvailabilityRule, Caseworker, ExtraHours, Mode, OfficeClosure
 from appointments.services.availability import free_slots
-from appointments.services.permissions import (
-    access_coordinator,
-    can_manage_availability,
-    caseworker_for,
-    coordinator_for,
-)
-from appointments.services.reassignment import AbsenceImpact, affected_by_absences, colleagues_for
-from appointments.services.schedules import (
+from appointments.services.hours import (
     add_absence,
     add_closure,
     add_extra_hours,
@@ -36,6 +29,13 @@ from appointments.services.schedules import (
     remove_extra_hours,
     remove_weekly_hours,
 )
+from appointments.services.permissions import (
+    access_coordinator,
+    can_manage_availability,
+    caseworker_for,
+    coordinator_for,
+)
+from appointments.services.reassignment import AbsenceImpact, affected_by_absences, colleagues_for
 from frontend.staff.availability_forms import AbsenceForm, ClosureForm, ExtraHoursForm, WeeklyHoursForm
 from frontend.staff.days import shown_caseworker
 
@@ -184,7 +184,7 @@ def availability(request):
         status = 400
     now = timezone.now()
     zone = caseworker.office.zone
-    today = now.astimezone(zone).date()
+    today = caseworker.office.today(now)
     viewer = caseworker_for(request.user)
     rules = AvailabilityRule.objects.filter(caseworker=caseworker).exclude(valid_until__lt=today)
     extras = ExtraHours.objects.filter(caseworker=caseworker, date__gte=today)
@@ -260,7 +260,7 @@ def closures(request):
                 return redirect("staff:closures")
         status = 400
     now = timezone.now()
-    today = now.astimezone(office.zone).date()
+    today = office.today(now)
     return render(
         request,
         "frontend/staff/closures.html",

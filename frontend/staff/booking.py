@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from appointments.dates import day_param, parse_moment
@@ -310,7 +310,7 @@ def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
 def _slot_days(draft: Draft, first_day: date | None) -> dict:
     """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
     topic = draft.topic
-    today = timezone.now().astimezone(topic.office.zone).date()
+    today = topic.office.today()
     first = max(first_day or today, today)
     caseworker = draft.caseworker
     slots = free_slots(

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -20,10 +19,10 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, CallStatus, Caseworker, Mode
 from appointments.selectors import (
     day_for,
+    days_for,
     invitations_to_follow_up,
     messages_needing_a_call,
     office_day,
-    schedule_for,
 )
 from appointments.services.booking import record_outcome
 from appointments.services.calendar import feed_token, revoke_feed
@@ -71,8 +70,8 @@ def shown_caseworker(request) -> Caseworker:
     return own
 
 
-def schedule_row(appointment: Appointment, today: date) -> dict:
-    """What a schedule row shows of an appointment, and the calls that can be started from it today."""
+def day_row(appointment: Appointment, today: date) -> dict:
+    """An appointment as a row of the day, week or team page, with the calls startable from it today."""
     zone = appointment.topic.office.zone
     start = appointment.start.astimezone(zone)
     interpreter = getattr(appointment, "interpreter_request", None)
@@ -111,14 +110,14 @@ def schedule_row(appointment: Appointment, today: date) -> dict:
 
 
 def _render(request, template: str, context: dict):
-    """The whole page, or with `?fragment=rows` only its schedule, which staff.js swaps in on live events."""
+    """The whole page, or with `?fragment=rows` only its rows, which staff.js swaps in on live events."""
     if request.GET.get("fragment") == "rows":
-        template = f"{template}#schedule"
+        template = f"{template}#rows"
     return render(request, template, context)
 
 
 def _today(caseworker: Caseworker) -> date:
-    return timezone.now().astimezone(caseworker.office.zone).date()
+    return caseworker.office.today()
 
 
 @login_required
@@ -149,7 +148,7 @@ def day(request):
             "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
-            "rows": [schedule_row(a, today) for a in day_for(caseworker, shown)],
+            "rows": [day_row(a, today) for a in day_for(caseworker, shown)],
             "to_call": to_call,
             "to_follow_up": [
                 {
@@ -187,9 +186,9 @@ def week(request):
         }
         for n in range(7)
     ]
-    for appointment in schedule_for(caseworker, monday, sunday):
+    for appointment in days_for(caseworker, monday, sunday):
         local = appointment.start.astimezone(caseworker.office.zone).date()
-        days[(local - monday).days]["rows"].append(schedule_row(appointment, today))
+        days[(local - monday).days]["rows"].append(day_row(appointment, today))
     return _render(
         request,
         "frontend/staff/week.html",
@@ -220,7 +219,7 @@ def team(request):
             "caseworker": caseworker,
             "day_link": day_url(caseworker, shown, coordinator),
             "week_link": _week_url(caseworker, shown, coordinator),
-            "rows": [schedule_row(a, today) for a in appointments],
+            "rows": [day_row(a, today) for a in appointments],
         }
         for caseworker, appointments in office_day(coordinator.office, shown)
     ]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -66,7 +66,7 @@ def _figures(request) -> tuple[PeriodForm, OfficeFigures | None]:
     """The form for the period and its figures, or None when the input is wrong; 404 for all but
     an office's coordinators."""
     office = access_coordinator(request.user).office
-    form = PeriodForm(request.GET, today=timezone.now().astimezone(office.zone).date())
+    form = PeriodForm(request.GET, today=office.today())
     if not form.is_valid():
         return form, None
     first, last = form.cleaned_data["period"]

@@ -82,7 +82,7 @@ def _free_times(caseworker: Caseworker | None, topic: Topic | None, now: datetim
     if caseworker is None or topic is None:
         return []
     zone = topic.office.zone
-    today = now.astimezone(zone).date()
+    today = topic.office.today(now)
     slots = free_slots(
         topic=topic,
         date_from=today,
@@ -115,9 +115,8 @@ def _deadline(form_data: dict, topic: Topic, now: datetime) -> tuple[datetime | 
     if form_data["kind"] == FIXED:
         start = datetime.fromisoformat(form_data["start"])
         return start, None, min(deadline, start - topic.office.min_notice)
-    today = now.astimezone(zone).date()
-    last = working_days_end(today, form_data["window_days"])
-    until = datetime.combine(last, datetime.min.time(), tzinfo=zone)
+    end_day = working_days_end(topic.office.today(now), form_data["window_days"])
+    until = topic.office.day_bounds(end_day, end_day)[0]
     return None, (now, until), min(deadline, until)
 
 

@@ -145,3 +145,37 @@ def test_add_to_calendar_links_to_the_invite_of_the_api(client, booking):
     answer = client.get(ics)
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("text/calendar")
+
+
+# The pages read the one call window (Appointment.call_window): the join button and the texts.
+
+
+def join(booking):
+    return f'href="/video/{booking.appointment.reference}/{booking.manage_token}/"'
+
+
+def test_join_stays_until_the_call_closes_after_the_end(client, booking, time_machine, settings):
+    # The page used to hide the button at the end, while the call service keeps the room open
+    # CALL_CLOSES_MINUTES_AFTER longer: the service's window decides.
+    settings.CALL_CLOSES_MINUTES_AFTER = 60
+    end = booking.appointment.end
+    time_machine.move_to(end + timedelta(minutes=30), tick=False)
+    assert join(booking) in client.get(link(booking)).text
+    time_machine.move_to(end + timedelta(minutes=61), tick=False)
+    assert join(booking) not in client.get(link(booking)).text
+
+
+def test_join_opens_as_the_setting_says(client, booking, time_machine, settings):
+    settings.CALL_OPENS_MINUTES_BEFORE = 15
+    start = booking.appointment.start
+    time_machine.move_to(start - timedelta(minutes=16), tick=False)
+    assert join(booking) not in client.get(link(booking)).text
+    time_machine.move_to(start - timedelta(minutes=15), tick=False)
+    assert join(booking) in client.get(link(booking)).text
+
+
+def test_the_texts_name_the_windows_minutes(client, booking, settings):
+    settings.CALL_OPENS_MINUTES_BEFORE = 15
+    assert "Öffnen Sie 15 Minuten vorher Ihren persönlichen Link." in client.get(link(booking)).text
+    video = client.get(f"/video/{booking.appointment.reference}/{booking.manage_token}/").text
+    assert "15 Minuten vor Ihrem Termin." in video  # in the page's JSON, where umlauts are escaped

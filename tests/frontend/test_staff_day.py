@@ -364,14 +364,14 @@ def test_video_client_asking_for_the_phone_gets_a_call_form(client, topic, casew
     assert "/video/raum/" in page
 
 
-def test_day_fragment_is_the_schedule_with_the_box_to_phone(client, topic, caseworker):
+def test_day_fragment_is_the_rows_with_the_box_to_phone(client, topic, caseworker):
     appointment = book(topic, caseworker)
     Notification.objects.filter(appointment=appointment, kind="confirmation").update(status="failed")
     client.force_login(caseworker.user)
 
     fragment = client.get("/fachkraft/?tag=2026-11-30&fragment=rows").text
 
-    assert fragment.lstrip().startswith('<div id="schedule" data-first="2026-11-30" data-last="2026-11-30">')
+    assert fragment.lstrip().startswith('<div id="rows" data-first="2026-11-30" data-last="2026-11-30">')
     assert 'id="to-call"' in fragment
     assert f'data-reference="{appointment.reference}"' in fragment
     assert "<html" not in fragment

@@ -131,13 +131,13 @@ def test_the_week_needs_the_same_queries_for_1_and_20_appointments(client, topic
     assert len(statements(queries)) == 7
 
 
-def test_week_fragment_is_only_the_schedule(client, topic, caseworker):
+def test_week_fragment_is_only_the_rows(client, topic, caseworker):
     monday = book(topic, caseworker)
     client.force_login(caseworker.user)
 
     fragment = client.get("/fachkraft/woche/?fragment=rows").text
 
-    assert fragment.lstrip().startswith('<div id="schedule" data-first="2026-11-30" data-last="2026-12-06">')
+    assert fragment.lstrip().startswith('<div id="rows" data-first="2026-11-30" data-last="2026-12-06">')
     assert monday.reference in fragment
     assert "<html" not in fragment
     assert "staff-nav" not in fragment
@@ -229,12 +229,12 @@ def test_the_team_needs_the_same_queries_for_1_and_20_appointments(client, topic
     assert len(statements(queries)) == 8
 
 
-def test_team_fragment_is_only_the_schedule(client, topic, caseworker):
+def test_team_fragment_is_only_the_rows(client, topic, caseworker):
     coordinator = make_coordinator(caseworker)
     mine = book(topic, coordinator)
     client.force_login(coordinator.user)
     fragment = client.get("/fachkraft/team/?fragment=rows").text
-    assert fragment.lstrip().startswith('<div id="schedule"')
+    assert fragment.lstrip().startswith('<div id="rows"')
     assert mine.reference in fragment
     assert "<html" not in fragment
     assert client.get("/fachkraft/team/?fragment=rows", follow=False).status_code == 200

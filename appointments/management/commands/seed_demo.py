@@ -412,7 +412,7 @@ class Command(BaseCommand):
         return caseworkers
 
     def _absences(self, office: Office, caseworkers: dict[str, Caseworker], now: datetime) -> None:
-        today = now.astimezone(office.zone).date()
+        today = office.today(now)
         next_monday = today + timedelta(days=7 - today.weekday())
         for spec in ABSENCES:
             day = next_monday + timedelta(days=spec.weekday)
@@ -447,7 +447,7 @@ class Command(BaseCommand):
     def _bookings(self, office: Office, topics: dict[str, Topic], *, booked_by, now: datetime) -> int:
         if Appointment.objects.filter(topic__office=office).exists():
             return 0
-        first_day = now.astimezone(office.zone).date() + timedelta(days=1)
+        first_day = office.today(now) + timedelta(days=1)
         booked = 0
         for spec in BOOKINGS:
             topic = topics[spec.topic]
@@ -476,7 +476,7 @@ class Command(BaseCommand):
         if Invitation.objects.filter(topic__office=office).exists():
             return []
         topic = topics["buergergeld"]
-        today = now.astimezone(office.zone).date()
+        today = office.today(now)
         slots = free_slots(
             topic=topic,
             date_from=today + timedelta(days=2),
@@ -489,7 +489,7 @@ class Command(BaseCommand):
             return []
         day_before = datetime.combine(slots[0].start.date() - timedelta(days=1), time(18), tzinfo=office.zone)
         deadline = day_before if day_before > now else slots[0].start - timedelta(hours=2)
-        window_end = datetime.combine(today + timedelta(days=BOOKING_DAYS), time(0), tzinfo=office.zone)
+        window_end = office.day_bounds(today, today + timedelta(days=BOOKING_DAYS - 1))[1]
         evening = datetime.combine(today, time(18), tzinfo=office.zone)
         common = {"caseworker": caseworker, "topic": topic, "invited_by": caseworker.user, "now": now}
         fixed = invite_client(
@@ -540,7 +540,7 @@ class Command(BaseCommand):
         if Appointment.objects.filter(topic__office=office, start__lt=now).exists():
             return
         clients = list(Client.objects.filter(appointments__topic__office=office).distinct().order_by("pk"))
-        today = now.astimezone(office.zone).date()
+        today = office.today(now)
         rows = []
         for n, day in enumerate(today - timedelta(days=back) for back in range(PAST_DAYS, 0, -1)):
             for m, caseworker in enumerate(caseworkers.values()):
@@ -558,25 +558,20 @@ class Command(BaseCommand):
                     if (n + m) % 11 == 0
                     else Appointment.Status.COMPLETED
                 )
-                rows.append(
-                    Appointment(
-                        reference=new_reference(),
-                        manage_token_hash=new_token()[1],
-                        client=client,
-                        caseworker=caseworker,
-                        topic=topic,
-                        mode=topic.modes[(n + m) % len(topic.modes)],
-                        language=client.language,
-                        start=start,
-                        end=start + topic.duration,
-                        blocked_from=start,
-                        blocked_until=start + topic.duration,
-                        status=status,
-                        cancelled_by=Appointment.Party.CLIENT
-                        if status == Appointment.Status.CANCELLED
-                        else "",
-                    )
+                appointment = Appointment(
+                    reference=new_reference(),
+                    manage_token_hash=new_token()[1],
+                    client=client,
+                    caseworker=caseworker,
+                    topic=topic,
+                    mode=topic.modes[(n + m) % len(topic.modes)],
+                    language=client.language,
+                    status=status,
+                    cancelled_by=Appointment.Party.CLIENT if status == Appointment.Status.CANCELLED else "",
                 )
+                # End and buffers as booking sets them, so the past looks like booked days did.
+                appointment.set_times(start, topic)
+                rows.append(appointment)
         Appointment.objects.bulk_create(rows)
 
     @staticmethod

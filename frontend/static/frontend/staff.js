@@ -1,5 +1,5 @@
 // Live updates for the day, week and team pages: on an event about a shown appointment or day, the
-// page's schedule (#schedule) is fetched again (?fragment=rows) and swapped in; a waiting client rings
+// page's rows (#rows) are fetched again (?fragment=rows) and swapped in; a waiting client rings
 // and lights up. Telephone "Call" forms post without leaving the page and remember the number.
 // Without JavaScript the page refreshes itself every minute (a <noscript> meta refresh).
 (function () {
@@ -32,12 +32,12 @@
     window.setTimeout(function () { live.textContent = live.getAttribute("data-" + kind + "-text"); }, 50);
   }
 
-  function schedule() {
-    return document.getElementById("schedule");
+  function shownRows() {
+    return document.getElementById("rows");
   }
 
   function shows(event) {
-    var shown = schedule();
+    var shown = shownRows();
     if (!shown) return false;
     if (event.reference && shown.querySelector('[data-reference="' + CSS.escape(event.reference) + '"]')) return true;
     var day = String(event.start || "").slice(0, 10); // local ISO date of the appointment
@@ -47,7 +47,7 @@
   function busy() {
     // Do not swap the rows under the caseworker's hands while they type an outcome note or a number.
     var active = document.activeElement;
-    var shown = schedule();
+    var shown = shownRows();
     return (
       shown && active && shown.contains(active) &&
       (active.tagName === "INPUT" || active.tagName === "TEXTAREA") && active.type !== "radio" && active.value
@@ -81,8 +81,8 @@
           return response.text();
         })
         .then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("schedule");
-          var old = schedule();
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("rows");
+          var old = shownRows();
           if (!fresh || !old) return;
           var focused = document.activeElement && old.contains(document.activeElement) ? document.activeElement.id : "";
           var reference = document.activeElement && document.activeElement.closest("[data-reference]");
@@ -164,5 +164,5 @@
 
   document.addEventListener("submit", callByPhone);
   rememberedPhone(document);
-  if ("WebSocket" in window && schedule()) connect();
+  if ("WebSocket" in window && shownRows()) connect();
 })();

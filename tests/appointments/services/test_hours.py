@@ -11,7 +11,7 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Absence, Appointment, AvailabilityRule, ExtraHours, OfficeClosure
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.schedules import (
+from appointments.services.hours import (
     absences_with_appointments,
     add_absence,
     add_closure,

@@ -7,7 +7,7 @@ import pytest
 
 from appointments.exceptions import ApplicationError
 from appointments.models import AvailabilityRule, ExtraHours, OfficeClosure
-from appointments.services.schedules import add_closure, add_extra_hours, add_weekly_hours
+from appointments.services.hours import add_closure, add_extra_hours, add_weekly_hours
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory
 

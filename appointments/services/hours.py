@@ -9,7 +9,7 @@ here: they are reported back, so that staff move or cancel them and the client i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -158,7 +158,7 @@ def add_extra_hours(
     now: datetime | None = None,
 ) -> ExtraHours:
     """One-off hours on a day from today on, not overlapping other extra hours of that day."""
-    today = (now or timezone.now()).astimezone(caseworker.office.zone).date()
+    today = caseworker.office.today(now)
     if day < today:
         raise ApplicationError(_("Please choose today or a later day."), field="date")
     _check_times(start_time, end_time)
@@ -215,22 +215,17 @@ def remove_absence(absence: Absence) -> None:
     absence.delete()
 
 
-def _day_bounds(office: Office, day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=office.zone)
-    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=office.zone)
-
-
 def add_closure(*, office: Office, day: date, reason: str = "", now: datetime | None = None) -> Affected:
     """Close the office on a day from today on; appointments already booked then are returned."""
     now = now or timezone.now()
-    if day < now.astimezone(office.zone).date():
+    if day < office.today(now):
         raise ApplicationError(_("Please choose today or a later day."), field="date")
     try:
         with transaction.atomic():
             closure = OfficeClosure.objects.create(office=office, date=day, reason=reason)
     except IntegrityError as error:
         raise ApplicationError(_("The office is already closed on this day."), field="date") from error
-    start, end = _day_bounds(office, day)
+    start, end = office.day_bounds(day, day)
     return Affected(closure, _within([(start, end)], _booked().filter(topic__office=office), now)[0])
 
 
@@ -253,9 +248,9 @@ def closures_with_appointments(
 ) -> list[tuple[OfficeClosure, list[Appointment]]]:
     """The office's closures from today on, each with the booked appointments still on that day."""
     now = now or timezone.now()
-    today = now.astimezone(office.zone).date()
+    today = office.today(now)
     closures = list(OfficeClosure.objects.filter(office=office, date__gte=today).order_by("date"))
-    periods = [_day_bounds(office, closure.date) for closure in closures]
+    periods = [office.day_bounds(closure.date, closure.date) for closure in closures]
     return list(zip(closures, _within(periods, _booked().filter(topic__office=office), now), strict=True))
 
 
