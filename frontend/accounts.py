@@ -16,7 +16,6 @@ from base64 import b32encode
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -31,7 +30,6 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -41,41 +39,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appointments.services.permissions import caseworker_for, interpreter_for, second_factor_required
-from frontend.fields import SixDigitCodeField
+from frontend.account_forms import PasswordAgainForm, TokenForm
 from frontend.sso import SIGNED_IN_WITH, SSO, provider_logout_url, sso_enabled
 
 # Between the password and the code: who, through which backend, where to afterwards, since when.
 PENDING_KEY = "login_pending"
 PENDING_SECONDS = 5 * 60
-
-
-class TokenForm(forms.Form):
-    code = SixDigitCodeField(
-        label=gettext_lazy("6-digit code from your app"),
-        required_message=gettext_lazy("Please enter the 6-digit code from your app."),
-        invalid_message=gettext_lazy("The code has 6 digits."),
-    )
-
-
-class PasswordAgainForm(forms.Form):
-    """The password once more, before the second factor is switched off."""
-
-    password = forms.CharField(
-        label=gettext_lazy("Your password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": gettext_lazy("Please enter your password.")},
-    )
-
-    def __init__(self, data=None, *, user) -> None:
-        super().__init__(data)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("The password is not correct."), code="wrong")
-        return password
 
 
 def signed_in_with_provider(session) -> bool:

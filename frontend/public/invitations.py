@@ -33,8 +33,9 @@ from appointments.services.invitations import (
 )
 from appointments.services.limits import RateCount, address
 from appointments.services.messages import when
+from frontend.public.booking import show_booked
 from frontend.public.forms import InvitationCodeForm, ModeForm
-from frontend.public.views import DONE, parse_start, posted, slot_days
+from frontend.steps import parse_start, posted, slot_days, slot_gone
 
 # The "token" under which an invitation opened by its letter code lives in the session.
 BY_CODE = "brief"
@@ -94,8 +95,7 @@ def _chosen_mode(request: HttpRequest, invitation: Invitation) -> str | None:
 
 def _booked(request: HttpRequest, booking: Booking) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
-    request.session[DONE] = {"reference": booking.appointment.reference, "token": booking.manage_token}
-    return redirect("frontend:done")
+    return show_booked(request, booking)
 
 
 def enter_code(request: HttpRequest) -> HttpResponse:
@@ -167,7 +167,7 @@ def choose_time(request: HttpRequest, invitation: Invitation, token: str) -> Htt
                 invitation=invitation, start=start, mode=_chosen_mode(request, invitation)
             )
         except (SlotTaken, SlotNotOffered) as exc:
-            messages.error(request, f"{exc.message} {_('Here are the times that are free now.')}")
+            messages.error(request, slot_gone(exc))
             return redirect(here)
         return _booked(request, booking)
     slots = invitation_times(invitation=invitation)

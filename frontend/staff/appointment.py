@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from appointments.dates import day_param, parse_moment
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError, InvalidDate, SlotNotOffered
-from appointments.models import Appointment, AuditEntry, Interpreter, InterpreterRequest, Language
+from appointments.models import Appointment, AuditEntry, InterpreterRequest, Language
 from appointments.services.audit import record_audit
 from appointments.services.availability import free_slots
 from appointments.services.booking import cancel_appointment, consultation_language, reschedule_appointment
@@ -28,17 +27,9 @@ from appointments.services.interpreter_requests import (
 )
 from appointments.services.permissions import access_staff_appointment, caseworker_for
 from frontend.staff.days import day_row, day_url
+from frontend.staff.forms import CancelForm, InterpreterForm
 
 SLOT_DAYS = 7  # how many days of free times the reschedule list shows at once
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=500)
-
-
-class InterpreterForm(forms.Form):
-    language = forms.ModelChoiceField(queryset=Language.objects.all(), to_field_name="code")
-    preferred = forms.ModelChoiceField(queryset=Interpreter.objects.filter(active=True), required=False)
 
 
 def _detail_url(appointment: Appointment, **query) -> str:

@@ -6,8 +6,6 @@ cache per draft makes a double submit of that step book once.
 """
 
 import uuid
-from datetime import date, datetime, timedelta
-from itertools import groupby
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,12 +17,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from appointments.dates import day_param, parse_moment
-from appointments.exceptions import ApplicationError, InvalidDate, SlotNotOffered, SlotTaken
-from appointments.models import Appointment, Caseworker, Client, Language, Mode, Topic
+from appointments.dates import day_param
+from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
+from appointments.models import Appointment, Caseworker, Client, Language, Mode
 from appointments.selectors import bookable_topics
-from appointments.services.availability import check_start, free_slots
-from appointments.services.booking import ClientDetails, book_appointment, consultation_language
+from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.clients import find_clients
 from appointments.services.messages import when
 from appointments.services.permissions import (
@@ -36,12 +33,12 @@ from appointments.services.permissions import (
 from appointments.services.phones import masked_number, normalize_mobile_number
 from frontend.staff.days import day_url
 from frontend.staff.forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
+from frontend.steps import Steps, parse_start, posted, slot_gone, slot_page, start_problem
 
 DRAFTS = "staff_bookings"
-STEPS = ("client", "request", "start", "confirm")
 STEP_URLS = {"request": "book-request", "start": "book-time"}
 KEPT_DRAFTS = 10
-DAYS_PER_PAGE = 5
+DAYS_PER_PAGE = 5  # a desk's wide screen, while the client's phone shows fewer
 LOCK_SECONDS = 60 * 60
 PENDING = 0
 
@@ -59,16 +56,16 @@ def _topics(viewer: Caseworker | None):
     return topics.filter(office_id=viewer.office_id) if viewer else topics
 
 
-class Draft:
+class Draft(Steps):
     """The answers of one booking in progress, each checked again whenever read."""
 
-    def __init__(self, request: HttpRequest, draft_id: uuid.UUID) -> None:
-        self.request = request
-        self.id = str(draft_id)
+    steps = ("client", "request", "start", "confirm")
+
+    def __init__(self, request: HttpRequest, draft: uuid.UUID) -> None:
+        self.id = str(draft)
         drafts = request.session.get(DRAFTS)
-        self.data: dict | None = drafts.get(self.id) if isinstance(drafts, dict) else None
+        super().__init__(request, drafts.get(self.id) if isinstance(drafts, dict) else None)
         self.viewer = _viewer(request)
-        self.topic: Topic | None = None
         self.client: Client | None = None
 
     @classmethod
@@ -81,23 +78,23 @@ class Draft:
         request.session[DRAFTS] = dict(list(drafts.items())[-KEPT_DRAFTS:])
         return cls(request, draft_id)
 
-    def save(self, **answers) -> None:
-        self.data.update(answers)
+    def store(self) -> None:
         self.request.session[DRAFTS] = {**self.request.session.get(DRAFTS, {}), self.id: self.data}
-
-    def forget(self, *keys: str) -> None:
-        for key in keys:
-            self.data.pop(key, None)
-        self.save()
 
     def url(self, name: str) -> str:
         return reverse(f"staff:{name}", kwargs={"draft": self.id})
 
-    def first_missing(self, upto: str) -> str | None:
-        """The first step before `upto` whose answer is missing or no longer valid."""
-        for step in STEPS[: STEPS.index(upto)]:
-            if not getattr(self, f"_valid_{step}")():
-                return step
+    def back_from(self, step: str) -> HttpResponse | None:
+        if self.data is None:
+            messages.error(self.request, _("This booking is no longer open. Please start again."))
+            return redirect("staff:book")
+        if "appointment_id" in self.data:  # booked already: going back changes nothing
+            return redirect(self.url("book-done"))
+        missing = self.first_missing(step)
+        if missing == "client":
+            return redirect("staff:book")
+        if missing:
+            return redirect(self.url(STEP_URLS[missing]))
         return None
 
     def _valid_client(self) -> bool:
@@ -118,26 +115,14 @@ class Draft:
             return False
         return Language.objects.filter(code=self.data.get("language")).exists()
 
-    def _valid_start(self) -> bool:
-        return self.start is not None
-
-    @property
-    def start(self) -> datetime | None:
-        try:
-            return parse_moment(self.data.get("start"), field="start")
-        except InvalidDate:
-            return None
-
     @property
     def caseworker(self) -> Caseworker | None:
         """The caseworker asked for, or None when any caseworker of the office will do."""
         return self.viewer if self.data.get("who") == ME else None
 
     @property
-    def spoken(self) -> str | None:
-        return consultation_language(
-            language=self.data["language"], interpreter_language=self.data.get("interpreter_language")
-        )
+    def interpreter_language(self) -> str | None:
+        return self.data.get("interpreter_language")
 
     @property
     def client_details(self) -> ClientDetails:
@@ -156,21 +141,6 @@ class Draft:
     @property
     def lock_key(self) -> str:
         return f"staff-booking:{self.request.user.pk}:{self.id}"
-
-
-def _draft(request: HttpRequest, draft_id: uuid.UUID, step: str) -> tuple[Draft, HttpResponse | None]:
-    draft = Draft(request, draft_id)
-    if draft.data is None:
-        messages.error(request, _("This booking is no longer open. Please start again."))
-        return draft, redirect("staff:book")
-    if "appointment_id" in draft.data:  # booked already: going back changes nothing
-        return draft, redirect(draft.url("book-done"))
-    missing = draft.first_missing(step)
-    if missing == "client":
-        return draft, redirect("staff:book")
-    if missing:
-        return draft, redirect(draft.url(STEP_URLS[missing]))
-    return draft, None
 
 
 def _search_page(request, *, search_form, new_form, found=None, searched=False, status=200):
@@ -268,11 +238,9 @@ def _summary(draft: Draft) -> dict:
 
 
 @login_required
-def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+@Draft.step("request")
+def request_step(request: HttpRequest, draft: Draft) -> HttpResponse:
     """Step 2: topic, kind of consultation, language, interpreter, and with whom."""
-    draft, back = _draft(request, draft, "request")
-    if back:
-        return back
     own = _own_topic_ids(draft.viewer)
     topics = _topics(draft.viewer)
     data = draft.data
@@ -285,7 +253,7 @@ def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
         "who": data.get("who") or (ME if own else OFFICE),
     }
     form = RequestForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         topics=topics,
         own_topic_ids=own,
         initial=initial,
@@ -307,58 +275,36 @@ def request_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
     return render(request, "frontend/staff/book_request.html", context, status=status)
 
 
-def _slot_days(draft: Draft, first_day: date | None) -> dict:
-    """A few days with free times from `first_day` on, earliest first, and where the next page starts."""
-    topic = draft.topic
-    today = topic.office.today()
-    first = max(first_day or today, today)
-    caseworker = draft.caseworker
-    slots = free_slots(
-        topic=topic,
-        date_from=first,
-        date_to=today + timedelta(days=topic.office.horizon_days),
+def _time_page(request: HttpRequest, draft: Draft, *, status: int = 200) -> HttpResponse:
+    page = slot_page(
+        topic=draft.topic,
         mode=draft.data["mode"],
         language=draft.spoken,
-        caseworker_ids=[caseworker.pk] if caseworker else None,
+        first_day=day_param(request.GET, "von", None),
+        caseworker=draft.caseworker,
+        per_page=DAYS_PER_PAGE,
     )
-    ui_language = translation.get_language()
-    days, later = [], None
-    for day, grouped in groupby(slots, key=lambda slot: slot.start.date()):
-        if len(days) == DAYS_PER_PAGE:
-            later = day
-            break
-        day_slots = list(grouped)
-        days.append(
-            {
-                "label": when(ui_language, day_slots[0].start)["long_date"],
-                "times": [
-                    {"value": slot.start.isoformat(), "label": when(ui_language, slot.start)["time"]}
-                    for slot in day_slots
-                ],
-            }
-        )
-    return {"days": days, "later": later.isoformat() if later else None, "earlier": first > today}
-
-
-def _time_page(request: HttpRequest, draft: Draft, *, status: int = 200) -> HttpResponse:
-    page = _slot_days(draft, day_param(request.GET, "von", None))
     later_url = f"{draft.url('book-time')}?{urlencode({'von': page['later']})}" if page["later"] else None
     context = {"nav": "book", "draft": draft, "later_url": later_url, **page, **_summary(draft)}
     return render(request, "frontend/staff/book_time.html", context, status=status)
 
 
 @login_required
-def time_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+@Draft.step("start")
+def time_step(request: HttpRequest, draft: Draft) -> HttpResponse:
     """Step 3: a time from the free ones; or widen the search to any caseworker of the office."""
-    draft, back = _draft(request, draft, "start")
-    if back:
-        return back
     if request.method != "POST":
         return _time_page(request, draft)
     if request.POST.get("who") == OFFICE:
         draft.save(who=OFFICE)
         return redirect(draft.url("book-time"))
-    problem = _start_problem(draft, request.POST.get("start"))
+    problem = start_problem(
+        topic=draft.topic,
+        mode=draft.data["mode"],
+        start=parse_start(request.POST.get("start")),
+        language=draft.spoken,
+        caseworker=draft.caseworker,
+    )
     if problem:
         messages.error(request, problem.message)
         return _time_page(request, draft, status=problem.status_code)
@@ -366,33 +312,10 @@ def time_step(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
     return redirect(draft.url("book-confirm"))
 
 
-def _start_problem(draft: Draft, raw: str | None) -> ApplicationError | None:
-    """Why this start cannot be chosen, or None if it can (the same check the booking makes)."""
-    try:
-        start = parse_moment(raw, field="start")
-    except InvalidDate:
-        return SlotNotOffered()
-    caseworker = draft.caseworker
-    check = check_start(
-        topic=draft.topic,
-        mode=draft.data["mode"],
-        start=start,
-        language=draft.spoken,
-        caseworker_ids=[caseworker.pk] if caseworker else None,
-    )
-    if not check.offered:
-        return SlotNotOffered()
-    if not check.free:
-        return SlotTaken()
-    return None
-
-
 @login_required
-def confirm(request: HttpRequest, draft: uuid.UUID) -> HttpResponse:
+@Draft.step("confirm")
+def confirm(request: HttpRequest, draft: Draft) -> HttpResponse:
     """Step 4: what will be booked; the button books it."""
-    draft, back = _draft(request, draft, "confirm")
-    if back:
-        return back
     if request.method == "POST":
         return _book(request, draft)
     zone = draft.topic.office.zone
@@ -420,7 +343,7 @@ def _book(request: HttpRequest, draft: Draft) -> HttpResponse:
     except (SlotTaken, SlotNotOffered) as exc:
         cache.delete(draft.lock_key)
         draft.forget("start")
-        messages.error(request, f"{exc.message} {_('Here are the times that are free now.')}")
+        messages.error(request, slot_gone(exc))
         return _time_page(request, draft, status=exc.status_code)
     except ApplicationError as exc:
         cache.delete(draft.lock_key)

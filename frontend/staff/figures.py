@@ -1,23 +1,18 @@
 """The coordinator's figures page with server-drawn SVG charts, and the same figures as CSV."""
 
 import csv
-from datetime import date
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from appointments.exceptions import ApplicationError
-from appointments.services.figures import OfficeFigures, Share, check_period, default_period, office_figures
+from appointments.services.figures import OfficeFigures, Share, office_figures
 from appointments.services.permissions import access_coordinator
-from frontend.fields import DayField
+from frontend.staff.forms import PeriodForm
 
 # Chart geometry in SVG user units; the SVG scales to the page's width.
 DAY_CHART_WIDTH = 960
@@ -37,29 +32,6 @@ SEGMENTS = [
 ]
 # Cells a spreadsheet would run as a formula; OWASP adds tab and carriage return.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class PeriodForm(forms.Form):
-    """`?von=YYYY-MM-DD&bis=YYYY-MM-DD`; a missing end is today, a missing start 30 days before the end."""
-
-    von = DayField(label=gettext_lazy("From"), required=False)
-    bis = DayField(label=gettext_lazy("Until"), required=False)
-
-    def __init__(self, data, *, today: date) -> None:
-        super().__init__(data)
-        self.today = today
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not self.errors:
-            first, last = default_period(data.get("bis") or self.today)
-            first = data.get("von") or first
-            try:
-                check_period(first, last)
-            except ApplicationError as exc:
-                raise ValidationError({exc.field: exc.message}) from exc
-            data["period"] = (first, last)
-        return data
 
 
 def _figures(request) -> tuple[PeriodForm, OfficeFigures | None]:

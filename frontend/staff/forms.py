@@ -1,11 +1,19 @@
-"""Forms of the staff booking pages: find the client, say what the consultation is about."""
+"""Forms of the staff pages: booking for a client, changing an appointment, the figures' period.
+
+Availability and invitations have forms modules of their own.
+"""
+
+from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Language, Mode
-from frontend.fields import MobileNumberMixin, StepForm
+from appointments.exceptions import ApplicationError
+from appointments.models import Interpreter, Language, Mode
+from appointments.services.figures import check_period, default_period
+from frontend.fields import DayField, MobileNumberMixin, StepForm
 
 ME = "me"
 OFFICE = "office"
@@ -130,4 +138,36 @@ class RequestForm(StepForm):
             self.add_error("mode", _("This topic cannot be booked for this kind of consultation."))
         if data.get("who") == ME and topic.pk not in self.own_topic_ids:
             self.add_error("who", _("You do not hold consultations on this topic. Choose any caseworker."))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+
+
+class InterpreterForm(forms.Form):
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), to_field_name="code")
+    preferred = forms.ModelChoiceField(queryset=Interpreter.objects.filter(active=True), required=False)
+
+
+class PeriodForm(forms.Form):
+    """`?von=YYYY-MM-DD&bis=YYYY-MM-DD`; a missing end is today, a missing start 30 days before the end."""
+
+    von = DayField(label=_("From"), required=False)
+    bis = DayField(label=_("Until"), required=False)
+
+    def __init__(self, data, *, today: date) -> None:
+        super().__init__(data)
+        self.today = today
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            first, last = default_period(data.get("bis") or self.today)
+            first = data.get("von") or first
+            try:
+                check_period(first, last)
+            except ApplicationError as exc:
+                raise ValidationError({exc.field: exc.message}) from exc
+            data["period"] = (first, last)
         return data

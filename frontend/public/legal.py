@@ -1,0 +1,16 @@
+"""The pages the law asks for: the accessibility statement."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (BITV 2.0) with an e-mail link to report a barrier."""
+    feedback_email = getattr(settings, "ACCESSIBILITY_FEEDBACK_EMAIL", settings.DEFAULT_FROM_EMAIL)
+    return render(
+        request,
+        "frontend/accessibility.html",
+        {"feedback_email": feedback_email, "feedback_subject": _("A barrier on the booking pages")},
+    )
