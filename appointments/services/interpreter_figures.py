@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from statistics import median
 
-from django.utils import timezone
-
 from appointments.models import InterpreterRequest, Office
 
 Status = InterpreterRequest.Status
@@ -49,8 +47,7 @@ def interpreter_figures(*, office: Office, since: datetime, until: datetime) -> 
 
 def monthly_interpreter_figures(*, office: Office, month: date | None = None) -> tuple[datetime, list[dict]]:
     """The figures for one calendar month in the office's zone (this month if none is given)."""
-    zone = office.zone
-    month = month or timezone.now().astimezone(zone).date()
-    first = datetime(month.year, month.month, 1, tzinfo=zone)
-    after = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
+    month = month or office.today()
+    first = datetime(month.year, month.month, 1, tzinfo=office.zone)
+    after = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=office.zone)
     return first, interpreter_figures(office=office, since=first, until=after)
