@@ -12,18 +12,18 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.access import access_booking, access_booking_by_token, booking_for_phone
 from appointments.dates import day_param, parse_moment
 from appointments.exceptions import (
     ApplicationError,
     InvalidDate,
     NotAllowed,
+    NotFound,
     SlotNotOffered,
     SlotTaken,
     VerificationFailed,
@@ -41,6 +41,7 @@ from appointments.services.booking import (
 from appointments.services.finding import confirm_finding, start_finding
 from appointments.services.limits import take_for_address, take_for_session
 from appointments.services.messages import when
+from appointments.services.permissions import access_booking, access_booking_by_token, booking_for_phone
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.public.forms import CodeForm, DetailsForm, FindBookingForm, LanguageForm, ModeForm, TopicForm
 
@@ -461,7 +462,7 @@ def done(request: HttpRequest) -> HttpResponse:
         return redirect("frontend:home")
     try:
         appointment = access_booking(reference=booked.get("reference", ""), token=booked.get("token"))
-    except Http404:
+    except NotFound:
         return redirect("frontend:home")
     context = _booking_context(request, Managed(appointment, booked["token"]))
     return render(request, "frontend/done.html", context | {"step": 7})
@@ -511,7 +512,7 @@ def _booking_context(request: HttpRequest, managed: Managed) -> dict:
 def _by_link(reference: str, token: str) -> Managed | None:
     try:
         return Managed(access_booking(reference=reference, token=token), token)
-    except Http404:
+    except NotFound:
         return None
 
 
@@ -545,7 +546,7 @@ def manage_by_token(request: HttpRequest, token: str) -> HttpResponse:
     """The short link in messages (/m/<token>): find the booking by its token's hash, then show it."""
     try:
         appointment = access_booking_by_token(token=token)
-    except Http404:
+    except NotFound:
         return _link_invalid(request)
     return redirect("frontend:manage", reference=appointment.reference, token=token)
 
