@@ -16,7 +16,7 @@ from appointments.models import (
     Office,
     Topic,
 )
-from appointments.services.permissions import caseworker_for
+from appointments.services.permissions import caseworker_for, sees_everything, sees_office
 
 
 def bookable_topics() -> QuerySet[Topic]:
@@ -179,12 +179,12 @@ def invitations_for(user) -> QuerySet[Invitation]:
     invitations = Invitation.objects.select_related(
         "client", "caseworker", "topic__office", "appointment"
     ).prefetch_related("notifications")
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if sees_everything(user):
         return invitations
     viewer = caseworker_for(user)
     if viewer is None:
         return invitations.none()
-    if viewer.is_coordinator:
+    if sees_office(viewer):
         return invitations.filter(topic__office_id=viewer.office_id)
     return invitations.filter(Q(caseworker=viewer) | Q(team=viewer)).distinct()
 

@@ -1,7 +1,7 @@
 """Channels group names for call rooms, and which groups a staff member's or interpreter's feed joins."""
 
 from appointments.events import caseworker_group, interpreter_group, interpreter_language_group, office_group
-from appointments.services.permissions import caseworker_for, interpreter_for
+from appointments.services.permissions import caseworker_for, coordinator_for, interpreter_for
 
 
 def call_group(room: str) -> str:
@@ -15,7 +15,7 @@ def staff_feed_groups(user) -> list[str]:
     if caseworker is None:
         return []
     groups = [caseworker_group(caseworker.pk)]
-    if caseworker.is_coordinator:
+    if coordinator_for(user) is not None:  # who sees the team page gets its live updates
         groups.append(office_group(caseworker.office_id))
     return groups
 

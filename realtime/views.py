@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from appointments.access import access_booking
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber
 from appointments.models import Appointment, CallWindow, Mode
 from appointments.providers.voice import VoiceError
@@ -23,6 +22,7 @@ from appointments.services.calls import (
     staff_seat,
     start_phone_conference,
 )
+from appointments.services.permissions import access_booking
 
 
 def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
@@ -66,7 +66,10 @@ def client_call(request, reference, token):
     appointment = access_booking(reference=reference, token=token)
     if appointment.mode != Mode.VIDEO or appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    seat = client_page_seat(appointment)
+    try:
+        seat = client_page_seat(appointment)
+    except CallRefused as exc:
+        raise Http404 from exc
     return _page(request, seat=seat, join={"reference": appointment.reference, "token": token})
 
 

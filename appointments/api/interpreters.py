@@ -2,11 +2,11 @@
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from appointments.api.serializers import ErrorSerializer
-from appointments.api.views import FIELD_ERRORS, ApiView
+from appointments.api.views import FIELD_ERRORS, NOT_LOGGED_IN, ApiView, logged_in
 from appointments.dates import month_param
 from appointments.events import client_label
 from appointments.models import Interpreter, InterpreterRequest
@@ -18,11 +18,13 @@ from appointments.services.interpreter_offers import (
     offers_for,
     withdraw_from_assignment,
 )
-from appointments.services.permissions import coordinator_for, interpreter_for
+from appointments.services.permissions import access_coordinator, access_interpreter
 
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not logged in, or not an interpreter.")
+NOT_INTERPRETER = OpenApiResponse(ErrorSerializer, description="Not logged in as an interpreter.")
 NOT_COORDINATOR = OpenApiResponse(ErrorSerializer, description="Not logged in as a coordinator.")
-UNKNOWN_REQUEST = OpenApiResponse(ErrorSerializer, description="No such request open to you.")
+UNKNOWN_REQUEST = OpenApiResponse(
+    ErrorSerializer, description="Not logged in as an interpreter, or no such request open to you."
+)
 TAKEN = OpenApiResponse(
     ErrorSerializer,
     description="Already taken, clashing with another of your assignments, or not possible now.",
@@ -30,13 +32,8 @@ TAKEN = OpenApiResponse(
 
 
 def acting_interpreter(request) -> Interpreter:
-    """The logged-in interpreter; anyone else is refused."""
-    if not request.user.is_authenticated:
-        raise NotAuthenticated
-    interpreter = interpreter_for(request.user)
-    if interpreter is None:
-        raise PermissionDenied
-    return interpreter
+    """The logged-in interpreter; without a login 403, anyone else 404."""
+    return access_interpreter(logged_in(request))
 
 
 class InterpreterRequestSerializer(serializers.ModelSerializer):
@@ -80,7 +77,7 @@ class DeclineSerializer(serializers.Serializer):
 
 class OfferListView(ApiView):
     @extend_schema(
-        responses={200: InterpreterRequestSerializer(many=True), 403: FORBIDDEN},
+        responses={200: InterpreterRequestSerializer(many=True), 403: NOT_LOGGED_IN, 404: NOT_INTERPRETER},
         summary="Requests I may accept",
     )
     def get(self, request):
@@ -89,7 +86,7 @@ class OfferListView(ApiView):
 
 class AssignmentListView(ApiView):
     @extend_schema(
-        responses={200: InterpreterRequestSerializer(many=True), 403: FORBIDDEN},
+        responses={200: InterpreterRequestSerializer(many=True), 403: NOT_LOGGED_IN, 404: NOT_INTERPRETER},
         summary="My upcoming assignments",
     )
     def get(self, request):
@@ -101,7 +98,7 @@ class AssignmentListView(ApiView):
 class AcceptView(ApiView):
     @extend_schema(
         request=None,
-        responses={200: InterpreterRequestSerializer, 403: FORBIDDEN, 404: UNKNOWN_REQUEST, 409: TAKEN},
+        responses={200: InterpreterRequestSerializer, 403: NOT_LOGGED_IN, 404: UNKNOWN_REQUEST, 409: TAKEN},
         summary="Accept (409 if taken)",
     )
     def post(self, request, request_id):
@@ -112,7 +109,7 @@ class AcceptView(ApiView):
 class DeclineView(ApiView):
     @extend_schema(
         request=DeclineSerializer,
-        responses={204: None, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: UNKNOWN_REQUEST, 409: TAKEN},
+        responses={204: None, 400: FIELD_ERRORS, 403: NOT_LOGGED_IN, 404: UNKNOWN_REQUEST, 409: TAKEN},
         summary="Decline, with a reason",
     )
     def post(self, request, request_id):
@@ -131,7 +128,7 @@ class WithdrawView(ApiView):
         responses={
             200: InterpreterRequestSerializer,
             400: FIELD_ERRORS,
-            403: FORBIDDEN,
+            403: NOT_LOGGED_IN,
             404: UNKNOWN_REQUEST,
             409: TAKEN,
         },
@@ -159,13 +156,16 @@ class FigureSerializer(serializers.Serializer):
 class FiguresView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; the current month if left out")],
-        responses={200: FigureSerializer(many=True), 400: FIELD_ERRORS, 403: NOT_COORDINATOR},
+        responses={
+            200: FigureSerializer(many=True),
+            400: FIELD_ERRORS,
+            403: NOT_LOGGED_IN,
+            404: NOT_COORDINATOR,
+        },
         summary="Interpreter figures per language for a month (coordinators)",
     )
     def get(self, request):
-        coordinator = coordinator_for(request.user)
-        if coordinator is None:
-            raise PermissionDenied
+        coordinator = access_coordinator(logged_in(request))
         month = month_param(request.query_params, "month")
         _first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
         return Response(FigureSerializer(rows, many=True).data)

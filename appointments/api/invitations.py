@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
 from appointments.api.fields import NamedChoiceField
@@ -16,14 +15,14 @@ from appointments.api.serializers import (
     StrictSerializer,
     TopicField,
 )
-from appointments.api.views import CONFLICT, FIELD_ERRORS, ApiView
+from appointments.api.views import CONFLICT, FIELD_ERRORS, NOT_LOGGED_IN, ApiView, logged_in
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
 from appointments.models import Caseworker, Invitation, Mode
 from appointments.selectors import invitation_state, invitations_for
 from appointments.services.booking import ClientDetails
 from appointments.services.invitations import invitation_link, invite_client
-from appointments.services.permissions import caseworker_for, clients_visible_to, is_staff_viewer
+from appointments.services.permissions import access_staff, caseworker_for, clients_visible_to
 
 NOT_STAFF = OpenApiResponse(ErrorSerializer, description="Not logged in as a member of staff.")
 STATES = ["pending", "sent", "delivered", "failed", "opened", *Invitation.Status.values]
@@ -31,12 +30,10 @@ MAX_LISTED = 200
 
 
 def acting_staff(request):
-    """The logged-in caseworker (or superuser); anyone else is refused."""
-    if not request.user.is_authenticated:
-        raise NotAuthenticated
-    if not is_staff_viewer(request.user):
-        raise PermissionDenied
-    return request.user
+    """The logged-in caseworker (or superuser); without a login 403, anyone else 404."""
+    user = logged_in(request)
+    access_staff(user)
+    return user
 
 
 class InvitationInSerializer(StrictSerializer):
@@ -174,7 +171,7 @@ def _caseworker(user, caseworker_id: int | None, field: str = "caseworker") -> C
 class InvitationListView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Invitation.Status.values, required=False)],
-        responses={200: InvitationOutSerializer(many=True), 403: NOT_STAFF},
+        responses={200: InvitationOutSerializer(many=True), 403: NOT_LOGGED_IN, 404: NOT_STAFF},
         summary="Invitations I may see and where they stand (the newest 200)",
     )
     def get(self, request):
@@ -186,7 +183,13 @@ class InvitationListView(ApiView):
 
     @extend_schema(
         request=InvitationInSerializer,
-        responses={201: IssuedInvitationOutSerializer, 400: FIELD_ERRORS, 403: NOT_STAFF, 409: CONFLICT},
+        responses={
+            201: IssuedInvitationOutSerializer,
+            400: FIELD_ERRORS,
+            403: NOT_LOGGED_IN,
+            404: NOT_STAFF,
+            409: CONFLICT,
+        },
         summary="Invite a client to a fixed time (held for them; 409 if taken) or to choose in a window",
     )
     def post(self, request):

@@ -6,11 +6,10 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from appointments.access import access_booking
 from appointments.api import serializers as s
 from appointments.api.parsers import JSONParser
 from appointments.api.throttling import ScopedRateThrottle
@@ -25,6 +24,7 @@ from appointments.services.booking import (
 )
 from appointments.services.calendar import build_invite, invite_method
 from appointments.services.limits import take_for_address
+from appointments.services.permissions import access_booking, caseworker_for
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 
 TOKEN_PARAMETER = OpenApiParameter(
@@ -37,6 +37,7 @@ FIELD_ERRORS = OpenApiResponse(
     "that is not JSON.",
 )
 NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="No booking with this code and token.")
+NOT_LOGGED_IN = OpenApiResponse(s.ErrorSerializer, description="Not logged in.")
 CONFLICT = OpenApiResponse(
     s.ErrorSerializer, description="The time was just taken, or the booking can no longer be changed."
 )
@@ -54,8 +55,15 @@ def manage_token(request) -> str | None:
 
 def acting_caseworker(request) -> AbstractBaseUser | None:
     """The logged-in user if they are an active caseworker, who may book on a client's behalf."""
-    caseworker = getattr(request.user, "caseworker", None) if request.user.is_authenticated else None
-    return request.user if caseworker is not None and caseworker.active else None
+    return request.user if caseworker_for(request.user) is not None else None
+
+
+def logged_in(request) -> AbstractBaseUser:
+    """The logged-in user; a caller without a login is told to log in (the API's login page), while
+    everyone logged in whom a rule refuses gets the rule's 404."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated
+    return request.user
 
 
 class ApiView(APIView):

@@ -8,7 +8,6 @@ serialise writers, so the availability check inside the transaction decides.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from appointments.exceptions import ApplicationError, NotAllowed, SlotNotOffered
 from appointments.models import Appointment, AuditEntry, Caseworker, Language, Topic
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
+from appointments.services.calls import new_call_room
 from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
 from appointments.services.interpreter_requests import appointment_changed, request_interpreter
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
@@ -30,12 +30,9 @@ from appointments.services.locks import locked, locked_before_start
 from appointments.services.notifications import schedule_appointment_messages
 from appointments.services.overlaps import APPOINTMENT_OVERLAP, is_overlap
 from appointments.services.permissions import can_book_at
+from appointments.services.references import new_reference
 from appointments.services.tokens import new_token
 from appointments.services.verification import consume_verification
-
-# No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G: a code read out on the phone is not misheard.
-REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
-REFERENCE_LENGTH = 8
 
 Status = Appointment.Status
 _ALLOWED_TRANSITIONS = {
@@ -53,16 +50,6 @@ class Booking:
     appointment: Appointment
     manage_token: str
     details_kept: bool = False
-
-
-def new_reference(length: int = REFERENCE_LENGTH) -> str:
-    """A booking code (or, longer, an invitation's letter code) in the alphabet that is not misheard."""
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
-
-
-def normalize_reference(raw: str) -> str:
-    """Booking codes as people type them: any case, with spaces or dashes."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
 def consultation_language(*, language: str, interpreter_language: str | None) -> str | None:
@@ -222,6 +209,7 @@ def book_appointment(
             language=language,
             interpreter_language=interpreter_language or "",
             booked_by=booked_by,
+            call_room=new_call_room(),
         )
         appointment.set_times(start, topic)
         save_with_first_free(appointment, _fair_order(free, topic=topic, start=start), None)

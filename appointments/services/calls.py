@@ -17,17 +17,15 @@ from enum import StrEnum
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments.access import access_booking
 from appointments.events import caseworker_group, office_group, publish
-from appointments.exceptions import ApplicationError, InvalidPhoneNumber
-from appointments.models import Appointment, CallStatus, Caseworker, InterpreterRequest, Mode
+from appointments.exceptions import ApplicationError, InvalidPhoneNumber, NotFound
+from appointments.models import Appointment, CallStatus, InterpreterRequest, Mode
 from appointments.providers import voice
-from appointments.services.permissions import caseworker_covers, caseworker_for, interpreter_for
+from appointments.services.permissions import access_booking, can_call, interprets
 from appointments.services.phones import allowed_calling_codes
 
 logger = logging.getLogger(__name__)
@@ -62,11 +60,18 @@ class Seat:
     admitted: bool
 
 
+def new_call_room() -> str:
+    """A fresh room id, given to an appointment as it is made (booked or held for an invitation):
+    pages only read `call_room`, so that showing one writes nothing."""
+    return secrets.token_urlsafe(24)
+
+
 def ensure_call_room(appointment: Appointment) -> str:
-    """The appointment's room id, created once (a conditional update keeps it stable under races)."""
+    """The appointment's room id, created once if it has none yet (a conditional update keeps it
+    stable under races); only where a call is placed, never while a page is shown."""
     if not appointment.call_room:
         Appointment.objects.filter(pk=appointment.pk, call_room__isnull=True).update(
-            call_room=secrets.token_urlsafe(24)
+            call_room=new_call_room()
         )
         appointment.refresh_from_db(fields=["call_room"])
     return appointment.call_room
@@ -87,8 +92,10 @@ def _check_open(appointment: Appointment, now: datetime) -> None:
 
 
 def client_page_seat(appointment: Appointment) -> Seat:
-    """The client's seat for rendering their video page (the room is entered by the join)."""
-    ensure_call_room(appointment)
+    """The client's seat for rendering their video page (the room is entered by the join);
+    CallRefused for a booking without a room."""
+    if not appointment.call_room:
+        raise CallRefused
     return _seat(appointment, Role.CLIENT)
 
 
@@ -96,7 +103,7 @@ def client_seat(*, room: str, reference: str, token: str, now: datetime | None =
     """The booked client, by booking code and manage token, from shortly before the start of a video call."""
     try:
         appointment = access_booking(reference=reference, token=token)
-    except Http404 as exc:
+    except NotFound as exc:
         raise CallRefused from exc
     if not room or appointment.call_room != room or appointment.mode != Mode.VIDEO:
         raise CallRefused
@@ -109,16 +116,9 @@ def staff_seat(*, room: str, user) -> Seat:
     appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
     if appointment is None or not user.is_authenticated or appointment.status != Appointment.Status.BOOKED:
         raise CallRefused
-    caseworker = caseworker_for(user)
-    if caseworker is not None and caseworker_covers(caseworker, appointment):
+    if can_call(user, appointment):
         return _seat(appointment, Role.CASEWORKER)
-    interpreter = interpreter_for(user)
-    if (
-        interpreter is not None
-        and InterpreterRequest.objects.filter(
-            appointment=appointment, interpreter=interpreter, status=InterpreterRequest.Status.ACCEPTED
-        ).exists()
-    ):
+    if interprets(user, appointment):
         return _seat(appointment, Role.INTERPRETER)
     raise CallRefused
 
@@ -223,21 +223,13 @@ def staff_phone_number(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _may_call(appointment: Appointment, user) -> bool:
-    caseworker = Caseworker.objects.filter(user=user, active=True).first()
-    return caseworker is not None and (
-        caseworker.pk == appointment.caseworker_id
-        or (caseworker.is_coordinator and caseworker.office_id == appointment.topic.office_id)
-    )
-
-
 def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: str) -> list[ConferenceLeg]:
     """Ring caseworker, client and (if one accepted) the interpreter into one conference.
 
     Nobody sees another's number: each leg is a call from the office's number into a
     conference named by the opaque room id. A leg that cannot be placed marks the call failed.
     """
-    if appointment.status != Appointment.Status.BOOKED or not _may_call(appointment, user):
+    if appointment.status != Appointment.Status.BOOKED or not can_call(user, appointment):
         raise CallRefused
     room = ensure_call_room(appointment)
     parties = [(Role.CASEWORKER, caseworker_phone), (Role.CLIENT, appointment.client.phone)]

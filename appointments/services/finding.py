@@ -15,10 +15,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.access import booking_for_phone
 from appointments.exceptions import ApplicationError, VerificationFailed
 from appointments.models import Appointment, Office
 from appointments.services.limits import client_mobile_number, take_for_number
+from appointments.services.permissions import booking_for_phone
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 
 

@@ -44,14 +44,14 @@ from appointments.services.booking import (
     ClientDetails,
     check_language,
     confirm_booking,
-    new_reference,
-    normalize_reference,
     save_with_first_free,
 )
+from appointments.services.calls import new_call_room
 from appointments.services.clients import client_for_booking
 from appointments.services.limits import client_mobile_number
 from appointments.services.notifications import schedule_invitation_messages
 from appointments.services.permissions import can_invite_for
+from appointments.services.references import new_reference, normalize_reference
 from appointments.services.tokens import hash_token, new_token
 
 CODE_LENGTH = 10
@@ -212,6 +212,7 @@ def _hold(
         interpreter_language=invitation.interpreter_language,
         status=Appointment.Status.HELD,
         booked_by=invited_by,
+        call_room=new_call_room(),
     )
     held.set_times(start, topic)
     save_with_first_free(held, [invitation.caseworker_id], None)
@@ -583,6 +584,7 @@ def choose_invitation_time(
             mode=mode,
             language=invitation.language,
             interpreter_language=invitation.interpreter_language,
+            call_room=new_call_room(),
         )
         appointment.set_times(start, invitation.topic)
         save_with_first_free(appointment, order, None)

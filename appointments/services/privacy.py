@@ -30,8 +30,9 @@ from appointments.models import (
 )
 from appointments.services import clients
 from appointments.services.audit import office_audit_log, record_audit
-from appointments.services.booking import cancel_appointment, normalize_reference
+from appointments.services.booking import cancel_appointment
 from appointments.services.permissions import privacy_scope
+from appointments.services.references import normalize_reference
 from appointments.services.retention import anonymise_clients, anonymise_office_part
 
 MAX_MATCHES = 20

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,9 +10,7 @@ from django.views.decorators.http import require_POST
 from appointments.dates import month_param
 from appointments.events import first_name
 from appointments.exceptions import ApplicationError, NotFound
-from appointments.models import Interpreter
 from appointments.services.calendar import feed_token, revoke_feed
-from appointments.services.calls import ensure_call_room
 from appointments.services.interpreter_figures import monthly_interpreter_figures
 from appointments.services.interpreter_offers import (
     accept_interpreter_request,
@@ -22,23 +19,16 @@ from appointments.services.interpreter_offers import (
     offers_for,
     withdraw_from_assignment,
 )
-from appointments.services.permissions import coordinator_for, interpreter_for
+from appointments.services.permissions import access_coordinator, access_interpreter
 from frontend.staff.days import FEED_RESET
-
-
-def _interpreter(request) -> Interpreter:
-    interpreter = interpreter_for(request.user)
-    if interpreter is None:
-        raise PermissionDenied
-    return interpreter
 
 
 def _job(request_) -> dict:
     appointment = request_.appointment
     zone = appointment.topic.office.zone
     join = None
-    if appointment.mode == "video":
-        join = reverse("realtime:staff-call", kwargs={"room": ensure_call_room(appointment)})
+    if appointment.mode == "video" and appointment.call_room:  # made with the booking, not by this page
+        join = reverse("realtime:staff-call", kwargs={"room": appointment.call_room})
     return {
         "id": request_.pk,
         "start": appointment.start.astimezone(zone),
@@ -65,7 +55,7 @@ def _offer(request_) -> dict:
 
 @login_required
 def overview(request):
-    interpreter = _interpreter(request)
+    interpreter = access_interpreter(request.user)
     feed = request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": feed_token(interpreter)}))
     return render(
         request,
@@ -80,8 +70,9 @@ def overview(request):
 
 def _act(request, service, success: str, **arguments):
     """Run one interpreting service for the logged-in interpreter and say how it went."""
+    interpreter = access_interpreter(request.user)  # anyone else: 404, before any message
     try:
-        service(interpreter=_interpreter(request), **arguments)
+        service(interpreter=interpreter, **arguments)
     except NotFound:
         raise  # someone else's request: the 404 page, not a message that it exists
     except ApplicationError as exc:
@@ -118,7 +109,7 @@ def withdraw(request, request_id):
 @require_POST
 def reset_feed(request):
     """A new private calendar address for the logged-in interpreter; the old one stops working."""
-    revoke_feed(_interpreter(request))
+    revoke_feed(access_interpreter(request.user))
     messages.success(request, FEED_RESET)
     return redirect("interpreter:overview")
 
@@ -126,9 +117,7 @@ def reset_feed(request):
 @login_required
 def figures(request):
     """Interpreter figures per language for a month, for the office's coordinators."""
-    coordinator = coordinator_for(request.user)
-    if coordinator is None:
-        raise PermissionDenied
+    coordinator = access_coordinator(request.user)
     month = month_param(request.GET, "monat")
     first, rows = monthly_interpreter_figures(office=coordinator.office, month=month)
     return render(request, "frontend/interpreter/figures.html", {"rows": rows, "month": first})

@@ -10,19 +10,19 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.access import access_booking
-from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken, VerificationFailed
+from appointments.exceptions import ApplicationError, NotFound, SlotNotOffered, SlotTaken, VerificationFailed
 from appointments.models import Caseworker, Language, Mode
 from appointments.selectors import self_bookable_topics
 from appointments.services.booking import Booking, ClientDetails, book_appointment
 from appointments.services.limits import take_for_address, take_for_session
 from appointments.services.messages import when
+from appointments.services.permissions import access_booking
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.public.forms import CodeForm, DetailsForm, LanguageForm, ModeForm, TopicForm
 from frontend.public.manage import Managed, booking_context
@@ -292,7 +292,7 @@ def done(request: HttpRequest) -> HttpResponse:
         return redirect("frontend:home")
     try:
         appointment = access_booking(reference=booked.get("reference", ""), token=booked.get("token"))
-    except Http404:
+    except NotFound:
         return redirect("frontend:home")
     context = booking_context(request, Managed(appointment, booked["token"]))
     return render(request, "frontend/done.html", context | {"step": 7})

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Language, Mode, Topic
-from appointments.services.booking import normalize_reference
+from appointments.services.references import normalize_reference
 from frontend.fields import MobileNumberMixin, SixDigitCodeField, StepForm, mobile_number_field
 
 

@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appointments.access import access_booking, access_booking_by_token, booking_for_phone
-from appointments.exceptions import NotAllowed, SlotNotOffered, SlotTaken
+from appointments.exceptions import NotAllowed, NotFound, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, Mode, Topic
 from appointments.selectors import own_caseworker
 from appointments.services.booking import cancel_appointment, consultation_language, reschedule_appointment
 from appointments.services.messages import when
+from appointments.services.permissions import access_booking, access_booking_by_token, booking_for_phone
 from frontend.public.times import KNOWN_CLIENT, chosen_own, times
 from frontend.steps import parse_start, slot_gone
 
@@ -81,7 +81,7 @@ def by_link(view):
     def opened(request: HttpRequest, reference: str, token: str) -> HttpResponse:
         try:
             managed = Managed(access_booking(reference=reference, token=token), token)
-        except Http404:
+        except NotFound:
             return _link_invalid(request)
         return view(request, managed)
 
@@ -110,7 +110,7 @@ def manage_by_token(request: HttpRequest, token: str) -> HttpResponse:
     """The short link in messages (/m/<token>): find the booking by its token's hash, then show it."""
     try:
         appointment = access_booking_by_token(token=token)
-    except Http404:
+    except NotFound:
         return _link_invalid(request)
     return redirect("frontend:manage", reference=appointment.reference, token=token)
 

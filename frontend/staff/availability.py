@@ -186,11 +186,13 @@ def availability(request):
     zone = caseworker.office.zone
     today = caseworker.office.today(now)
     viewer = caseworker_for(request.user)
+    coordinator = coordinator_for(request.user)
     rules = AvailabilityRule.objects.filter(caseworker=caseworker).exclude(valid_until__lt=today)
     extras = ExtraHours.objects.filter(caseworker=caseworker, date__gte=today)
     colleagues = []
-    if viewer is not None and viewer.is_coordinator:
-        colleagues = Caseworker.objects.filter(office=viewer.office, active=True).order_by("display_name")
+    if coordinator is not None:
+        colleagues = Caseworker.objects.filter(office=coordinator.office, active=True)
+        colleagues = colleagues.order_by("display_name")
     return render(
         request,
         "frontend/staff/availability.html",
@@ -208,10 +210,10 @@ def availability(request):
             "extras": [{"extra": extra, "modes": _modes(extra.modes)} for extra in extras],
             "absences": [_absence_row(impact, zone) for impact in affected_by_absences(caseworker, now)],
             # Coordinators move an absent colleague's clients to another in one step (staff_reassign).
-            "reassign_to": colleagues_for(caseworker) if coordinator_for(request.user) else [],
+            "reassign_to": colleagues_for(caseworker) if coordinator else [],
             "preview": _preview(request, caseworker, today),
             "colleagues": colleagues,
-            "is_coordinator": coordinator_for(request.user) is not None,
+            "is_coordinator": coordinator is not None,
         },
         status=status,
     )

@@ -24,12 +24,7 @@ from appointments.selectors import bookable_topics
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.clients import find_clients
 from appointments.services.messages import when
-from appointments.services.permissions import (
-    can_view_appointment,
-    caseworker_for,
-    clients_visible_to,
-    is_staff_viewer,
-)
+from appointments.services.permissions import access_staff, can_view_appointment, clients_visible_to
 from appointments.services.phones import masked_number, normalize_mobile_number
 from frontend.staff.days import day_url
 from frontend.staff.forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
@@ -45,9 +40,7 @@ PENDING = 0
 
 def _viewer(request: HttpRequest) -> Caseworker | None:
     """The member of staff's caseworker profile (None for a superuser without one); 404 for others."""
-    if not is_staff_viewer(request.user):
-        raise Http404
-    return caseworker_for(request.user)
+    return access_staff(request.user)
 
 
 def _topics(viewer: Caseworker | None):

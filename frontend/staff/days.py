@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +25,13 @@ from appointments.selectors import (
 )
 from appointments.services.booking import record_outcome
 from appointments.services.calendar import feed_token, revoke_feed
-from appointments.services.calls import ensure_call_room
 from appointments.services.permissions import (
     access_caseworker,
     access_coordinator,
+    access_own_caseworker,
+    access_staff,
     access_staff_appointment,
     caseworker_for,
-    is_staff_viewer,
 )
 from frontend.accounts import safe_next_url
 
@@ -57,17 +56,14 @@ def _week_url(caseworker: Caseworker, day: date, viewer: Caseworker | None) -> s
 
 def shown_caseworker(request) -> Caseworker:
     """Whose day: the viewer's own, or with `?fachkraft=<id>` a colleague they may see (404 otherwise)."""
-    if not is_staff_viewer(request.user):
-        raise PermissionDenied
+    access_staff(request.user)
     raw = request.GET.get("fachkraft")
     if raw:
         if not raw.isdigit():
             raise Http404
         return access_caseworker(request.user, int(raw))
-    own = caseworker_for(request.user)
-    if own is None:  # a superuser without a caseworker profile must name one
-        raise PermissionDenied
-    return own
+    # A superuser without a caseworker profile must name one.
+    return access_own_caseworker(request.user)
 
 
 def day_row(appointment: Appointment, today: date) -> dict:
@@ -78,13 +74,14 @@ def day_row(appointment: Appointment, today: date) -> dict:
     booked = appointment.status == Appointment.Status.BOOKED
     waiting = appointment.call_status == CallStatus.WAITING
     call_url = admit_url = phone_url = None
-    if booked and appointment.mode == Mode.VIDEO:
-        call_url = reverse("realtime:staff-call", kwargs={"room": ensure_call_room(appointment)})
+    room = appointment.call_room  # made with the booking: showing the page writes nothing
+    if booked and room and appointment.mode == Mode.VIDEO:
+        call_url = reverse("realtime:staff-call", kwargs={"room": room})
         if waiting:
             admit_url = f"{call_url}?admit=1"
     wants_phone = appointment.mode == Mode.TELEPHONE or appointment.call_status == CallStatus.PHONE_REQUESTED
-    if booked and wants_phone and start.date() == today:  # nobody rings a client days ahead
-        phone_url = reverse("realtime:phone-call", kwargs={"room": ensure_call_room(appointment)})
+    if booked and room and wants_phone and start.date() == today:  # nobody rings a client days ahead
+        phone_url = reverse("realtime:phone-call", kwargs={"room": room})
     return {
         "id": appointment.pk,
         "reference": appointment.reference,
@@ -243,10 +240,7 @@ def team(request):
 @require_POST
 def reset_feed(request):
     """A new private calendar address for the logged-in caseworker; the old one stops working."""
-    caseworker = caseworker_for(request.user)
-    if caseworker is None:
-        raise Http404
-    revoke_feed(caseworker)
+    revoke_feed(access_own_caseworker(request.user))
     messages.success(request, FEED_RESET)
     return redirect("staff:day")
 

@@ -40,10 +40,11 @@ from appointments.services.letters import Letter, letters_pdf, reprint_letters
 from appointments.services.messages import when
 from appointments.services.permissions import (
     access_coordinator,
-    caseworker_for,
+    access_own_caseworker,
+    access_staff,
     clients_visible_to,
     coordinator_for,
-    is_staff_viewer,
+    sees_office,
 )
 from appointments.services.phones import masked_number
 from frontend.staff.forms import NewClientForm, SearchForm
@@ -57,22 +58,17 @@ LIST_LIMIT = 200
 
 def _viewer(request: HttpRequest) -> Caseworker | None:
     """The member of staff's caseworker profile (None for a superuser without one); 404 for others."""
-    if not is_staff_viewer(request.user):
-        raise Http404
-    return caseworker_for(request.user)
+    return access_staff(request.user)
 
 
 def _inviter(request: HttpRequest) -> Caseworker:
     """Inviting needs a caseworker profile: it says the office (a superuser without one gets 404)."""
-    viewer = _viewer(request)
-    if viewer is None:
-        raise Http404
-    return viewer
+    return access_own_caseworker(request.user)
 
 
 def _caseworkers(viewer: Caseworker) -> QuerySet[Caseworker]:
     """For whom the viewer may invite: themselves; a coordinator any active caseworker of the office."""
-    if viewer.is_coordinator:
+    if sees_office(viewer):
         return Caseworker.objects.filter(office_id=viewer.office_id, active=True)
     return Caseworker.objects.filter(pk=viewer.pk)
 

@@ -41,7 +41,7 @@ def test_login_is_required(client):
 
 def test_caseworkers_are_not_interpreters(client, caseworker):
     client.force_login(caseworker.user)
-    assert client.get("/dolmetschen/").status_code == 403
+    assert client.get("/dolmetschen/").status_code == 404
 
 
 def test_offer_accept_and_join_without_javascript(client, request_id):
@@ -87,7 +87,7 @@ def test_a_stranger_cannot_act_on_a_request(client, request_id):
 
 def test_figures_page_for_coordinators_only(client, request_id, caseworker):
     client.force_login(caseworker.user)
-    assert client.get("/dolmetschen/zahlen/?monat=2026-11").status_code == 403
+    assert client.get("/dolmetschen/zahlen/?monat=2026-11").status_code == 404
     caseworker.is_coordinator = True
     caseworker.save()
     page = client.get("/dolmetschen/zahlen/?monat=2026-11")

@@ -57,7 +57,7 @@ def test_login_is_required(client):
 def test_interpreters_and_other_users_are_refused(client, caseworker, who):
     user = InterpreterFactory(user=UserFactory()).user if who == "interpreter" else UserFactory()
     client.force_login(user)
-    assert client.get("/fachkraft/").status_code == 403
+    assert client.get("/fachkraft/").status_code == 404
     appointment = book(caseworker.topics.get(), caseworker)
     refused = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "completed"})
     assert refused.status_code == 404  # an appointment they may not touch does not exist for them
@@ -233,7 +233,7 @@ def test_waiting_client_is_highlighted_without_javascript(client, topic, casewor
 def test_superuser_without_a_profile_names_the_caseworker(client, caseworker):
     admin = UserFactory(is_superuser=True)
     client.force_login(admin)
-    assert client.get("/fachkraft/").status_code == 403
+    assert client.get("/fachkraft/").status_code == 404
     assert client.get(f"/fachkraft/?fachkraft={caseworker.pk}").status_code == 200
 
 

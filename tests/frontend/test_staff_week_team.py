@@ -43,7 +43,7 @@ def test_week_login_is_required(client):
 
 def test_interpreter_may_not_open_the_week(client):
     client.force_login(InterpreterFactory(user=UserFactory()).user)
-    assert client.get("/fachkraft/woche/").status_code == 403
+    assert client.get("/fachkraft/woche/").status_code == 404
 
 
 def test_caseworker_sees_own_week_monday_to_sunday(client, topic, caseworker):

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment, InterpreterRequest, Language
 from appointments.providers import voice
-from appointments.services.booking import new_reference
 from appointments.services.calls import ensure_call_room
+from appointments.services.references import new_reference
 from appointments.services.tokens import new_token
 from backend.asgi import application
 from tests.factories import CaseworkerFactory, ClientFactory, InterpreterFactory, TopicFactory, UserFactory

@@ -32,8 +32,9 @@ from appointments.models import (
     Topic,
 )
 from appointments.services.availability import free_slots
-from appointments.services.booking import ClientDetails, book_appointment, new_reference
+from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.invitations import invitation_link, invite_client
+from appointments.services.references import new_reference
 from appointments.services.tokens import new_token
 
 DEMO_PASSWORD = "demo-sprechstunde"  # noqa: S105 (documented demo login, refused with DEBUG off)

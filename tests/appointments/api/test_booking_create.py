@@ -3,7 +3,7 @@
 import pytest
 
 from appointments.models import Appointment, Client, PhoneVerification
-from appointments.services.booking import REFERENCE_ALPHABET
+from appointments.services.references import REFERENCE_ALPHABET
 from appointments.services.tokens import token_matches
 from tests.appointments.api.conftest import PHONE_E164, booking_body, iso, rows, with_client
 from tests.factories import CaseworkerFactory, OfficeFactory, UserFactory, week_of_hours

@@ -99,14 +99,14 @@ def test_only_interpreters(request_id, caseworker):
     assert anonymous.get("/api/v1/interpreter-requests/").status_code in (401, 403)
     staff = APIClient()
     staff.force_authenticate(caseworker.user)
-    assert staff.get("/api/v1/interpreter-requests/").status_code == 403
-    assert staff.post(f"/api/v1/interpreter-requests/{request_id}/accept/").status_code == 403
+    assert staff.get("/api/v1/interpreter-requests/").status_code == 404
+    assert staff.post(f"/api/v1/interpreter-requests/{request_id}/accept/").status_code == 404
 
 
 def test_figures_for_coordinators_only(request_id, caseworker):
     api = APIClient()
     api.force_authenticate(caseworker.user)
-    assert api.get("/api/v1/interpreter-figures/?month=2026-11").status_code == 403
+    assert api.get("/api/v1/interpreter-figures/?month=2026-11").status_code == 404
     caseworker.is_coordinator = True
     caseworker.save()
     response = api.get("/api/v1/interpreter-figures/?month=2026-11")

@@ -17,14 +17,13 @@ from appointments.exceptions import (
 from appointments.models import Appointment, Client, InterpreterRequest
 from appointments.services.availability import free_slots
 from appointments.services.booking import (
-    REFERENCE_ALPHABET,
     ClientDetails,
     book_appointment,
     cancel_appointment,
-    normalize_reference,
     record_outcome,
     reschedule_appointment,
 )
+from appointments.services.references import REFERENCE_ALPHABET, normalize_reference
 from appointments.services.tokens import token_matches
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from tests.factories import CaseworkerFactory, TopicFactory, UserFactory, week_of_hours

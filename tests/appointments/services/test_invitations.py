@@ -10,12 +10,7 @@ from django.core.management import call_command
 from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, AuditEntry, Client, Invitation, Notification
 from appointments.services.availability import free_slots
-from appointments.services.booking import (
-    REFERENCE_ALPHABET,
-    ClientDetails,
-    book_appointment,
-    normalize_reference,
-)
+from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.figures import office_figures
 from appointments.services.invitations import (
     CODE_LENGTH,
@@ -35,6 +30,7 @@ from appointments.services.invitations import (
     revoke_invitation,
 )
 from appointments.services.permissions import clients_visible_to
+from appointments.services.references import REFERENCE_ALPHABET, normalize_reference
 from appointments.services.retention import anonymise_expired
 from appointments.services.tokens import hash_token, token_matches
 from tests.factories import CaseworkerFactory, ClientFactory, UserFactory, week_of_hours

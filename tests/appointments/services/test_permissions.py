@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
 
+from appointments.exceptions import NotFound
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.permissions import (
     access_caseworker,
@@ -123,16 +123,16 @@ def test_access_functions_answer_404_when_not_allowed(world, role, expected):
             assert access_staff_appointment(user, appointment.pk) == appointment
             assert access_caseworker(user, appointment.caseworker_id) == appointment.caseworker
         else:
-            with pytest.raises(Http404):
+            with pytest.raises(NotFound):
                 access_staff_appointment(user, appointment.pk)
-            with pytest.raises(Http404):
+            with pytest.raises(NotFound):
                 access_caseworker(user, appointment.caseworker_id)
 
 
 def test_unknown_ids_are_404(world):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         access_staff_appointment(world["viewer"].user, 999_999)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         access_caseworker(world["viewer"].user, 999_999)
 
 

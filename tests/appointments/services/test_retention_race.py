@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from appointments.models import Appointment, AuditEntry, Client
-from appointments.services.booking import new_reference
+from appointments.services.references import new_reference
 from appointments.services.retention import ANONYMOUS_PREFIX, anonymise_expired
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory, ClientFactory, TopicFactory
