@@ -31,6 +31,7 @@ from appointments.models import (
     OfficeClosure,
     PhoneVerification,
     SmsBudget,
+    StaffIdentity,
     Topic,
 )
 from appointments.services.audit import record_audit
@@ -590,6 +591,16 @@ class SmsBudgetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "office", "sent", "alerted_at")
     list_filter = ("office",)
     date_hierarchy = "day"
+
+
+@admin.register(StaffIdentity)
+class StaffIdentityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which provider account signs in as which user, and the roles it had; made by the sign-in."""
+
+    list_display = ("user", "subject", "issuer", "roles", "signed_in_at")
+    search_fields = ("subject", "user__username", "user__last_name")
+    date_hierarchy = "signed_in_at"
+    list_select_related = ("user",)
 
 
 @admin.register(Notification)

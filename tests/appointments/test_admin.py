@@ -55,6 +55,7 @@ NO_ADD = {
     "PhoneVerification",
     "InboundSms",
     "SmsBudget",
+    "StaffIdentity",
     "Notification",
     "AuditEntry",
 }

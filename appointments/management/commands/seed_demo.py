@@ -29,6 +29,7 @@ from appointments.models import (
     Invitation,
     Mode,
     Office,
+    StaffIdentity,
     Topic,
 )
 from appointments.services.availability import free_slots
@@ -105,6 +106,10 @@ class CaseworkerSpec:
 
 
 ALL_TOPICS = tuple(topic.slug for topic in TOPICS)
+
+# `make sso-provider` and its accounts (tests/oidc_demo_accounts.json): username -> subject.
+SSO_DEMO_ISSUER = "http://127.0.0.1:9000"
+SSO_DEMO_SUBJECTS = {"koordination": "demo-koordination", "m.yilmaz": "demo-fachkraft"}
 
 CASEWORKERS = (
     CaseworkerSpec(
@@ -336,11 +341,19 @@ class Command(BaseCommand):
             )
             self._past_appointments(office, caseworkers, now)
             invited = self._invitations(office, topics, caseworkers[SHOWN_CASEWORKER], now)
+            self._sign_in_accounts(caseworkers)
         self._report(office, booked)
         if invited:
             self.stdout.write("Open invitations, their messages go to the outbox (/dev/outbox/):")
             for label, text in invited:
                 self.stdout.write(f"  {label + ':':20} {text}")
+
+    def _sign_in_accounts(self, caseworkers: dict[str, Caseworker]) -> None:
+        """Two demo logins as accounts of `make sso-provider`, so signing in there lands in them."""
+        for username, subject in SSO_DEMO_SUBJECTS.items():
+            StaffIdentity.objects.update_or_create(
+                user=caseworkers[username].user, defaults={"issuer": SSO_DEMO_ISSUER, "subject": subject}
+            )
 
     def _office(self) -> Office:
         office, _ = Office.objects.update_or_create(
