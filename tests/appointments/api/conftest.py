@@ -9,8 +9,8 @@ import time_machine
 from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Client, PhoneVerification
-from tests.conftest import MONDAY_MORNING
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
+from tests.scenario import MONDAY_MORNING
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 30 November 2026, 07:00 in Berlin (UTC+1).
