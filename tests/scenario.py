@@ -37,6 +37,7 @@ def at(day: date, clock: str | time) -> datetime:
 # The frozen "now" most tests start from.
 MONDAY_MORNING = at(MONDAY, "07:00")
 MONDAY_9 = at(MONDAY, "09:00")
+MONDAY_EVENING = at(MONDAY, "18:00")
 TUESDAY_9 = at(TUESDAY, "09:00")
 TUESDAY_10 = at(TUESDAY, "10:00")
 

@@ -16,7 +16,7 @@ from appointments.services.invitations import (
 )
 from tests.appointments.services.test_booking_race import assert_no_overlaps, race
 from tests.factories import CaseworkerFactory, ClientFactory, TopicFactory, week_of_hours
-from tests.scenario import MONDAY, TUESDAY, at
+from tests.scenario import MONDAY_EVENING, TUESDAY, at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
@@ -38,7 +38,7 @@ def invite(caseworker, **kwargs):
         topic=caseworker.topics.get(),
         client=ClientFactory(),
         modes=["video"],
-        deadline=at(MONDAY, "18:00"),
+        deadline=MONDAY_EVENING,
         channels=["sms"],
         invited_by=caseworker.user,
         **kwargs,
