@@ -24,6 +24,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # The frozen week (tests/conftest.py freezes "now" at Monday 07:00).
 MONDAY = date(2026, 11, 30)
 TUESDAY = date(2026, 12, 1)
+THURSDAY = date(2026, 12, 3)
 SATURDAY = date(2026, 12, 5)
 
 
@@ -40,6 +41,7 @@ MONDAY_9 = at(MONDAY, "09:00")
 MONDAY_EVENING = at(MONDAY, "18:00")
 TUESDAY_9 = at(TUESDAY, "09:00")
 TUESDAY_10 = at(TUESDAY, "10:00")
+THURSDAY_9 = at(THURSDAY, "09:00")
 
 # The client most tests book for, as she gives her details (her mobile number as she types it).
 PHONE = "0151 23456789"
