@@ -1,6 +1,6 @@
 """Calendar invites and feeds, read back by two independent parsers (icalendar and vobject)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import vobject
@@ -24,10 +24,9 @@ from appointments.services.calendar import (
 from appointments.services.interpreting import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
 from tests.factories import InterpreterFactory
+from tests.scenario import TUESDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
