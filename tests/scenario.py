@@ -43,6 +43,9 @@ TUESDAY_9 = at(TUESDAY, "09:00")
 TUESDAY_10 = at(TUESDAY, "10:00")
 THURSDAY_9 = at(THURSDAY, "09:00")
 
+# Pages in English: the request header for the test client.
+ENGLISH = {"accept-language": "en"}
+
 # The client most tests book for, as she gives her details (her mobile number as she types it).
 PHONE = "0151 23456789"
 AYLIN = ClientDetails(name="Aylin Demir", phone=PHONE, sms_consent=True)
