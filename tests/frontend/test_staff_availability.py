@@ -19,11 +19,10 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
-from tests.scenario import SATURDAY, TUESDAY, at
+from tests.scenario import ENGLISH, SATURDAY, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-ENGLISH = {"accept-language": "en"}
 PAGE = "/fachkraft/verfuegbarkeit/"
 CLOSURES = "/fachkraft/schliesstage/"
 

@@ -19,11 +19,10 @@ from tests.factories import (
     OfficeFactory,
     UserFactory,
 )
-from tests.scenario import at
+from tests.scenario import ENGLISH, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-ENGLISH = {"accept-language": "en"}
 PAGE = "/fachkraft/zahlen/"
 CSV = "/fachkraft/zahlen.csv"
 Status = Appointment.Status
