@@ -35,6 +35,11 @@ def at(day: date, clock: str | time) -> datetime:
     )
 
 
+def iso(day: date, clock: str | time) -> str:
+    """The ISO 8601 text of `at(day, clock)`, with its offset, as forms and the API take it."""
+    return at(day, clock).isoformat()
+
+
 # The frozen "now" most tests start from.
 MONDAY_MORNING = at(MONDAY, "07:00")
 MONDAY_9 = at(MONDAY, "09:00")

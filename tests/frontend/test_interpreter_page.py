@@ -1,7 +1,5 @@
 """The interpreter's page: offers and jobs of the logged-in interpreter only, usable without JavaScript."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from appointments.models import InterpreterRequest

@@ -1,7 +1,5 @@
 """The interpreter API: only interpreters, only their offers and jobs, least client data."""
 
-from datetime import UTC, datetime
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -125,7 +123,10 @@ def test_figures_for_coordinators_only(request_id, caseworker):
 
 def test_calendar_download_with_the_manage_token(topic):
     booking = book_appointment(
-        topic=topic, mode="video", start=THURSDAY_9, client=ClientDetails(name="Aylin Demir", phone="0170 1234567")
+        topic=topic,
+        mode="video",
+        start=THURSDAY_9,
+        client=ClientDetails(name="Aylin Demir", phone="0170 1234567"),
     )
     api = APIClient()
     url = f"/api/v1/bookings/{booking.appointment.reference}/calendar.ics"

@@ -31,7 +31,9 @@ def appointment(topic):
 
 def test_changes_and_messages_in_time_order(appointment, time_machine):
     time_machine.move_to(datetime(2026, 11, 30, 7, 0, tzinfo=UTC), tick=False)
-    reschedule_appointment(appointment=appointment, start=THURSDAY_9 + timedelta(hours=1), actor=UserFactory())
+    reschedule_appointment(
+        appointment=appointment, start=THURSDAY_9 + timedelta(hours=1), actor=UserFactory()
+    )
 
     items = appointment_history(appointment).items
 

@@ -1,6 +1,6 @@
 """Staff ask for an interpreter after booking, or call one off: offered, withdrawn, audited, and only once."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 

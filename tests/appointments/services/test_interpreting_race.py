@@ -1,7 +1,7 @@
 """First accept wins, for real: many interpreters accept one request at once on PostgreSQL."""
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.http import Http404
