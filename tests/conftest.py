@@ -1,7 +1,6 @@
 """Shared test set-up: in-memory SMS, fast hashing, a clean cache, a frozen Monday, the PostgreSQL rule."""
 
 import os
-from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -9,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from appointments.providers import sms
+from tests.scenario import MONDAY_MORNING, people  # noqa: F401  (the shared people, for every test)
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +20,6 @@ def _in_memory_providers(settings):
     cache.clear()
     yield
     sms.outbox.clear()
-
-
-# Monday 30 November 2026, 07:00 in Berlin: the frozen "now" most tests start from.
-MONDAY_MORNING = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture

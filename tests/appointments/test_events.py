@@ -1,7 +1,5 @@
 """Events go to the caseworker's and the office's groups after commit, and a dead layer loses only them."""
 
-from datetime import UTC, datetime
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
@@ -11,10 +9,9 @@ from appointments.models import Appointment
 from appointments.providers import sms
 from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
 from appointments.services.notifications import run_due_messages
+from tests.scenario import TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-START = datetime(2026, 12, 1, 8, tzinfo=UTC)
 
 
 def listen(group: str) -> str:
@@ -28,21 +25,12 @@ def received(channel: str) -> dict:
     return async_to_sync(get_channel_layer().receive)(channel)["event"]
 
 
-def book(topic):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=START,
-        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
-    )
-
-
 def test_booking_and_cancelling_reach_caseworker_and_office(
     topic, caseworker, django_capture_on_commit_callbacks
 ):
     mine, office = listen(caseworker_group(caseworker.pk)), listen(office_group(topic.office_id))
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(topic)
+        booking = book(topic, sms_consent=False)
     event = received(mine)
     assert event["type"] == "appointment"
     assert event["op"] == "booked"
@@ -58,7 +46,7 @@ def test_booking_and_cancelling_reach_caseworker_and_office(
 
 def test_nothing_is_published_before_commit(topic, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        book(topic)
+        book(topic, sms_consent=False)
     assert callbacks  # waiting for the commit
 
 
@@ -74,7 +62,7 @@ def test_a_broken_layer_loses_the_event_not_the_booking(
     channel_layers.backends.clear()
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            booking = book(topic)
+            booking = book(topic, sms_consent=False)
     finally:
         channel_layers.backends.clear()
     assert Appointment.objects.filter(pk=booking.appointment.pk).exists()
@@ -102,7 +90,7 @@ def test_a_failed_client_sms_is_told_to_the_caseworker(
         book_appointment(
             topic=topic,
             mode="video",
-            start=START,
+            start=TUESDAY_9,
             client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
         )
     assert received(mine)["op"] == "booked"

@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -29,10 +28,10 @@ from appointments.models import (
 from appointments.services.availability import check_start, free_slots
 from appointments.services.figures import office_figures
 from appointments.services.invitations import open_invitation
+from tests.scenario import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PASSWORD = "demo-sprechstunde"
 # The frozen `now` is Monday 30 November 2026, 07:00 in Berlin: next week starts on 7 December.
 NEXT_MONDAY = date(2026, 12, 7)

@@ -6,24 +6,23 @@ import pytest
 
 from appointments.models import Appointment, Caseworker, Notification
 from appointments.selectors import day_for, message_status, messages_needing_a_call
-from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
-from tests.factories import CaseworkerFactory, ExtraHoursFactory, UserFactory
+from appointments.services.booking import cancel_appointment
+from tests.factories import CaseworkerFactory, ExtraHoursFactory
+from tests.scenario import MONDAY_9, TUESDAY, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
-TUESDAY = date(2026, 12, 1)
 
-
-def book(topic, caseworker, start, n, *, interpreter=None, name="Aylin Demir"):
-    return book_appointment(
-        topic=topic,
-        mode="video" if n % 2 else "telephone",
-        start=start,
-        client=ClientDetails(name=name, phone=f"0151 2345{n:04d}", sms_consent=True),
-        interpreter_language=interpreter,
+def booked(topic, caseworker, start, n, *, interpreter=None):
+    """The n-th of many clients, booked by staff: each her own number, telephone and video in turn."""
+    return book(
+        topic,
+        start,
         caseworker=caseworker,
-        booked_by=UserFactory(),
+        by_staff=True,
+        mode="video" if n % 2 else "telephone",
+        phone=f"0151 2345{n:04d}",
+        interpreter_language=interpreter,
     ).appointment
 
 
@@ -40,14 +39,14 @@ def fresh(caseworker) -> Caseworker:
 def test_day_is_the_local_day_in_order_without_cancelled_or_colleagues(topic, caseworker):
     # Tuesday 00:30 in Berlin is still Monday in UTC: it belongs to Tuesday.
     ExtraHoursFactory(caseworker=caseworker, date=TUESDAY, start_time=time(0), end_time=time(1))
-    just_after_midnight = book(topic, caseworker, datetime(2026, 11, 30, 23, 30, tzinfo=UTC), 1)
-    later = book(topic, caseworker, MONDAY_9 + timedelta(hours=2), 2)
-    earlier = book(topic, caseworker, MONDAY_9, 3)
-    cancelled = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), 4)
+    just_after_midnight = booked(topic, caseworker, datetime(2026, 11, 30, 23, 30, tzinfo=UTC), 1)
+    later = booked(topic, caseworker, MONDAY_9 + timedelta(hours=2), 2)
+    earlier = booked(topic, caseworker, MONDAY_9, 3)
+    cancelled = booked(topic, caseworker, MONDAY_9 + timedelta(hours=1), 4)
     cancel_appointment(appointment=cancelled, by="staff")
     colleague = CaseworkerFactory(office=topic.office, topics=[topic])
     ExtraHoursFactory(caseworker=colleague, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
-    book(topic, colleague, MONDAY_9, 5)
+    booked(topic, colleague, MONDAY_9, 5)
 
     assert [a.pk for a in day_for(fresh(caseworker), date(2026, 11, 30))] == [earlier.pk, later.pk]
     assert [a.pk for a in day_for(fresh(caseworker), TUESDAY)] == [just_after_midnight.pk]
@@ -58,7 +57,7 @@ def test_day_takes_one_query_whatever_its_length(topic, caseworker, django_asser
     ExtraHoursFactory(caseworker=caseworker, date=TUESDAY, start_time=time(12), end_time=time(20))
     first = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     for n in range(count):
-        book(
+        booked(
             topic, caseworker, first + timedelta(minutes=30 * n), n, interpreter="ar" if n % 3 == 0 else None
         )
     worker = fresh(caseworker)
@@ -81,7 +80,7 @@ def test_day_takes_one_query_whatever_its_length(topic, caseworker, django_asser
 
 
 def test_message_status_of_the_client_confirmation(topic, caseworker):
-    appointments = [book(topic, caseworker, MONDAY_9 + timedelta(minutes=30 * n), n) for n in range(5)]
+    appointments = [booked(topic, caseworker, MONDAY_9 + timedelta(minutes=30 * n), n) for n in range(5)]
     changes = [
         {},
         {"status": "sent"},
@@ -103,15 +102,15 @@ def test_message_status_words():
 
 
 def test_messages_needing_a_call(topic, caseworker, time_machine):
-    failed = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), 1)
-    undelivered = book(topic, caseworker, MONDAY_9 + timedelta(hours=2), 2)
-    delivered = book(topic, caseworker, MONDAY_9 + timedelta(hours=2, minutes=30), 3)
-    past = book(topic, caseworker, MONDAY_9, 4)
-    cancelled = book(topic, caseworker, MONDAY_9 + timedelta(days=1), 5)
-    reminder_only = book(topic, caseworker, MONDAY_9 + timedelta(days=1, hours=1), 6)
+    failed = booked(topic, caseworker, MONDAY_9 + timedelta(hours=1), 1)
+    undelivered = booked(topic, caseworker, MONDAY_9 + timedelta(hours=2), 2)
+    delivered = booked(topic, caseworker, MONDAY_9 + timedelta(hours=2, minutes=30), 3)
+    past = booked(topic, caseworker, MONDAY_9, 4)
+    cancelled = booked(topic, caseworker, MONDAY_9 + timedelta(days=1), 5)
+    reminder_only = booked(topic, caseworker, MONDAY_9 + timedelta(days=1, hours=1), 6)
     colleague = CaseworkerFactory(office=topic.office, topics=[topic])
     ExtraHoursFactory(caseworker=colleague, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
-    colleagues = book(topic, colleague, MONDAY_9 + timedelta(hours=1), 7)
+    colleagues = booked(topic, colleague, MONDAY_9 + timedelta(hours=1), 7)
 
     Notification.objects.filter(pk=confirmation(failed).pk).update(status="failed")
     Notification.objects.filter(pk=confirmation(undelivered).pk).update(

@@ -1,7 +1,7 @@
 """Twilio webhooks: signatures checked, delivery status recorded, STOP/START and 1/2 answered."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -10,12 +10,12 @@ from appointments.models import Appointment, Client, InboundSms, Notification
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
 from appointments.services.notifications import run_due_messages
 from frontend.public.times import KNOWN_CLIENT
+from tests.scenario import TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
 TOKEN = "twilio-auth-token"
 PHONE = "+4915123456789"
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 STATUS_URL = "/webhooks/twilio/sms-status/"
 INBOUND_URL = "/webhooks/twilio/sms-inbound/"
 
@@ -38,15 +38,6 @@ def twilio_post(client, settings, django_capture_on_commit_callbacks):
             return client.post(path, data, headers=headers)
 
     return post
-
-
-def book(topic, start=TUESDAY_9, language="de"):
-    return book_appointment(
-        topic=topic,
-        mode="telephone",
-        start=start,
-        client=ClientDetails(name="Aylin Demir", phone=PHONE, sms_consent=True, language=language),
-    )
 
 
 @pytest.mark.parametrize("path", [STATUS_URL, INBOUND_URL])
@@ -72,7 +63,7 @@ class TestSignature:
 
 class TestStatus:
     def test_records_delivery_once_and_never_backwards(self, topic, twilio_post):
-        book(topic)
+        book(topic, mode="telephone")
         run_due_messages()
         message = Notification.objects.get(channel="sms", kind="confirmation")
         report = {"MessageSid": message.provider_message_id, "AccountSid": "AC1"}
@@ -82,7 +73,7 @@ class TestStatus:
         assert message.delivery_status == "delivered"
 
     def test_unsubscribed_report_clears_consent(self, topic, twilio_post):
-        book(topic)
+        book(topic, mode="telephone")
         run_due_messages()
         message = Notification.objects.get(channel="sms", kind="confirmation")
         twilio_post(
@@ -98,7 +89,7 @@ class TestInbound:
 
     @pytest.mark.parametrize("word", ["STOP", "stopp", " Stop "])
     def test_stop_clears_consent_and_start_restores_it(self, topic, twilio_post, sms_outbox, word):
-        book(topic)
+        book(topic, mode="telephone")
         twilio_post(INBOUND_URL, {"From": PHONE, "Body": word})
         assert Client.objects.get().sms_consent is False
         assert "START" in sms_outbox[-1].body
@@ -106,7 +97,7 @@ class TestInbound:
         assert Client.objects.get().sms_consent is True
 
     def test_after_stop_reminders_are_not_sent(self, topic, twilio_post, sms_outbox, time_machine):
-        book(topic)
+        book(topic, mode="telephone")
         twilio_post(INBOUND_URL, {"From": PHONE, "Body": "STOP"})
         count = len(sms_outbox)
         time_machine.move_to(TUESDAY_9 - timedelta(hours=1), tick=False)
@@ -114,7 +105,7 @@ class TestInbound:
         assert len(sms_outbox) == count
 
     def answer(self, topic, twilio_post, time_machine, word, language="de"):
-        booking = book(topic, language=language)
+        booking = book(topic, mode="telephone", client_language=language)
         time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
         run_due_messages()
         twilio_post(INBOUND_URL, {"From": PHONE, "Body": word})
@@ -156,8 +147,8 @@ class TestInbound:
         assert "2" in sms_outbox[-1].body
 
     def test_answers_match_the_latest_asked_appointment_only(self, topic, twilio_post, time_machine):
-        first = book(topic).appointment
-        second = book(topic, start=TUESDAY_9 + timedelta(days=1)).appointment
+        first = book(topic, mode="telephone").appointment
+        second = book(topic, TUESDAY_9 + timedelta(days=1), mode="telephone").appointment
         time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
         run_due_messages()
         time_machine.move_to(TUESDAY_9, tick=False)
@@ -171,8 +162,10 @@ class TestInbound:
     def test_2_with_several_upcoming_bookings_cancels_none_and_links_to_finding_one(
         self, topic, twilio_post, sms_outbox, time_machine
     ):
-        first = book(topic, language="en").appointment
-        second = book(topic, start=TUESDAY_9 + timedelta(days=1), language="en").appointment
+        first = book(topic, mode="telephone", client_language="en").appointment
+        second = book(
+            topic, TUESDAY_9 + timedelta(days=1), mode="telephone", client_language="en"
+        ).appointment
         time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
         run_due_messages()
         twilio_post(INBOUND_URL, {"From": PHONE, "Body": "2", "MessageSid": "SM1"})
@@ -184,7 +177,7 @@ class TestInbound:
     def test_2_for_a_booking_made_with_other_details_links_too(
         self, topic, twilio_post, sms_outbox, time_machine
     ):
-        book(topic, start=TUESDAY_9 + timedelta(hours=1))  # the record: Aylin Demir
+        book(topic, TUESDAY_9 + timedelta(hours=1), mode="telephone")  # the record: Aylin Demir
         Appointment.objects.update(status=Appointment.Status.CANCELLED)
         shared = book_appointment(
             topic=topic,
@@ -201,7 +194,7 @@ class TestInbound:
         assert "/m/" in sms_outbox[-1].body
 
     def test_a_retried_webhook_acts_once(self, topic, twilio_post, sms_outbox):
-        book(topic)
+        book(topic, mode="telephone")
         before = len(sms_outbox)
         for _attempt in range(3):
             assert (
@@ -216,7 +209,7 @@ class TestInbound:
         assert InboundSms.objects.count() == 2
 
     def test_an_answer_to_a_moved_appointment_is_not_applied(self, topic, twilio_post, time_machine):
-        booking = book(topic)
+        booking = book(topic, mode="telephone")
         time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
         run_due_messages()
         reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=2))

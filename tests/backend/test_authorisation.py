@@ -31,10 +31,9 @@ from tests.factories import (
     UserFactory,
     week_of_hours,
 )
+from tests.scenario import MONDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin, two hours after "now"
 
 
 @dataclass
@@ -62,7 +61,7 @@ def _office(n: int) -> Office:
     booking = book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=MONDAY_9,
         client=ClientDetails(name=f"Kundin {n}", phone=f"0151 2345000{n}"),
         interpreter_language="ar",
         caseworker=people[0],
@@ -237,7 +236,7 @@ NAMED_OBJECTS = {
         "pk": OfficeClosure.objects.create(office=a.appointment.topic.office, date=date(2026, 12, 31)).pk
     },
     "staff:absence-reassign": lambda a: {
-        "pk": AbsenceFactory(caseworker=a.caseworker, start=START, end=START + timedelta(hours=1)).pk
+        "pk": AbsenceFactory(caseworker=a.caseworker, start=MONDAY_9, end=MONDAY_9 + timedelta(hours=1)).pk
     },
     "staff:privacy-client": lambda a: {"client_id": a.appointment.client_id},
     "staff:privacy-export": lambda a: {"client_id": a.appointment.client_id},

@@ -14,6 +14,7 @@ from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.notifications import run_due_messages
 from tests.factories import CaseworkerFactory, InterpreterFactory, OfficeFactory, TopicFactory, week_of_hours
 from tests.fakes.twilio import FakeTwilio, Reply, send_sms_through
+from tests.scenario import TUESDAY_9, TUESDAY_10
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -33,8 +34,6 @@ SECRETS = [
     EMAIL,
     CUSTOMER_NUMBER,
 ]
-TUESDAY_9 = "2026-12-01T09:00:00+01:00"
-TUESDAY_10 = "2026-12-01T10:00:00+01:00"
 TWILIO_TOKEN = "twilio-auth-token"
 
 
@@ -134,11 +133,11 @@ def verified(api, outbox, phone, capture) -> str:
     return confirmed.json()["verification_token"]
 
 
-def booking_body(topic, token, *, start=TUESDAY_9, name=NAME, phone=PHONE, email=EMAIL):
+def booking_body(topic, token, *, name=NAME, phone=PHONE, email=EMAIL):
     return {
         "topic": topic.slug,
         "mode": "video",
-        "start": start,
+        "start": TUESDAY_9.isoformat(),
         "language": "de",
         "verification_token": token,
         "client": {
@@ -171,7 +170,7 @@ def test_booking_rescheduling_and_cancelling_through_the_api(
     reference = booked.json()["reference"]
     auth = {"HTTP_AUTHORIZATION": f"Token {booked.json()['manage_token']}"}
     moved = api.post(
-        f"/api/v1/bookings/{reference}/reschedule/", {"start": TUESDAY_10}, format="json", **auth
+        f"/api/v1/bookings/{reference}/reschedule/", {"start": TUESDAY_10.isoformat()}, format="json", **auth
     )
     assert moved.status_code == 200, moved.json()
     run_due_messages()
@@ -193,7 +192,7 @@ def test_booking_through_the_pages(
     client.post("/", {"topic": topic.slug})
     client.post("/termin/art/", {"mode": "video"})
     client.post("/termin/sprache/", {"language": "de"})
-    client.post("/termin/zeit/", {"start": TUESDAY_9})
+    client.post("/termin/zeit/", {"start": TUESDAY_9.isoformat()})
     details = {"name": NAME, "phone": PHONE, "email": EMAIL, "customer_number": CUSTOMER_NUMBER}
     refused = client.post("/termin/angaben/", {**details, "email": "not an address"})
     assert refused.status_code == 200

@@ -1,16 +1,13 @@
 """The interpreter's page: offers and jobs of the logged-in interpreter only, usable without JavaScript."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from appointments.models import InterpreterRequest
 from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import InterpreterFactory, UserFactory
+from tests.scenario import THURSDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def interpreter(client, languages=("ar",)):
@@ -24,7 +21,7 @@ def request_id(topic):
     appointment = book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=THURSDAY_9,
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
         interpreter_language="ar",
         booked_by=UserFactory(),

@@ -2,19 +2,17 @@
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from appointments.models import Appointment, Invitation
 from appointments.services.invitations import invite_client, revoke_invitation
 from tests.factories import ClientFactory
+from tests.scenario import BERLIN, MONDAY_EVENING, TUESDAY_10
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY_10 = datetime(2026, 12, 1, 10, tzinfo=BERLIN)
-DEADLINE = datetime(2026, 11, 30, 18, tzinfo=BERLIN)
+DEADLINE = MONDAY_EVENING
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backend import settings as production
 from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
+from tests.scenario import ENGLISH
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
 PASSWORD = "demo-password-1"  # what UserFactory gives everyone
-ENGLISH = {"accept-language": "en"}
 LOGIN = "/konto/login/"
 CODE = "/konto/login/code/"
 SETUP = "/konto/zwei-faktor/"

@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -11,39 +11,16 @@ from django.urls import reverse
 
 from appointments.models import Appointment, AuditEntry, InterpreterRequest, Notification
 from appointments.services.audit import record_audit
-from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.interpreter_offers import accept_interpreter_request
 from tests.factories import CaseworkerFactory, InterpreterFactory, OfficeFactory, UserFactory
+from tests.scenario import AYLIN_IN_FULL, ENGLISH, TUESDAY_9, TUESDAY_10, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, the day after the frozen Monday
-TUESDAY_10 = "2026-12-01T10:00:00+01:00"
-ENGLISH = {"accept-language": "en"}
-
-
-def book(topic, caseworker, start=TUESDAY_9, *, mode="video", language="de", phone="0151 23456789", **extra):
-    return book_appointment(
-        topic=topic,
-        mode=mode,
-        start=start,
-        client=ClientDetails(
-            name="Aylin Demir",
-            phone=phone,
-            email="aylin@example.org",
-            customer_number="123D456789",
-            language=language,
-            sms_consent=True,
-        ),
-        caseworker=caseworker,
-        booked_by=UserFactory(),
-        **extra,
-    )
 
 
 @pytest.fixture
 def appointment(topic, caseworker):
-    return book(topic, caseworker).appointment
+    return book(topic, caseworker=caseworker, client=AYLIN_IN_FULL, by_staff=True).appointment
 
 
 def page_url(appointment):
@@ -154,11 +131,11 @@ def test_free_times_are_offered_for_moving(client, caseworker, appointment):
 
     page = client.get(page_url(appointment))
 
-    assert f'value="{TUESDAY_10}"' in page.text
+    assert f'value="{TUESDAY_10.isoformat()}"' in page.text
     assert 'value="2026-12-01T09:00:00+01:00"' not in page.text  # its own time
     later = client.get(page_url(appointment), {"ab": "2026-12-14"})
     assert 'value="2026-12-14T09:00:00+01:00"' in later.text
-    assert f'value="{TUESDAY_10}"' not in later.text
+    assert f'value="{TUESDAY_10.isoformat()}"' not in later.text
     assert (
         client.get(page_url(appointment), {"ab": "nonsense"}).status_code == 400
     )  # tests/…/test_staff_dates.py
@@ -168,12 +145,16 @@ def test_moving_changes_the_time_and_tells_the_client(client, caseworker, appoin
     client.force_login(caseworker.user)
 
     response = act(
-        client, "staff:appointment-reschedule", appointment, {"start": TUESDAY_10}, headers=ENGLISH
+        client,
+        "staff:appointment-reschedule",
+        appointment,
+        {"start": TUESDAY_10.isoformat()},
+        headers=ENGLISH,
     )
 
     assert notices(response) == ["The appointment has been moved. The client is informed."]
     appointment.refresh_from_db()
-    assert appointment.start == datetime.fromisoformat(TUESDAY_10)
+    assert appointment.start == TUESDAY_10
     assert Notification.objects.filter(
         appointment=appointment, kind=Notification.Kind.RESCHEDULED, audience=Notification.Audience.CLIENT
     ).exists()
@@ -184,11 +165,11 @@ def test_moving_changes_the_time_and_tells_the_client(client, caseworker, appoin
 def test_a_taken_time_is_refused_in_the_users_language_and_nothing_changes(
     client, topic, caseworker, appointment
 ):
-    book(topic, caseworker, datetime.fromisoformat(TUESDAY_10), phone="0151 23450002")
+    book(topic, TUESDAY_10, caseworker=caseworker, client=AYLIN_IN_FULL, by_staff=True, phone="0151 23450002")
     client.force_login(caseworker.user)
     before = (appointment.start, appointment.version)
 
-    response = act(client, "staff:appointment-reschedule", appointment, {"start": TUESDAY_10})
+    response = act(client, "staff:appointment-reschedule", appointment, {"start": TUESDAY_10.isoformat()})
 
     assert notices(response) == ["Diese Zeit wurde gerade vergeben. Bitte wählen Sie eine andere Zeit."]
     appointment.refresh_from_db()
@@ -220,7 +201,9 @@ def test_cancelling_needs_a_reason(client, caseworker, appointment, reason):
 
 
 def test_cancelling_tells_the_client_in_their_language(client, topic, caseworker):
-    appointment = book(topic, caseworker, language="tr").appointment
+    appointment = book(
+        topic, caseworker=caseworker, client=AYLIN_IN_FULL, by_staff=True, client_language="tr"
+    ).appointment
     client.force_login(caseworker.user)
 
     response = act(client, "staff:appointment-cancel", appointment, {"reason": "Krank"}, headers=ENGLISH)
@@ -306,7 +289,9 @@ def test_an_interpreter_must_speak_the_language_asked_for(client, caseworker, ap
 
 
 def test_the_page_shows_who_accepted_the_interpreter_job(client, topic, caseworker):
-    appointment = book(topic, caseworker, interpreter_language="ar").appointment
+    appointment = book(
+        topic, caseworker=caseworker, client=AYLIN_IN_FULL, by_staff=True, interpreter_language="ar"
+    ).appointment
     interpreter = InterpreterFactory(languages=["ar"], name="Samira Haddad")
     accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=interpreter)
     client.force_login(caseworker.user)
@@ -318,7 +303,7 @@ def test_the_page_shows_who_accepted_the_interpreter_job(client, topic, casework
 
 
 def test_history_shows_changes_and_messages_but_no_message_text(client, topic, caseworker):
-    booking = book(topic, caseworker)
+    booking = book(topic, caseworker=caseworker, client=AYLIN_IN_FULL, by_staff=True)
     appointment = booking.appointment
     bodies = list(
         Notification.objects.filter(appointment=appointment).exclude(body="").values_list("body", flat=True)
@@ -374,7 +359,12 @@ def test_a_video_appointment_links_to_the_call_page(client, caseworker, appointm
 
 def test_a_telephone_appointment_has_a_call_button_for_the_conference(client, topic, caseworker):
     appointment = book(
-        topic, caseworker, TUESDAY_9 - timedelta(days=1), mode="telephone"
+        topic,
+        TUESDAY_9 - timedelta(days=1),
+        caseworker=caseworker,
+        client=AYLIN_IN_FULL,
+        by_staff=True,
+        mode="telephone",
     ).appointment  # today
     client.force_login(caseworker.user)
 

@@ -1,7 +1,6 @@
 """My availability and the office closures: who may change what, POST/redirect/GET, errors, free times."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -20,19 +19,12 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.scenario import ENGLISH, SATURDAY, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
-SATURDAY = date(2026, 12, 5)
-ENGLISH = {"accept-language": "en"}
 PAGE = "/fachkraft/verfuegbarkeit/"
 CLOSURES = "/fachkraft/schliesstage/"
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 def starts_on(topic, day: date) -> list[datetime]:
@@ -84,7 +76,9 @@ def test_login_is_required(client):
 
 def test_page_shows_hours_absences_extra_hours_and_the_next_free_times(client, caseworker):
     ExtraHoursFactory(caseworker=caseworker, date=SATURDAY, start_time=time(14), end_time=time(15))
-    AbsenceFactory(caseworker=caseworker, start=local(date(2026, 12, 7), 0), end=local(date(2026, 12, 9), 0))
+    AbsenceFactory(
+        caseworker=caseworker, start=at(date(2026, 12, 7), "00:00"), end=at(date(2026, 12, 9), "00:00")
+    )
     client.force_login(caseworker.user)
 
     page = client.get(PAGE, headers=ENGLISH)
@@ -116,7 +110,7 @@ def test_caseworker_adds_weekly_hours_with_post_redirect_get(client, topic, case
     assert response["Location"] == PAGE
     rule = AvailabilityRule.objects.get(caseworker=caseworker, weekday=5)
     assert (rule.start_time, rule.end_time, rule.modes) == (time(10), time(11), ["telephone", "video"])
-    assert starts_on(topic, SATURDAY)[0] == local(SATURDAY, 10)
+    assert starts_on(topic, SATURDAY)[0] == at(SATURDAY, "10:00")
     page = client.get(PAGE, headers=ENGLISH)
     assert "Weekly hours added." in page.text
     assert 'data-slot="2026-12-05T10:00:00+01:00"' not in page.text  # further than the first ten
@@ -137,12 +131,12 @@ def test_caseworker_changes_weekly_hours(client, topic, caseworker):
     rule.refresh_from_db()
     assert (rule.start_time, rule.end_time) == (time(13), time(14))
     assert AvailabilityRule.objects.filter(caseworker=caseworker, weekday=0).count() == 1
-    assert starts_on(topic, date(2026, 12, 7))[0] == local(date(2026, 12, 7), 13)
+    assert starts_on(topic, date(2026, 12, 7))[0] == at(date(2026, 12, 7), "13:00")
 
 
 def test_caseworker_removes_own_entries(client, topic, caseworker):
     extra = ExtraHoursFactory(caseworker=caseworker, date=SATURDAY)
-    absence = AbsenceFactory(caseworker=caseworker, start=local(TUESDAY, 0), end=local(TUESDAY, 23))
+    absence = AbsenceFactory(caseworker=caseworker, start=at(TUESDAY, "00:00"), end=at(TUESDAY, "23:00"))
     rule = AvailabilityRule.objects.get(caseworker=caseworker, weekday=2)
     client.force_login(caseworker.user)
 
@@ -170,19 +164,19 @@ def test_adding_an_absence_removes_free_times_and_lists_booked_appointments(clie
     booked = book_appointment(
         topic=topic,
         mode="video",
-        start=local(TUESDAY, 10),
+        start=at(TUESDAY, "10:00"),
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
         caseworker=caseworker,
         booked_by=UserFactory(),
     ).appointment
-    assert local(TUESDAY, 9) in starts_on(topic, TUESDAY)
+    assert at(TUESDAY, "09:00") in starts_on(topic, TUESDAY)
     client.force_login(caseworker.user)
 
     response = client.post(PAGE, absence_data(kind="sickness"), headers=ENGLISH)
 
     assert response.status_code == 302
     absence = Absence.objects.get(caseworker=caseworker)
-    assert (absence.start, absence.end) == (local(TUESDAY, 0), local(date(2026, 12, 2), 0))
+    assert (absence.start, absence.end) == (at(TUESDAY, "00:00"), at(date(2026, 12, 2), "00:00"))
     assert starts_on(topic, TUESDAY) == []
     page = client.get(PAGE, headers=ENGLISH)
     assert "1 booked appointment falls into this absence. Please move or cancel it." in page.text
@@ -196,7 +190,7 @@ def test_an_absence_with_times_covers_only_those_hours(client, topic, caseworker
 
     client.post(PAGE, absence_data(start_time="09:00", end_time="11:00"))
 
-    assert starts_on(topic, TUESDAY) == [local(TUESDAY, 11), local(TUESDAY, 11, 15), local(TUESDAY, 11, 30)]
+    assert starts_on(topic, TUESDAY) == [at(TUESDAY, "11:00"), at(TUESDAY, "11:15"), at(TUESDAY, "11:30")]
 
 
 def test_adding_extra_hours_adds_free_times(client, topic, caseworker):
@@ -206,7 +200,7 @@ def test_adding_extra_hours_adds_free_times(client, topic, caseworker):
     response = client.post(PAGE, extra_data())
 
     assert response.status_code == 302
-    assert starts_on(topic, SATURDAY) == [local(SATURDAY, 9), local(SATURDAY, 9, 15), local(SATURDAY, 9, 30)]
+    assert starts_on(topic, SATURDAY) == [at(SATURDAY, "09:00"), at(SATURDAY, "09:15"), at(SATURDAY, "09:30")]
 
 
 @pytest.mark.parametrize(
@@ -283,7 +277,7 @@ def test_a_coordinator_manages_colleagues_of_the_office(client, topic, caseworke
 
 def test_a_coordinator_cannot_manage_another_office(client, coordinator):
     stranger = CaseworkerFactory(office=OfficeFactory())
-    absence = AbsenceFactory(caseworker=stranger, start=local(TUESDAY, 0), end=local(TUESDAY, 23))
+    absence = AbsenceFactory(caseworker=stranger, start=at(TUESDAY, "00:00"), end=at(TUESDAY, "23:00"))
     client.force_login(coordinator.user)
 
     assert client.get(f"{PAGE}?fachkraft={stranger.pk}").status_code == 404
@@ -315,7 +309,7 @@ def test_coordinator_adds_a_closure_and_sees_appointments_of_the_office_on_that_
     booked = book_appointment(
         topic=topic,
         mode="telephone",
-        start=local(TUESDAY, 9),
+        start=at(TUESDAY, "09:00"),
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
         caseworker=caseworker,
         booked_by=UserFactory(),
@@ -386,18 +380,18 @@ def test_the_page_needs_as_many_queries_for_many_entries_as_for_one(client, topi
     book_appointment(
         topic=topic,
         mode="video",
-        start=local(TUESDAY, 9, 30),
+        start=at(TUESDAY, "09:30"),
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
         caseworker=caseworker,
         booked_by=UserFactory(),
     )
     ExtraHoursFactory(caseworker=caseworker, date=SATURDAY)
-    AbsenceFactory(caseworker=caseworker, start=local(TUESDAY, 9), end=local(TUESDAY, 10))
+    AbsenceFactory(caseworker=caseworker, start=at(TUESDAY, "09:00"), end=at(TUESDAY, "10:00"))
     one = count_queries()
     for n in range(1, 5):
         ExtraHoursFactory(caseworker=caseworker, date=SATURDAY + timedelta(days=7 * n))
         day = TUESDAY + timedelta(days=n)
-        AbsenceFactory(caseworker=caseworker, start=local(day, 9), end=local(day, 10))
+        AbsenceFactory(caseworker=caseworker, start=at(day, "09:00"), end=at(day, "10:00"))
 
     assert count_queries() == one
     assert client.get(PAGE).text.count("data-affected=") == 1

@@ -1,12 +1,11 @@
 """Booking for a client who phoned: staff only, own clients only, nothing written before the last step."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from django.core.cache import cache
 
 from appointments.models import Appointment, AuditEntry, Client, Notification
-from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import (
     CaseworkerFactory,
     ExtraHoursFactory,
@@ -17,11 +16,10 @@ from tests.factories import (
     week_of_hours,
 )
 from tests.frontend.conftest import FIRST_SLOT
+from tests.scenario import ENGLISH, MONDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-ENGLISH = {"accept-language": "en"}
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 NEW_CLIENT = {
     "action": "new",
     "name": "Bernd Becker",
@@ -32,17 +30,6 @@ NEW_CLIENT = {
     "sms_consent": "on",
 }
 REQUEST = {"mode": "telephone", "language": "de", "interpreter_language": "", "who": "me"}
-
-
-def book_directly(caseworker, *, phone="0151 23456789", name="Aylin Demir", start=MONDAY_9, **extra):
-    return book_appointment(
-        topic=caseworker.topics.get(),
-        mode="telephone",
-        start=start,
-        client=ClientDetails(name=name, phone=phone, sms_consent=True, **extra),
-        caseworker=caseworker,
-        booked_by=caseworker.user,
-    ).appointment
 
 
 def step_url(location, step):
@@ -98,7 +85,14 @@ def test_other_users_get_404(client, staff, caseworker, topic, who):
 
 @pytest.mark.parametrize("typed", ["0151 2345 6789", "+4915123456789", "015123456789", "k-42 7"])
 def test_search_finds_own_client_by_phone_or_customer_number(staff, caseworker, typed):
-    book_directly(caseworker, customer_number="K427")
+    book(
+        caseworker.topics.get(),
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        customer_number="K427",
+    )
 
     page = staff.post("/fachkraft/buchen/", {"action": "search", "query": typed}, headers=ENGLISH)
 
@@ -112,7 +106,9 @@ def test_search_finds_own_client_by_phone_or_customer_number(staff, caseworker, 
 def test_search_does_not_find_a_colleagues_client(staff, caseworker, topic):
     colleague = CaseworkerFactory(office=topic.office, topics=[topic])
     week_of_hours(colleague)
-    theirs = book_directly(colleague)
+    theirs = book(
+        colleague.topics.get(), MONDAY_9, caseworker=colleague, booked_by=colleague.user, mode="telephone"
+    ).appointment
 
     page = staff.post("/fachkraft/buchen/", {"action": "search", "query": "0151 23456789"}, headers=ENGLISH)
 
@@ -128,8 +124,24 @@ def test_search_does_not_find_a_client_of_another_office_for_a_coordinator(clien
     other_topic = TopicFactory(office=OfficeFactory())
     elsewhere = CaseworkerFactory(office=other_topic.office, topics=[other_topic])
     week_of_hours(elsewhere)
-    book_directly(caseworker, name="Aylin Demir", phone="0151 23450001")
-    book_directly(elsewhere, name="Cem Yilmaz", phone="0151 23450002")
+    book(
+        caseworker.topics.get(),
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        name="Aylin Demir",
+        phone="0151 23450001",
+    )
+    book(
+        elsewhere.topics.get(),
+        MONDAY_9,
+        caseworker=elsewhere,
+        booked_by=elsewhere.user,
+        mode="telephone",
+        name="Cem Yilmaz",
+        phone="0151 23450002",
+    )
     client.force_login(coordinator.user)
 
     ours = client.post("/fachkraft/buchen/", {"action": "search", "query": "0151 23450001"})
@@ -188,7 +200,16 @@ def test_books_for_a_new_client(staff, caseworker, topic):
 
 
 def test_books_for_an_existing_client_without_changing_them(staff, caseworker, topic):
-    earlier = book_directly(caseworker, email="aylin@example.org", customer_number="K1", language="ar")
+    earlier = book(
+        caseworker.topics.get(),
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        email="aylin@example.org",
+        customer_number="K1",
+        client_language="ar",
+    ).appointment
     picked = staff.post("/fachkraft/buchen/", {"action": "pick", "client": earlier.client_id})
     assert picked.status_code == 302
 
@@ -210,7 +231,16 @@ def test_books_for_an_existing_client_without_changing_them(staff, caseworker, t
 
 def test_slot_taken_meanwhile_gives_409_and_the_times_again(staff, caseworker, topic):
     confirm_url = walk_to_confirm(staff, start_new_client(staff), topic)
-    book_directly(caseworker, phone="0151 23450009", name="Someone Else")  # the 09:00 slot goes
+    # The 09:00 slot goes.
+    book(
+        caseworker.topics.get(),
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        phone="0151 23450009",
+        name="Someone Else",
+    )
 
     response = staff.post(confirm_url, headers=ENGLISH)
 
@@ -372,7 +402,14 @@ def test_a_new_client_whose_number_another_office_serves_keeps_their_record(staf
     elsewhere = CaseworkerFactory(office=OfficeFactory(), topics=[TopicFactory()])
     elsewhere.topics.update(office=elsewhere.office)
     week_of_hours(elsewhere)
-    known = book_directly(elsewhere, email="aylin@example.org").client
+    known = book(
+        elsewhere.topics.get(),
+        MONDAY_9,
+        caseworker=elsewhere,
+        booked_by=elsewhere.user,
+        mode="telephone",
+        email="aylin@example.org",
+    ).appointment.client
 
     confirm_url = walk_to_confirm(staff, start_new_client(staff), topic)
     booked = staff.post(confirm_url, follow=True, headers=ENGLISH)

@@ -14,10 +14,10 @@ from appointments.dates import EARLIEST, LATEST, day_param, month_param, parse_d
 from appointments.exceptions import InvalidDate
 from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import CaseworkerFactory, week_of_hours
+from tests.scenario import ENGLISH
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-ENGLISH = {"accept-language": "en"}
 MESSAGE = "Please give a valid date between 2000-01-01 and 2099-12-31 (YYYY-MM-DD)."
 MONTH_MESSAGE = "Please give a valid month between 2000-01 and 2099-12 (YYYY-MM)."
 BAD_DAYS = [

@@ -1,7 +1,7 @@
 """The caseworker's day: staff only, only what they may see, outcomes by POST/redirect/GET, no numbers."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments.models import Appointment, Notification
-from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import (
     CaseworkerFactory,
     ExtraHoursFactory,
@@ -20,25 +19,9 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.scenario import ENGLISH, MONDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
-ENGLISH = {"accept-language": "en"}
-
-
-def book(
-    topic, caseworker, start=MONDAY_9, *, name="Aylin Demir", phone="0151 23456789", mode="video", **extra
-):
-    return book_appointment(
-        topic=topic,
-        mode=mode,
-        start=start,
-        client=ClientDetails(name=name, phone=phone, sms_consent=True),
-        caseworker=caseworker,
-        booked_by=UserFactory(),
-        **extra,
-    ).appointment
 
 
 def colleague_of(topic, **fields):
@@ -58,14 +41,21 @@ def test_interpreters_and_other_users_are_refused(client, caseworker, who):
     user = InterpreterFactory(user=UserFactory()).user if who == "interpreter" else UserFactory()
     client.force_login(user)
     assert client.get("/fachkraft/").status_code == 404
-    appointment = book(caseworker.topics.get(), caseworker)
+    appointment = book(caseworker.topics.get(), MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     refused = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "completed"})
     assert refused.status_code == 404  # an appointment they may not touch does not exist for them
 
 
 def test_caseworker_sees_only_their_own_day(client, topic, caseworker):
-    mine = book(topic, caseworker, interpreter_language="ar")
-    theirs = book(topic, colleague_of(topic), name="Bernd Becker", phone="0151 23450002")
+    mine = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True, interpreter_language="ar").appointment
+    theirs = book(
+        topic,
+        MONDAY_9,
+        caseworker=colleague_of(topic),
+        by_staff=True,
+        name="Bernd Becker",
+        phone="0151 23450002",
+    ).appointment
     client.force_login(caseworker.user)
 
     page = client.get("/fachkraft/", headers=ENGLISH)
@@ -86,7 +76,7 @@ def test_caseworker_sees_only_their_own_day(client, topic, caseworker):
 
 
 def test_no_phone_number_or_surname_on_the_page(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     Notification.objects.filter(appointment=appointment, kind="confirmation").update(status="failed")
     client.force_login(caseworker.user)
 
@@ -98,7 +88,7 @@ def test_no_phone_number_or_surname_on_the_page(client, topic, caseworker):
 
 
 def test_another_day_by_tag(client, topic, caseworker):
-    tuesday = book(topic, caseworker, MONDAY_9 + timedelta(days=1))
+    tuesday = book(topic, MONDAY_9 + timedelta(days=1), caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
 
     assert tuesday.reference not in client.get("/fachkraft/").text
@@ -110,7 +100,9 @@ def test_another_day_by_tag(client, topic, caseworker):
 
 def test_coordinator_sees_a_colleague_of_the_same_office_only(client, topic, caseworker):
     colleague = colleague_of(topic)
-    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    theirs = book(
+        topic, MONDAY_9, caseworker=colleague, by_staff=True, name="Bernd Becker", phone="0151 23450002"
+    ).appointment
     elsewhere = CaseworkerFactory(office=OfficeFactory())
     caseworker.is_coordinator = True
     caseworker.save(update_fields=["is_coordinator"])
@@ -131,8 +123,15 @@ def test_caseworker_may_not_look_at_a_colleague(client, topic, caseworker):
 
 
 def test_failed_sms_box(client, topic, caseworker):
-    failed = book(topic, caseworker)
-    fine = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), name="Can Yilmaz", phone="0151 23450002")
+    failed = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
+    fine = book(
+        topic,
+        MONDAY_9 + timedelta(hours=1),
+        caseworker=caseworker,
+        by_staff=True,
+        name="Can Yilmaz",
+        phone="0151 23450002",
+    ).appointment
     Notification.objects.filter(appointment=failed, kind="confirmation", channel="sms").update(
         status="sent", delivery_status="undelivered"
     )
@@ -148,13 +147,13 @@ def test_failed_sms_box(client, topic, caseworker):
 
 
 def test_no_box_when_every_sms_arrived(client, topic, caseworker):
-    book(topic, caseworker)
+    book(topic, MONDAY_9, caseworker=caseworker, by_staff=True)
     client.force_login(caseworker.user)
     assert 'id="to-call"' not in client.get("/fachkraft/").text
 
 
 def test_outcome_before_the_start_is_refused_with_a_message(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
 
     response = client.post(
@@ -168,7 +167,7 @@ def test_outcome_before_the_start_is_refused_with_a_message(client, topic, casew
 
 
 def test_outcome_after_the_start_changes_the_status(client, topic, caseworker, time_machine):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
     client.force_login(caseworker.user)
 
@@ -187,7 +186,7 @@ def test_outcome_after_the_start_changes_the_status(client, topic, caseworker, t
 
 
 def test_outcome_must_be_done_or_no_show(client, topic, caseworker, time_machine):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
     client.force_login(caseworker.user)
     response = client.post(f"/fachkraft/termin/{appointment.pk}/ergebnis/", {"outcome": "cancelled"})
@@ -196,7 +195,14 @@ def test_outcome_must_be_done_or_no_show(client, topic, caseworker, time_machine
 
 
 def test_outcome_of_a_colleagues_appointment_is_404_and_get_is_405(client, topic, caseworker, time_machine):
-    theirs = book(topic, colleague_of(topic), name="Bernd Becker", phone="0151 23450002")
+    theirs = book(
+        topic,
+        MONDAY_9,
+        caseworker=colleague_of(topic),
+        by_staff=True,
+        name="Bernd Becker",
+        phone="0151 23450002",
+    ).appointment
     time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
     client.force_login(caseworker.user)
     url = f"/fachkraft/termin/{theirs.pk}/ergebnis/"
@@ -209,7 +215,9 @@ def test_coordinator_records_a_colleagues_outcome_and_returns_to_their_day(
     client, topic, caseworker, time_machine
 ):
     colleague = colleague_of(topic)
-    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    theirs = book(
+        topic, MONDAY_9, caseworker=colleague, by_staff=True, name="Bernd Becker", phone="0151 23450002"
+    ).appointment
     caseworker.is_coordinator = True
     caseworker.save(update_fields=["is_coordinator"])
     time_machine.move_to(MONDAY_9 + timedelta(minutes=40), tick=False)
@@ -222,7 +230,7 @@ def test_coordinator_records_a_colleagues_outcome_and_returns_to_their_day(
 
 
 def test_waiting_client_is_highlighted_without_javascript(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     Appointment.objects.filter(pk=appointment.pk).update(call_status="waiting")
     client.force_login(caseworker.user)
     page = client.get("/fachkraft/")
@@ -241,13 +249,13 @@ def test_other_office_topic_is_not_on_my_day(client, caseworker):
     other_topic = TopicFactory(office=OfficeFactory(), name="Elsewhere")
     stranger = CaseworkerFactory(office=other_topic.office, topics=[other_topic])
     ExtraHoursFactory(caseworker=stranger, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
-    book(other_topic, stranger)
+    book(other_topic, MONDAY_9, caseworker=stranger, by_staff=True)
     client.force_login(caseworker.user)
     assert "Elsewhere" not in client.get("/fachkraft/").text
 
 
 def test_live_updates_come_from_an_external_script(client, topic, caseworker):
-    book(topic, caseworker)
+    book(topic, MONDAY_9, caseworker=caseworker, by_staff=True)
     client.force_login(caseworker.user)
     page = client.get("/fachkraft/").text
     assert "<script>" not in page  # no inline JavaScript
@@ -263,7 +271,13 @@ def test_the_page_needs_the_same_queries_for_1_and_20_appointments(client, topic
     ExtraHoursFactory(caseworker=caseworker, date=date(2026, 12, 1), start_time=time(12), end_time=time(20))
     first = MONDAY_9 + timedelta(days=1)
     for n in range(count):
-        book(topic, caseworker, first + timedelta(minutes=30 * n), phone=f"0151 2345{n:04d}")
+        book(
+            topic,
+            first + timedelta(minutes=30 * n),
+            caseworker=caseworker,
+            by_staff=True,
+            phone=f"0151 2345{n:04d}",
+        )
     client.force_login(caseworker.user)
     client.get("/fachkraft/?tag=2026-12-01")  # the first view gives each video appointment its room
 
@@ -298,7 +312,7 @@ def test_day_is_a_workspace_page_with_the_nav_and_one_logout(client, topic, case
 
 
 def test_rows_are_readable_and_link_to_the_appointment(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
     page = client.get("/fachkraft/", headers=ENGLISH).text
     assert '<th scope="row"><strong>09:00–09:30</strong></th>' in page
@@ -308,8 +322,15 @@ def test_rows_are_readable_and_link_to_the_appointment(client, topic, caseworker
 
 
 def test_waiting_video_client_gets_a_one_click_admit(client, topic, caseworker):
-    waiting = book(topic, caseworker)
-    later = book(topic, caseworker, MONDAY_9 + timedelta(hours=1), name="Can Yilmaz", phone="0151 23450002")
+    waiting = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
+    later = book(
+        topic,
+        MONDAY_9 + timedelta(hours=1),
+        caseworker=caseworker,
+        by_staff=True,
+        name="Can Yilmaz",
+        phone="0151 23450002",
+    ).appointment
     Appointment.objects.filter(pk=waiting.pk).update(call_status="waiting")
     client.force_login(caseworker.user)
 
@@ -324,16 +345,24 @@ def test_waiting_video_client_gets_a_one_click_admit(client, topic, caseworker):
 
 def test_telephone_appointment_today_gets_a_call_form(client, topic, caseworker, settings):
     settings.VOICE_BACKEND = "appointments.providers.voice.InMemoryBackend"
-    by_phone = book(topic, caseworker, mode="telephone")
-    tomorrow = book(topic, caseworker, MONDAY_9 + timedelta(days=1), name="Can Yilmaz", phone="0151 23450002")
+    by_phone = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True, mode="telephone").appointment
+    tomorrow = book(
+        topic,
+        MONDAY_9 + timedelta(days=1),
+        caseworker=caseworker,
+        by_staff=True,
+        name="Can Yilmaz",
+        phone="0151 23450002",
+    ).appointment
     tomorrow_by_phone = book(
         topic,
-        caseworker,
         MONDAY_9 + timedelta(days=1, hours=1),
+        caseworker=caseworker,
+        by_staff=True,
         name="Dora Ek",
         phone="0151 23450003",
         mode="telephone",
-    )
+    ).appointment
     client.force_login(caseworker.user)
 
     page = client.get("/fachkraft/", headers=ENGLISH).text
@@ -356,7 +385,7 @@ def test_telephone_appointment_today_gets_a_call_form(client, topic, caseworker,
 
 
 def test_video_client_asking_for_the_phone_gets_a_call_form(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     Appointment.objects.filter(pk=appointment.pk).update(call_status="phone_requested")
     client.force_login(caseworker.user)
     page = client.get("/fachkraft/").text
@@ -365,7 +394,7 @@ def test_video_client_asking_for_the_phone_gets_a_call_form(client, topic, casew
 
 
 def test_day_fragment_is_the_rows_with_the_box_to_phone(client, topic, caseworker):
-    appointment = book(topic, caseworker)
+    appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     Notification.objects.filter(appointment=appointment, kind="confirmation").update(status="failed")
     client.force_login(caseworker.user)
 

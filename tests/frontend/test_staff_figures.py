@@ -2,8 +2,7 @@
 
 import csv
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 import pytest
 from django.db import connection
@@ -20,18 +19,13 @@ from tests.factories import (
     OfficeFactory,
     UserFactory,
 )
+from tests.scenario import ENGLISH, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-ENGLISH = {"accept-language": "en"}
 PAGE = "/fachkraft/zahlen/"
 CSV = "/fachkraft/zahlen.csv"
 Status = Appointment.Status
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -46,17 +40,17 @@ def make(topic, caseworker, start, status=Status.COMPLETED, **fields):
 @pytest.fixture
 def month(topic, caseworker):
     """November in the office: held, no-show, cancelled, a late evening, an interpreter filled."""
-    make(topic, caseworker, local(date(2026, 11, 10), 9), mode="video")
-    make(topic, caseworker, local(date(2026, 11, 10), 10), Status.NO_SHOW, mode="telephone")
-    make(topic, caseworker, local(date(2026, 11, 10), 11), Status.CANCELLED, mode="telephone")
-    make(topic, caseworker, local(date(2026, 11, 12), 23, 30), mode="telephone", language="tr")
-    arabic = make(topic, caseworker, local(date(2026, 11, 20), 9), interpreter_language="ar")
+    make(topic, caseworker, at(date(2026, 11, 10), "09:00"), mode="video")
+    make(topic, caseworker, at(date(2026, 11, 10), "10:00"), Status.NO_SHOW, mode="telephone")
+    make(topic, caseworker, at(date(2026, 11, 10), "11:00"), Status.CANCELLED, mode="telephone")
+    make(topic, caseworker, at(date(2026, 11, 12), "23:30"), mode="telephone", language="tr")
+    arabic = make(topic, caseworker, at(date(2026, 11, 20), "09:00"), interpreter_language="ar")
     InterpreterRequestFactory(
         appointment=arabic,
         status=InterpreterRequest.Status.ACCEPTED,
         interpreter=InterpreterFactory(languages=["ar"]),
-        accepted_at=local(date(2026, 11, 18), 9),
-        created_at=local(date(2026, 11, 17), 9),
+        accepted_at=at(date(2026, 11, 18), "09:00"),
+        created_at=at(date(2026, 11, 17), "09:00"),
     )
 
 
@@ -267,10 +261,10 @@ def test_page_queries_do_not_grow_with_appointments(client, topic, caseworker, c
             assert client.get(PAGE).status_code == 200
         return len(captured)
 
-    make(topic, caseworker, local(date(2026, 11, 2), 9), interpreter_language="ar")
+    make(topic, caseworker, at(date(2026, 11, 2), "09:00"), interpreter_language="ar")
     one = queries()
     for n in range(29):
-        start = local(date(2026, 11, 3) + timedelta(days=n // 3), 9 + n % 3)
+        start = at(date(2026, 11, 3) + timedelta(days=n // 3), time(9 + n % 3))
         appointment = make(
             topic, caseworker, start, interpreter_language="fa", mode=("video", "telephone")[n % 2]
         )

@@ -19,11 +19,10 @@ from tests.factories import (
     week_of_hours,
 )
 from tests.pdf import page_qr_codes, page_texts
+from tests.scenario import ENGLISH, TUESDAY_10
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-ENGLISH = {"accept-language": "en"}
-TUESDAY_10 = "2026-12-01T10:00:00+01:00"
 NEW = {
     "new-name": "Nour Haddad",
     "new-phone": "0151 2345 6789",
@@ -42,7 +41,7 @@ def form(caseworker, topic, **extra):
         "topic": topic.slug,
         "modes": ["telephone", "video"],
         "kind": "fixed",
-        "start": TUESDAY_10,
+        "start": TUESDAY_10.isoformat(),
         "window_days": "10",
         "deadline": "2026-11-30",
         "note": "Bitte Lebenslauf bereithalten.",
@@ -68,7 +67,7 @@ def test_the_form_offers_the_caseworkers_own_free_times(staff, caseworker, topic
     page = staff.get("/fachkraft/einladen/", headers=ENGLISH)
 
     assert page.status_code == 200
-    assert f'<option value="{TUESDAY_10}">' in page.text
+    assert f'<option value="{TUESDAY_10.isoformat()}">' in page.text
     assert "Invite a client" in page.text
 
 
@@ -344,7 +343,7 @@ def test_show_free_times_refreshes_the_times_for_another_caseworker_and_keeps_wh
     )
 
     assert page.status_code == 200
-    assert f'<option value="{TUESDAY_10}">' in page.text  # the chosen caseworker's Tuesday
+    assert f'<option value="{TUESDAY_10.isoformat()}">' in page.text  # the chosen caseworker's Tuesday
     assert 'value="Nour Haddad"' in page.text
     assert 'class="error"' not in page.text
     assert "errorlist" not in page.text

@@ -1,36 +1,21 @@
 """Data protection pages: coordinators of the office only; find, export, erase; the audit log."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
 from appointments.models import Appointment, AuditEntry, Client
 from appointments.services.audit import record_audit
-from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, UserFactory, week_of_hours
+from tests.scenario import AYLIN_IN_FULL, ENGLISH, MONDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-ENGLISH = {"accept-language": "en"}
 
 
 @pytest.fixture
 def appointment(topic, caseworker):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=MONDAY_9,
-        client=ClientDetails(
-            name="Aylin Demir",
-            phone="0151 23456789",
-            email="aylin@example.org",
-            customer_number="123D456789",
-            sms_consent=True,
-        ),
-        caseworker=caseworker,
-        booked_by=caseworker.user,
+    return book(
+        topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, client=AYLIN_IN_FULL
     ).appointment
 
 
@@ -183,13 +168,7 @@ def known_elsewhere(appointment):
     topic = TopicFactory(office=OfficeFactory())
     worker = CaseworkerFactory(office=topic.office, topics=[topic])
     week_of_hours(worker)
-    there = book_appointment(
-        topic=topic,
-        mode="video",
-        start=MONDAY_9,
-        client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
-        booked_by=worker.user,
-    ).appointment
+    there = book(topic, MONDAY_9, sms_consent=False, booked_by=worker.user).appointment
     Appointment.objects.filter(pk=there.pk).update(outcome_note="Notiz des anderen Standorts")
     return there
 

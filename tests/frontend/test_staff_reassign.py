@@ -6,14 +6,13 @@ import pytest
 
 from appointments.models import Appointment, Invitation
 from tests.appointments.services.reassignment_setup import (
-    TUESDAY,
     absent_and_colleague,
     appointment,
-    at,
     invitation,
     sick,
 )
 from tests.factories import CaseworkerFactory
+from tests.scenario import TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -24,9 +23,9 @@ PAGE = "/fachkraft/verfuegbarkeit/"
 def scene(topic):
     absent, colleague = absent_and_colleague(topic)
     absence = sick(absent)
-    free = appointment(topic, absent, at(TUESDAY, 9))
-    afternoon = appointment(topic, absent, at(TUESDAY, 14))  # Weber works until 12
-    invited = invitation(topic, absent, window=(at(TUESDAY, 8), at(TUESDAY + timedelta(8), 8)))
+    free = appointment(topic, absent, at(TUESDAY, "09:00"))
+    afternoon = appointment(topic, absent, at(TUESDAY, "14:00"))  # Weber works until 12
+    invited = invitation(topic, absent, window=(at(TUESDAY, "08:00"), at(TUESDAY + timedelta(8), "08:00")))
     return absent, colleague, absence, free, afternoon, invited
 
 
@@ -89,7 +88,7 @@ def test_only_the_ticked_clients_move(client, coordinator, scene):
 
 def test_an_appointment_outside_the_absence_is_not_moved_even_if_posted(client, coordinator, scene, topic):
     absent, colleague, absence, free, _afternoon, _invited = scene
-    later = appointment(topic, absent, at(TUESDAY + timedelta(7), 9))
+    later = appointment(topic, absent, at(TUESDAY + timedelta(7), "09:00"))
     client.post(reassign_url(absence), {"kollegin": colleague.pk, "termin": [free.pk, later.pk]})
     assert Appointment.objects.get(pk=later.pk).caseworker == absent
     assert Appointment.objects.get(pk=free.pk).caseworker == colleague

@@ -15,11 +15,10 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
-from tests.frontend.test_staff_day import ENGLISH, MONDAY_9, book, colleague_of
+from tests.frontend.test_staff_day import colleague_of
+from tests.scenario import ENGLISH, MONDAY_9, THURSDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-THURSDAY_9 = MONDAY_9 + timedelta(days=3)
 
 
 def make_coordinator(caseworker):
@@ -47,10 +46,34 @@ def test_interpreter_may_not_open_the_week(client):
 
 
 def test_caseworker_sees_own_week_monday_to_sunday(client, topic, caseworker):
-    monday = book(topic, caseworker, interpreter_language="ar")
-    thursday = book(topic, caseworker, THURSDAY_9, name="Can Yilmaz", phone="0151 23450002", mode="telephone")
-    next_monday = book(topic, caseworker, MONDAY_9 + timedelta(days=7), name="Dora Ek", phone="0151 23450003")
-    theirs = book(topic, colleague_of(topic), name="Bernd Becker", phone="0151 23450004")
+    monday = book(
+        topic, MONDAY_9, caseworker=caseworker, by_staff=True, interpreter_language="ar"
+    ).appointment
+    thursday = book(
+        topic,
+        THURSDAY_9,
+        caseworker=caseworker,
+        by_staff=True,
+        name="Can Yilmaz",
+        phone="0151 23450002",
+        mode="telephone",
+    ).appointment
+    next_monday = book(
+        topic,
+        MONDAY_9 + timedelta(days=7),
+        caseworker=caseworker,
+        by_staff=True,
+        name="Dora Ek",
+        phone="0151 23450003",
+    ).appointment
+    theirs = book(
+        topic,
+        MONDAY_9,
+        caseworker=colleague_of(topic),
+        by_staff=True,
+        name="Bernd Becker",
+        phone="0151 23450004",
+    ).appointment
     client.force_login(caseworker.user)
 
     page = client.get("/fachkraft/woche/?woche=2026-12-03", headers=ENGLISH)  # a Thursday: its week
@@ -80,7 +103,7 @@ def test_caseworker_sees_own_week_monday_to_sunday(client, topic, caseworker):
 
 
 def test_week_without_a_date_is_this_week_and_rubbish_is_a_400(client, topic, caseworker):
-    monday = book(topic, caseworker)
+    monday = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
     assert monday.reference in client.get("/fachkraft/woche/").text
     assert client.get("/fachkraft/woche/?woche=nonsense").status_code == 400
@@ -88,7 +111,7 @@ def test_week_without_a_date_is_this_week_and_rubbish_is_a_400(client, topic, ca
 
 
 def test_cancelled_appointments_are_left_out_of_the_week(client, topic, caseworker):
-    cancelled = book(topic, caseworker)
+    cancelled = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     Appointment.objects.filter(pk=cancelled.pk).update(status=Appointment.Status.CANCELLED)
     client.force_login(caseworker.user)
     assert cancelled.reference not in client.get("/fachkraft/woche/").text
@@ -103,7 +126,9 @@ def test_caseworker_may_not_see_a_colleagues_week(client, topic, caseworker):
 
 def test_coordinator_sees_a_colleagues_week_of_the_same_office_only(client, topic, caseworker):
     colleague = colleague_of(topic)
-    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    theirs = book(
+        topic, MONDAY_9, caseworker=colleague, by_staff=True, name="Bernd Becker", phone="0151 23450002"
+    ).appointment
     elsewhere = CaseworkerFactory(office=OfficeFactory())
     client.force_login(make_coordinator(caseworker).user)
 
@@ -119,7 +144,14 @@ def test_coordinator_sees_a_colleagues_week_of_the_same_office_only(client, topi
 def test_the_week_needs_the_same_queries_for_1_and_20_appointments(client, topic, caseworker, count):
     for n in range(count):
         start = MONDAY_9 + timedelta(days=n // 5, minutes=30 * (n % 5))
-        book(topic, caseworker, start, phone=f"0151 2345{n:04d}", mode="video" if n % 2 else "telephone")
+        book(
+            topic,
+            start,
+            caseworker=caseworker,
+            by_staff=True,
+            phone=f"0151 2345{n:04d}",
+            mode="video" if n % 2 else "telephone",
+        )
     client.force_login(caseworker.user)
     client.get("/fachkraft/woche/")  # the first view gives each video appointment its room
 
@@ -132,7 +164,7 @@ def test_the_week_needs_the_same_queries_for_1_and_20_appointments(client, topic
 
 
 def test_week_fragment_is_only_the_rows(client, topic, caseworker):
-    monday = book(topic, caseworker)
+    monday = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
 
     fragment = client.get("/fachkraft/woche/?fragment=rows").text
@@ -162,9 +194,11 @@ def test_team_is_404_for_a_plain_caseworker_and_other_users(client, caseworker):
 
 def test_team_shows_every_caseworker_of_the_office_with_their_rows(client, topic, caseworker):
     coordinator = make_coordinator(caseworker)
-    mine = book(topic, coordinator)
+    mine = book(topic, MONDAY_9, caseworker=coordinator, by_staff=True).appointment
     colleague = colleague_of(topic, display_name="Zora Colleague")
-    theirs = book(topic, colleague, name="Bernd Becker", phone="0151 23450002")
+    theirs = book(
+        topic, MONDAY_9, caseworker=colleague, by_staff=True, name="Bernd Becker", phone="0151 23450002"
+    ).appointment
     idle = CaseworkerFactory(office=topic.office, display_name="Adam Idle")
     gone = CaseworkerFactory(office=topic.office, display_name="Gone Colleague", active=False)
     stranger_topic = TopicFactory(office=OfficeFactory(), name="Elsewhere")
@@ -172,7 +206,14 @@ def test_team_shows_every_caseworker_of_the_office_with_their_rows(client, topic
         office=stranger_topic.office, topics=[stranger_topic], display_name="Far Away"
     )
     ExtraHoursFactory(caseworker=stranger, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
-    foreign = book(stranger_topic, stranger, name="Fritz Fremd", phone="0151 23450003")
+    foreign = book(
+        stranger_topic,
+        MONDAY_9,
+        caseworker=stranger,
+        by_staff=True,
+        name="Fritz Fremd",
+        phone="0151 23450003",
+    ).appointment
     client.force_login(coordinator.user)
 
     page = client.get("/fachkraft/team/", headers=ENGLISH)
@@ -198,7 +239,7 @@ def test_team_shows_every_caseworker_of_the_office_with_their_rows(client, topic
 
 def test_team_of_another_day(client, topic, caseworker):
     coordinator = make_coordinator(caseworker)
-    tuesday = book(topic, coordinator, MONDAY_9 + timedelta(days=1))
+    tuesday = book(topic, MONDAY_9 + timedelta(days=1), caseworker=coordinator, by_staff=True).appointment
     client.force_login(coordinator.user)
     assert tuesday.reference not in client.get("/fachkraft/team/").text
     page = client.get("/fachkraft/team/?tag=2026-12-01")
@@ -217,7 +258,14 @@ def test_the_team_needs_the_same_queries_for_1_and_20_appointments(client, topic
     for n in range(count):
         who = colleague if n % 2 else coordinator
         start = MONDAY_9 + timedelta(minutes=30 * (n // 2))
-        book(topic, who, start, phone=f"0151 2345{n:04d}", mode="video" if n % 3 else "telephone")
+        book(
+            topic,
+            start,
+            caseworker=who,
+            by_staff=True,
+            phone=f"0151 2345{n:04d}",
+            mode="video" if n % 3 else "telephone",
+        )
     client.force_login(coordinator.user)
     client.get("/fachkraft/team/")  # the first view gives each video and telephone appointment its room
 
@@ -231,7 +279,7 @@ def test_the_team_needs_the_same_queries_for_1_and_20_appointments(client, topic
 
 def test_team_fragment_is_only_the_rows(client, topic, caseworker):
     coordinator = make_coordinator(caseworker)
-    mine = book(topic, coordinator)
+    mine = book(topic, MONDAY_9, caseworker=coordinator, by_staff=True).appointment
     client.force_login(coordinator.user)
     fragment = client.get("/fachkraft/team/?fragment=rows").text
     assert fragment.lstrip().startswith('<div id="rows"')

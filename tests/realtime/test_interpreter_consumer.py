@@ -10,10 +10,9 @@ from appointments.services.interpreter_offers import accept_interpreter_request
 from realtime.consumers import FORBIDDEN
 from tests.factories import CaseworkerFactory, InterpreterFactory, TopicFactory, UserFactory, week_of_hours
 from tests.realtime.conftest import cookie_for, open_socket
+from tests.scenario import THURSDAY_9
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def arabic_interpreter():
@@ -26,7 +25,7 @@ def book_with_interpreter():
     return book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=THURSDAY_9,
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
         interpreter_language="ar",
         booked_by=UserFactory(),

@@ -1,37 +1,24 @@
 """Live staff pages: whose socket hears which booking or call, and the one-click admit of the call page."""
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth import get_user_model
 
 from appointments.services import calls
-from appointments.services.booking import ClientDetails, book_appointment
-from tests.factories import CaseworkerFactory, ExtraHoursFactory, OfficeFactory, TopicFactory, UserFactory
+from tests.factories import CaseworkerFactory, ExtraHoursFactory, OfficeFactory, TopicFactory
 from tests.realtime.conftest import assign_interpreter, cookie_for, make_call, open_socket
+from tests.scenario import MONDAY_9, book
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, two hours after the frozen `now`
 
 
 def caseworker_with_hours(topic, **fields):
     worker = CaseworkerFactory(office=topic.office, topics=[topic], **fields)
     ExtraHoursFactory(caseworker=worker, date=date(2026, 11, 30), start_time=time(9), end_time=time(12))
     return worker
-
-
-def book(topic, caseworker):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=MONDAY_9,
-        client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
-        caseworker=caseworker,
-        booked_by=UserFactory(),
-    ).appointment
 
 
 async def sockets_of(*users):
@@ -55,7 +42,8 @@ def test_coordinator_hears_a_colleagues_booking_other_caseworkers_do_not(db):
         own, office, other, elsewhere = await sockets_of(
             booked_for.user, coordinator.user, colleague.user, stranger.user
         )
-        appointment = await sync_to_async(book)(topic, booked_for)
+        booking = await sync_to_async(book)(topic, MONDAY_9, caseworker=booked_for, by_staff=True)
+        appointment = booking.appointment
         for socket in (own, office):
             event = await socket.receive_json_from(timeout=2)
             assert (event["type"], event["op"], event["reference"]) == (

@@ -1,33 +1,19 @@
 """A frozen Monday morning, an office with one topic and one caseworker, and small API helpers."""
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Client, PhoneVerification
-from tests.conftest import MONDAY_MORNING
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
+from tests.scenario import MONDAY_MORNING, TUESDAY, iso
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 30 November 2026, 07:00 in Berlin (UTC+1).
 
-TUESDAY = date(2026, 12, 1)
 PHONE = "0151 23456789"
 PHONE_E164 = "+4915123456789"
-
-
-def at(hour: int, minute: int = 0, day: date = TUESDAY) -> datetime:
-    """A local time in Berlin."""
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
-
-
-def iso(hour: int, minute: int = 0, day: date = TUESDAY) -> str:
-    """The ISO 8601 text of a local Berlin time, with its offset."""
-    return at(hour, minute, day).isoformat()
 
 
 def booking_body(topic, /, **overrides) -> dict:
@@ -35,7 +21,7 @@ def booking_body(topic, /, **overrides) -> dict:
     body = {
         "topic": topic.slug,
         "mode": "video",
-        "start": iso(9),
+        "start": iso(TUESDAY, "09:00"),
         "language": "de",
         "interpreter_language": None,
         "client": {

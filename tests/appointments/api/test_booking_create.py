@@ -5,8 +5,9 @@ import pytest
 from appointments.models import Appointment, Client, PhoneVerification
 from appointments.services.references import REFERENCE_ALPHABET
 from appointments.services.tokens import token_matches
-from tests.appointments.api.conftest import PHONE_E164, booking_body, iso, rows, with_client
+from tests.appointments.api.conftest import PHONE_E164, booking_body, rows, with_client
 from tests.factories import CaseworkerFactory, OfficeFactory, UserFactory, week_of_hours
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ class TestVerificationRequired:
         token = verify()
         assert book(verification_token=token).status_code == 201
 
-        response = book(verification_token=token, start=iso(10))
+        response = book(verification_token=token, start=iso(TUESDAY, "10:00"))
 
         assert response.status_code == 400
         assert list(response.json()) == ["verification_token"]
@@ -134,7 +135,7 @@ class TestVerificationRequired:
         token = verify()
         assert book(verification_token=token).status_code == 409
 
-        response = book(verification_token=token, start=iso(10))
+        response = book(verification_token=token, start=iso(TUESDAY, "10:00"))
 
         assert response.status_code == 201
 
@@ -199,9 +200,9 @@ class TestTaken:
         assert Client.objects.get().name == "Aylin Demir"
 
     def test_a_time_overlapping_a_booking_is_409(self, book):
-        assert book(start=iso(9)).status_code == 201
+        assert book(start=iso(TUESDAY, "09:00")).status_code == 201
 
-        assert book(start=iso(9, 15)).status_code == 409
+        assert book(start=iso(TUESDAY, "09:15")).status_code == 409
 
     def test_a_second_caseworker_takes_the_same_time(self, api, book, topic):
         second = CaseworkerFactory(office=topic.office, topics=[topic])
@@ -223,9 +224,9 @@ class TestRefused:
     @pytest.mark.parametrize(
         "start",
         [
-            pytest.param(iso(9, 10), id="off-the-15-minute-grid"),
-            pytest.param(iso(13), id="outside-the-hours"),
-            pytest.param(iso(11, 45), id="ends-after-the-hours"),
+            pytest.param(iso(TUESDAY, "09:10"), id="off-the-15-minute-grid"),
+            pytest.param(iso(TUESDAY, "13:00"), id="outside-the-hours"),
+            pytest.param(iso(TUESDAY, "11:45"), id="ends-after-the-hours"),
             pytest.param("2026-11-30T08:45:00+01:00", id="within-the-minimum-notice"),
             pytest.param("2026-11-23T09:00:00+01:00", id="in-the-past"),
             pytest.param("2027-03-02T09:00:00+01:00", id="beyond-the-horizon"),

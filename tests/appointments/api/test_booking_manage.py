@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from appointments.models import Appointment, InterpreterRequest
-from tests.appointments.api.conftest import booking_body, iso
+from tests.appointments.api.conftest import booking_body
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,9 @@ def free_starts(api, topic) -> list[str]:
 
 @pytest.fixture
 def other_booking(api, topic, book):
-    response = book(start=iso(11), client={**booking_body(topic)["client"], "phone": "0160 98765432"})
+    response = book(
+        start=iso(TUESDAY, "11:00"), client={**booking_body(topic)["client"], "phone": "0160 98765432"}
+    )
     assert response.status_code == 201
     return response.json()
 
@@ -92,7 +95,9 @@ class TestView:
 
 class TestReschedule:
     def test_moves_the_booking_keeping_its_reference(self, api, booking):
-        response = api.post(url(booking, "reschedule"), {"start": iso(10)}, format="json", **auth(booking))
+        response = api.post(
+            url(booking, "reschedule"), {"start": iso(TUESDAY, "10:00")}, format="json", **auth(booking)
+        )
 
         assert response.status_code == 200
         body = response.json()
@@ -103,21 +108,21 @@ class TestReschedule:
         assert Appointment.objects.get().start == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
     def test_frees_the_old_time_and_takes_the_new(self, api, topic, booking):
-        api.post(url(booking, "reschedule"), {"start": iso(10)}, format="json", **auth(booking))
+        api.post(url(booking, "reschedule"), {"start": iso(TUESDAY, "10:00")}, format="json", **auth(booking))
 
         free = free_starts(api, topic)
-        assert iso(9) in free
-        assert iso(10) not in free
+        assert iso(TUESDAY, "09:00") in free
+        assert iso(TUESDAY, "10:00") not in free
 
     def test_the_manage_token_still_works_afterwards(self, api, booking):
-        api.post(url(booking, "reschedule"), {"start": iso(10)}, format="json", **auth(booking))
+        api.post(url(booking, "reschedule"), {"start": iso(TUESDAY, "10:00")}, format="json", **auth(booking))
 
         assert api.get(url(booking), **auth(booking)).status_code == 200
 
     def test_can_change_the_mode(self, api, booking):
         response = api.post(
             url(booking, "reschedule"),
-            {"start": iso(10), "mode": "telephone"},
+            {"start": iso(TUESDAY, "10:00"), "mode": "telephone"},
             format="json",
             **auth(booking),
         )
@@ -126,7 +131,9 @@ class TestReschedule:
         assert response.json()["mode"] == "telephone"
 
     def test_to_a_taken_time_is_409_and_changes_nothing(self, api, booking, other_booking):
-        response = api.post(url(booking, "reschedule"), {"start": iso(11)}, format="json", **auth(booking))
+        response = api.post(
+            url(booking, "reschedule"), {"start": iso(TUESDAY, "11:00")}, format="json", **auth(booking)
+        )
 
         assert response.status_code == 409
         assert "detail" in response.json()
@@ -135,7 +142,7 @@ class TestReschedule:
 
     @pytest.mark.parametrize(
         "start",
-        ["2026-11-23T09:00:00+01:00", iso(13), iso(9, 10), "2026-12-01T10:00:00"],
+        ["2026-11-23T09:00:00+01:00", iso(TUESDAY, "13:00"), iso(TUESDAY, "09:10"), "2026-12-01T10:00:00"],
         ids=["past", "outside-hours", "off-grid", "no-offset"],
     )
     def test_to_a_time_not_offered_is_a_start_error(self, api, booking, start):
@@ -148,7 +155,7 @@ class TestReschedule:
     def test_to_a_mode_the_topic_does_not_offer_is_a_mode_error(self, api, booking):
         response = api.post(
             url(booking, "reschedule"),
-            {"start": iso(10), "mode": "in_person"},
+            {"start": iso(TUESDAY, "10:00"), "mode": "in_person"},
             format="json",
             **auth(booking),
         )
@@ -159,7 +166,10 @@ class TestReschedule:
 
     def test_an_unknown_field_is_an_error(self, api, booking):
         response = api.post(
-            url(booking, "reschedule"), {"start": iso(10), "caseworker": 1}, format="json", **auth(booking)
+            url(booking, "reschedule"),
+            {"start": iso(TUESDAY, "10:00"), "caseworker": 1},
+            format="json",
+            **auth(booking),
         )
 
         assert response.status_code == 400
@@ -168,14 +178,16 @@ class TestReschedule:
     def test_after_cancelling_is_409(self, api, booking):
         api.post(url(booking, "cancel"), {}, format="json", **auth(booking))
 
-        response = api.post(url(booking, "reschedule"), {"start": iso(10)}, format="json", **auth(booking))
+        response = api.post(
+            url(booking, "reschedule"), {"start": iso(TUESDAY, "10:00")}, format="json", **auth(booking)
+        )
 
         assert response.status_code == 409
         assert list(response.json()) == ["detail"]
 
     def test_with_a_wrong_token_is_404_and_changes_nothing(self, api, booking, other_booking):
         response = api.post(
-            url(booking, "reschedule"), {"start": iso(10)}, format="json", **auth(other_booking)
+            url(booking, "reschedule"), {"start": iso(TUESDAY, "10:00")}, format="json", **auth(other_booking)
         )
 
         assert response.status_code == 404
@@ -184,7 +196,9 @@ class TestReschedule:
     def test_a_booking_that_has_begun_cannot_be_moved(self, api, now, booking):
         now.move_to(datetime(2026, 12, 1, 8, 5, tzinfo=UTC))
 
-        response = api.post(url(booking, "reschedule"), {"start": iso(11)}, format="json", **auth(booking))
+        response = api.post(
+            url(booking, "reschedule"), {"start": iso(TUESDAY, "11:00")}, format="json", **auth(booking)
+        )
 
         assert response.status_code == 409
 
@@ -210,11 +224,11 @@ class TestCancel:
         assert response.json()["status"] == "cancelled"
 
     def test_the_time_is_free_again(self, api, topic, booking):
-        assert iso(9) not in free_starts(api, topic)
+        assert iso(TUESDAY, "09:00") not in free_starts(api, topic)
 
         api.post(url(booking, "cancel"), {}, format="json", **auth(booking))
 
-        assert iso(9) in free_starts(api, topic)
+        assert iso(TUESDAY, "09:00") in free_starts(api, topic)
 
     def test_the_time_can_be_booked_again(self, api, book, booking):
         api.post(url(booking, "cancel"), {}, format="json", **auth(booking))

@@ -1,11 +1,14 @@
 """The API's share of the public edge's limits: calling codes, the office's SMS budget (by the topic
 given), the cap on a client's upcoming bookings and bookings per address a day (staff exempt)."""
 
+from datetime import time
+
 import pytest
 
 from appointments.models import Appointment, PhoneVerification
-from tests.appointments.api.conftest import booking_body, iso, with_client
+from tests.appointments.api.conftest import booking_body, with_client
 from tests.factories import CaseworkerFactory
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +60,15 @@ class TestUpcomingCap:
     def test_the_third_upcoming_booking_of_one_number_is_a_409(self, api, topic, caseworker):
         for hour in (9, 10):
             assert (
-                api.post("/api/v1/bookings/", booking_body(topic, start=iso(hour)), format="json").status_code
+                api.post(
+                    "/api/v1/bookings/", booking_body(topic, start=iso(TUESDAY, time(hour))), format="json"
+                ).status_code
                 == 201
             )
 
-        response = api.post("/api/v1/bookings/", booking_body(topic, start=iso(11)), format="json")
+        response = api.post(
+            "/api/v1/bookings/", booking_body(topic, start=iso(TUESDAY, "11:00")), format="json"
+        )
 
         assert response.status_code == 409
         assert response.json()["field"] == "client.phone"
@@ -72,7 +79,9 @@ class TestUpcomingCap:
         api.force_login(CaseworkerFactory(office=topic.office).user)
         for hour in (9, 10, 11):
             assert (
-                api.post("/api/v1/bookings/", booking_body(topic, start=iso(hour)), format="json").status_code
+                api.post(
+                    "/api/v1/bookings/", booking_body(topic, start=iso(TUESDAY, time(hour))), format="json"
+                ).status_code
                 == 201
             )
 
@@ -85,7 +94,7 @@ class TestBookingsPerAddressADay:
 
     def test_the_second_booking_from_one_address_is_a_429(self, api, topic, caseworker):
         assert api.post("/api/v1/bookings/", booking_body(topic), format="json").status_code == 201
-        body = with_client(booking_body(topic, start=iso(10)), phone="0151 23456780")
+        body = with_client(booking_body(topic, start=iso(TUESDAY, "10:00")), phone="0151 23456780")
 
         assert api.post("/api/v1/bookings/", body, format="json").status_code == 429
         assert api.post("/api/v1/bookings/", body, format="json", REMOTE_ADDR="192.0.2.7").status_code == 201
@@ -94,7 +103,9 @@ class TestBookingsPerAddressADay:
         api.force_login(CaseworkerFactory(office=topic.office).user)
         for hour in (9, 10):
             assert (
-                api.post("/api/v1/bookings/", booking_body(topic, start=iso(hour)), format="json").status_code
+                api.post(
+                    "/api/v1/bookings/", booking_body(topic, start=iso(TUESDAY, time(hour))), format="json"
+                ).status_code
                 == 201
             )
 

@@ -1,16 +1,13 @@
 """The interpreter API: only interpreters, only their offers and jobs, least client data."""
 
-from datetime import UTC, datetime
-
 import pytest
 from rest_framework.test import APIClient
 
 from appointments.services.booking import ClientDetails, book_appointment
 from tests.factories import InterpreterFactory, UserFactory
+from tests.scenario import THURSDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def interpreter_client(languages=("ar",)):
@@ -25,7 +22,7 @@ def request_id(topic):
     appointment = book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=THURSDAY_9,
         client=ClientDetails(
             name="Aylin Demir", phone="0151 23456789", email="a@example.org", customer_number="K-1"
         ),
@@ -126,7 +123,10 @@ def test_figures_for_coordinators_only(request_id, caseworker):
 
 def test_calendar_download_with_the_manage_token(topic):
     booking = book_appointment(
-        topic=topic, mode="video", start=START, client=ClientDetails(name="Aylin Demir", phone="0170 1234567")
+        topic=topic,
+        mode="video",
+        start=THURSDAY_9,
+        client=ClientDetails(name="Aylin Demir", phone="0170 1234567"),
     )
     api = APIClient()
     url = f"/api/v1/bookings/{booking.appointment.reference}/calendar.ics"

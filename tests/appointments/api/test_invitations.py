@@ -5,8 +5,8 @@ import pytest
 from appointments.models import Appointment, Invitation, Notification
 from appointments.services.invitations import accept_invitation, open_invitation
 from appointments.services.notifications import record_delivery_status
-from tests.appointments.api.conftest import iso
 from tests.factories import CaseworkerFactory, ClientFactory, InterpreterFactory, UserFactory
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def body(topic, **overrides):
         "topic": topic.slug,
         "client": {"name": "Aylin Demir", "phone": "0151 23456789", "sms_consent": True, "language": "tr"},
         "modes": ["video", "telephone"],
-        "start": iso(10),
+        "start": iso(TUESDAY, "10:00"),
         "deadline": DEADLINE,
         "channels": ["sms", "letter"],
         "note": "Bitte Lebenslauf mitbringen.",
@@ -35,7 +35,7 @@ def test_a_caseworker_invites_and_gets_the_link_and_code_once(api, caseworker, t
     data = answer.json()
     assert data["status"] == "open"
     assert data["state"] == "pending"
-    assert data["start"] == iso(10)
+    assert data["start"] == iso(TUESDAY, "10:00")
     assert data["caseworker"]["display_name"] == "Frau Schmidt"
     assert "/e/" in data["link"]
     assert len(data["code"]) == 11
@@ -68,7 +68,9 @@ def test_the_list_shows_delivered_opened_and_booked(api, caseworker, topic):
 def test_a_window_invitation_for_a_known_client(api, caseworker, topic):
     api.force_login(caseworker.user)
     known = ClientFactory()  # not a client of this caseworker
-    data = body(topic, window_from=iso(9), window_until=iso(12), channels=["sms"])
+    data = body(
+        topic, window_from=iso(TUESDAY, "09:00"), window_until=iso(TUESDAY, "12:00"), channels=["sms"]
+    )
     del data["start"]
     answer = api.post(URL, data, format="json")
     assert answer.status_code == 201, answer.json()
@@ -87,10 +89,10 @@ def test_a_window_invitation_for_a_known_client(api, caseworker, topic):
     [
         ({"modes": ["in_person"]}, "modes"),
         ({"deadline": "2026-12-01T11:00:00"}, "deadline"),
-        ({"start": iso(15)}, "start"),
+        ({"start": iso(TUESDAY, "15:00")}, "start"),
         ({"surprise": 1}, "surprise"),
         ({"channels": []}, "channels"),
-        ({"window_from": iso(9)}, "window_until"),
+        ({"window_from": iso(TUESDAY, "09:00")}, "window_until"),
     ],
 )
 def test_bad_requests_are_clear_4xx_and_leave_nothing(api, caseworker, topic, change, field):
@@ -117,7 +119,7 @@ def test_coordinators_invite_for_their_office_only_and_see_its_invitations(api, 
     colleague = CaseworkerFactory(office=topic.office, topics=[topic])
     api.force_login(colleague.user)
     assert api.get(URL).json() == []
-    refused = api.post(URL, body(topic, caseworker=caseworker.pk, start=iso(11)), format="json")
+    refused = api.post(URL, body(topic, caseworker=caseworker.pk, start=iso(TUESDAY, "11:00")), format="json")
     assert refused.status_code == 400
     assert "caseworker" in refused.json()
     stranger = CaseworkerFactory(is_coordinator=True)

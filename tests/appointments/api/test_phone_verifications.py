@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 
 from appointments.models import PhoneVerification
-from tests.appointments.api.conftest import MONDAY_MORNING, PHONE_E164, code_from
+from tests.appointments.api.conftest import PHONE_E164, code_from
+from tests.scenario import MONDAY_MORNING
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from datetime import time
 
 import pytest
 
-from tests.appointments.api.conftest import iso
 from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +67,13 @@ def test_with_date_from_only_gives_seven_days(api, topic):
 
 @pytest.mark.usefixtures("caseworker")
 def test_a_booked_time_is_not_offered(api, topic, book):
-    assert book(start=iso(9)).status_code == 201
+    assert book(start=iso(TUESDAY, "09:00")).status_code == 201
 
     found = starts(api, topic=topic.slug, **TUESDAY_ONLY)
 
     # 09:00 is taken; 08:45 would overlap it but lies outside the hours anyway.
-    assert iso(9) not in found
-    assert iso(9, 30) in found
+    assert iso(TUESDAY, "09:00") not in found
+    assert iso(TUESDAY, "09:30") in found
 
 
 def test_mode_filter_offers_only_hours_with_that_mode(api, topic):
@@ -85,10 +85,14 @@ def test_mode_filter_offers_only_hours_with_that_mode(api, topic):
     video = slots(api, topic=topic.slug, mode="video", **TUESDAY_ONLY)
     telephone = slots(api, topic=topic.slug, mode="telephone", **TUESDAY_ONLY)
 
-    assert [slot["start"] for slot in video] == [iso(13), iso(13, 15), iso(13, 30)]
+    assert [slot["start"] for slot in video] == [
+        iso(TUESDAY, "13:00"),
+        iso(TUESDAY, "13:15"),
+        iso(TUESDAY, "13:30"),
+    ]
     assert {tuple(slot["modes"]) for slot in video} == {("video",)}
-    assert telephone[0]["start"] == iso(9)
-    assert telephone[-1]["start"] == iso(11, 30)
+    assert telephone[0]["start"] == iso(TUESDAY, "09:00")
+    assert telephone[-1]["start"] == iso(TUESDAY, "11:30")
     assert {tuple(slot["modes"]) for slot in telephone} == {("telephone",)}
 
 
@@ -104,8 +108,8 @@ def test_language_filter_leaves_out_caseworkers_who_do_not_speak_it(api, topic, 
     in_turkish = starts(api, topic=topic.slug, language="tr", **TUESDAY_ONLY)
     in_german = starts(api, topic=topic.slug, language="de", **TUESDAY_ONLY)
 
-    assert in_turkish == [iso(13), iso(13, 15), iso(13, 30)]
-    assert in_german[0] == iso(9)
+    assert in_turkish == [iso(TUESDAY, "13:00"), iso(TUESDAY, "13:15"), iso(TUESDAY, "13:30")]
+    assert in_german[0] == iso(TUESDAY, "09:00")
     assert len(in_german) == 11 + 3
 
 

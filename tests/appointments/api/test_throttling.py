@@ -1,8 +1,11 @@
 """Rate limits per caller on booking and on phone verification: the next request is a JSON 429."""
 
+from datetime import time
+
 import pytest
 
-from tests.appointments.api.conftest import booking_body, iso, with_client
+from tests.appointments.api.conftest import booking_body, with_client
+from tests.scenario import TUESDAY, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +34,10 @@ def phone(number: int) -> str:
 class TestBooking:
     def test_the_third_booking_in_an_hour_is_429_with_detail(self, api, topic):
         for number, hour in ((1, 9), (2, 10)):
-            body = with_client(booking_body(topic, start=iso(hour)), phone=phone(number))
+            body = with_client(booking_body(topic, start=iso(TUESDAY, time(hour))), phone=phone(number))
             assert api.post("/api/v1/bookings/", body, format="json").status_code == 201
 
-        body = with_client(booking_body(topic, start=iso(11)), phone=phone(3))
+        body = with_client(booking_body(topic, start=iso(TUESDAY, "11:00")), phone=phone(3))
         response = api.post("/api/v1/bookings/", body, format="json")
 
         assert response.status_code == 429

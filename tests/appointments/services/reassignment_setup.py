@@ -1,8 +1,7 @@
 """An absent caseworker (Frau Yılmaz, sick Monday to Wednesday) with clients, and a colleague (Herr Weber)."""
 
 import secrets
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from appointments.models import Absence, Appointment, Invitation
 from tests.factories import (
@@ -12,14 +11,7 @@ from tests.factories import (
     ClientFactory,
     week_of_hours,
 )
-
-BERLIN = ZoneInfo("Europe/Berlin")
-MONDAY = date(2026, 11, 30)
-TUESDAY = date(2026, 12, 1)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+from tests.scenario import MONDAY, at
 
 
 def absent_and_colleague(topic):
@@ -45,8 +37,8 @@ def sick(caseworker) -> Absence:
     return AbsenceFactory(
         caseworker=caseworker,
         kind=Absence.Kind.SICKNESS,
-        start=at(MONDAY, 0),
-        end=at(MONDAY + timedelta(3), 0),
+        start=at(MONDAY, "00:00"),
+        end=at(MONDAY + timedelta(3), "00:00"),
     )
 
 
@@ -73,7 +65,7 @@ def invitation(topic, caseworker, *, start: datetime | None = None, window: tupl
         start=start,
         window_from=window[0] if window else None,
         window_until=window[1] if window else None,
-        deadline=at(MONDAY, 23),
+        deadline=at(MONDAY, "23:00"),
     )
     if held:
         invitation.appointment = appointment(

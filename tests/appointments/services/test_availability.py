@@ -1,7 +1,6 @@
 """free_slots and check_start: hours, absences, holidays, buffers, policy, DST, query counts."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,14 +16,9 @@ from tests.factories import (
     TopicFactory,
     week_of_hours,
 )
+from tests.scenario import BERLIN, TUESDAY, at
 
 pytestmark = pytest.mark.django_db
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 def starts(slots) -> list[datetime]:
@@ -48,15 +42,12 @@ def book_directly(caseworker, topic, start, status=Appointment.Status.BOOKED):
     )
 
 
-TUESDAY = date(2026, 12, 1)
-
-
 @pytest.mark.usefixtures("now", "caseworker")
 class TestWeeklyHours:
     def test_offers_every_step_inside_the_hours_earliest_first(self, topic):
         slots = free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)
         # 09:00–12:00, 30 minutes, every 15 minutes: 09:00 … 11:30.
-        assert starts(slots) == [local(TUESDAY, 9) + timedelta(minutes=15 * i) for i in range(11)]
+        assert starts(slots) == [at(TUESDAY, "09:00") + timedelta(minutes=15 * i) for i in range(11)]
         # Compared in UTC: Python subtracts datetimes of one zone by wall clock.
         assert all(
             slot.end.astimezone(UTC) - slot.start.astimezone(UTC) == timedelta(minutes=30) for slot in slots
@@ -69,9 +60,9 @@ class TestWeeklyHours:
         assert free_slots(topic=topic, date_from=saturday, date_to=date(2026, 12, 6)) == []
 
     def test_minimum_notice_hides_times_too_soon(self, topic, time_machine):
-        time_machine.move_to(local(TUESDAY, 8, 50), tick=False)
+        time_machine.move_to(at(TUESDAY, "08:50"), tick=False)
         slots = free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)
-        assert slots[0].start == local(TUESDAY, 11)
+        assert slots[0].start == at(TUESDAY, "11:00")
 
     def test_horizon_ends_the_offer(self, topic):
         topic.office.horizon_days = 3
@@ -96,18 +87,18 @@ class TestWeeklyHours:
         assert free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY) == []
         later = free_slots(topic=topic, date_from=date(2026, 12, 8), date_to=date(2026, 12, 8))
         assert starts(later) == [
-            local(date(2026, 12, 8), 14),
-            local(date(2026, 12, 8), 14, 15),
-            local(date(2026, 12, 8), 14, 30),
+            at(date(2026, 12, 8), "14:00"),
+            at(date(2026, 12, 8), "14:15"),
+            at(date(2026, 12, 8), "14:30"),
         ]
 
     def test_extra_hours_add_times(self, topic, caseworker):
         saturday = date(2026, 12, 5)
         ExtraHoursFactory(caseworker=caseworker, date=saturday, start_time=time(10), end_time=time(11))
         assert starts(free_slots(topic=topic, date_from=saturday, date_to=saturday)) == [
-            local(saturday, 10),
-            local(saturday, 10, 15),
-            local(saturday, 10, 30),
+            at(saturday, "10:00"),
+            at(saturday, "10:15"),
+            at(saturday, "10:30"),
         ]
 
     def test_inactive_topic_offers_nothing(self, topic):
@@ -142,16 +133,16 @@ class TestModesAndLanguages:
         slots = {
             slot.start: slot.modes for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)
         }
-        assert slots[local(TUESDAY, 9)] == ("video",)
-        assert slots[local(TUESDAY, 11)] == ("telephone", "video")
-        assert slots[local(TUESDAY, 12)] == ("telephone",)
+        assert slots[at(TUESDAY, "09:00")] == ("video",)
+        assert slots[at(TUESDAY, "11:00")] == ("telephone", "video")
+        assert slots[at(TUESDAY, "12:00")] == ("telephone",)
 
     def test_language_filter_needs_a_caseworker_who_speaks_it(self, topic, caseworker):
         assert free_slots(topic=topic, language="ar", date_from=TUESDAY, date_to=TUESDAY) == []
         arabic = CaseworkerFactory(office=topic.office, topics=[topic], languages=["de", "ar"])
         week_of_hours(arabic, start=time(14), end=time(15))
         slots = free_slots(topic=topic, language="ar", date_from=TUESDAY, date_to=TUESDAY)
-        assert starts(slots) == [local(TUESDAY, 14), local(TUESDAY, 14, 15), local(TUESDAY, 14, 30)]
+        assert starts(slots) == [at(TUESDAY, "14:00"), at(TUESDAY, "14:15"), at(TUESDAY, "14:30")]
 
     def test_caseworkers_without_the_topic_or_inactive_are_ignored(self, topic):
         other_topic = TopicFactory(office=topic.office)
@@ -164,18 +155,18 @@ class TestModesAndLanguages:
 @pytest.mark.usefixtures("now")
 class TestBusyTimes:
     def test_absence_removes_the_times_it_covers(self, topic, caseworker):
-        AbsenceFactory(caseworker=caseworker, start=local(TUESDAY, 10), end=local(TUESDAY, 11))
+        AbsenceFactory(caseworker=caseworker, start=at(TUESDAY, "10:00"), end=at(TUESDAY, "11:00"))
         assert starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)) == [
-            local(TUESDAY, 9),
-            local(TUESDAY, 9, 15),
-            local(TUESDAY, 9, 30),
-            local(TUESDAY, 11),
-            local(TUESDAY, 11, 15),
-            local(TUESDAY, 11, 30),
+            at(TUESDAY, "09:00"),
+            at(TUESDAY, "09:15"),
+            at(TUESDAY, "09:30"),
+            at(TUESDAY, "11:00"),
+            at(TUESDAY, "11:15"),
+            at(TUESDAY, "11:30"),
         ]
 
     def test_week_long_holiday_removes_every_day(self, topic, caseworker):
-        AbsenceFactory(caseworker=caseworker, start=local(TUESDAY, 0), end=local(date(2026, 12, 5), 0))
+        AbsenceFactory(caseworker=caseworker, start=at(TUESDAY, "00:00"), end=at(date(2026, 12, 5), "00:00"))
         slots = free_slots(topic=topic, date_from=TUESDAY, date_to=date(2026, 12, 7))
         assert {slot.start.date() for slot in slots} == {date(2026, 12, 7)}
 
@@ -184,36 +175,36 @@ class TestBusyTimes:
             office=office, buffer_before=timedelta(minutes=15), buffer_after=timedelta(minutes=15)
         )
         caseworker.topics.add(padded)
-        book_directly(caseworker, padded, local(TUESDAY, 10))  # blocks 09:45–10:45
+        book_directly(caseworker, padded, at(TUESDAY, "10:00"))  # blocks 09:45–10:45
         offered = starts(free_slots(topic=padded, date_from=TUESDAY, date_to=TUESDAY))
         # A padded 30-minute slot blocks 15 minutes either side: 09:00 (08:45–09:45) fits, 09:15 does not.
         assert offered == [
-            local(TUESDAY, 9),
-            local(TUESDAY, 11),
-            local(TUESDAY, 11, 15),
-            local(TUESDAY, 11, 30),
+            at(TUESDAY, "09:00"),
+            at(TUESDAY, "11:00"),
+            at(TUESDAY, "11:15"),
+            at(TUESDAY, "11:30"),
         ]
 
     def test_other_topics_appointments_block_too(self, office, topic, caseworker):
         long_topic = TopicFactory(office=office, duration=timedelta(minutes=45))
         caseworker.topics.add(long_topic)
-        book_directly(caseworker, long_topic, local(TUESDAY, 10, 15))  # 10:15–11:00
+        book_directly(caseworker, long_topic, at(TUESDAY, "10:15"))  # 10:15–11:00
         offered = starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY))
-        assert local(TUESDAY, 9, 45) in offered
-        assert local(TUESDAY, 10) not in offered
-        assert local(TUESDAY, 10, 45) not in offered
-        assert local(TUESDAY, 11) in offered
+        assert at(TUESDAY, "09:45") in offered
+        assert at(TUESDAY, "10:00") not in offered
+        assert at(TUESDAY, "10:45") not in offered
+        assert at(TUESDAY, "11:00") in offered
 
     def test_cancelled_appointment_frees_its_time(self, topic, caseworker):
-        book_directly(caseworker, topic, local(TUESDAY, 9), status=Appointment.Status.CANCELLED)
-        assert local(TUESDAY, 9) in starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY))
+        book_directly(caseworker, topic, at(TUESDAY, "09:00"), status=Appointment.Status.CANCELLED)
+        assert at(TUESDAY, "09:00") in starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY))
 
     def test_a_busy_caseworker_leaves_the_time_to_a_free_colleague(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague)
-        book_directly(caseworker, topic, local(TUESDAY, 9))
-        assert local(TUESDAY, 9) in starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY))
-        check = check_start(topic=topic, mode="video", start=local(TUESDAY, 9))
+        book_directly(caseworker, topic, at(TUESDAY, "09:00"))
+        assert at(TUESDAY, "09:00") in starts(free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY))
+        check = check_start(topic=topic, mode="video", start=at(TUESDAY, "09:00"))
         assert check.offered == sorted([caseworker.pk, colleague.pk])
         assert check.free == [colleague.pk]
 
@@ -306,9 +297,9 @@ class TestQueryCount:
         for n in range(count):
             worker = CaseworkerFactory(office=topic.office, topics=[topic])
             week_of_hours(worker)
-            AbsenceFactory(caseworker=worker, start=local(TUESDAY, 9), end=local(TUESDAY, 10))
+            AbsenceFactory(caseworker=worker, start=at(TUESDAY, "09:00"), end=at(TUESDAY, "10:00"))
             ExtraHoursFactory(caseworker=worker, date=date(2026, 12, 5))
-            book_directly(worker, topic, local(date(2026, 12, 2), 9 + n % 3))
+            book_directly(worker, topic, at(date(2026, 12, 2), time(9 + n % 3)))
         topic = type(topic).objects.select_related("office").get(pk=topic.pk)
         with django_assert_num_queries(6):
             slots = free_slots(topic=topic, language="de", date_from=TUESDAY, date_to=date(2026, 12, 14))
@@ -325,11 +316,11 @@ class TestCheckStart:
     @pytest.mark.parametrize(
         "start",
         [
-            local(TUESDAY, 9, 5),  # off the 15-minute grid
-            local(TUESDAY, 11, 45),  # would end after the hours
-            local(TUESDAY, 8, 45),  # before the hours
-            local(date(2026, 11, 30), 8),  # inside the minimum notice
-            local(date(2027, 2, 1), 9),  # beyond the horizon
+            at(TUESDAY, "09:05"),  # off the 15-minute grid
+            at(TUESDAY, "11:45"),  # would end after the hours
+            at(TUESDAY, "08:45"),  # before the hours
+            at(date(2026, 11, 30), "08:00"),  # inside the minimum notice
+            at(date(2027, 2, 1), "09:00"),  # beyond the horizon
         ],
     )
     def test_times_outside_the_offer_are_not_offered(self, topic, start):

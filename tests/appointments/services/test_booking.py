@@ -2,7 +2,6 @@
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +17,6 @@ from appointments.models import Appointment, Client, InterpreterRequest
 from appointments.services.availability import free_slots
 from appointments.services.booking import (
     ClientDetails,
-    book_appointment,
     cancel_appointment,
     record_outcome,
     reschedule_appointment,
@@ -27,34 +25,21 @@ from appointments.services.references import REFERENCE_ALPHABET, normalize_refer
 from appointments.services.tokens import token_matches
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from tests.factories import CaseworkerFactory, TopicFactory, UserFactory, week_of_hours
+from tests.scenario import BERLIN, TUESDAY, at, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
-PERSON = ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True, language="tr")
-
-
-def at(hour: int, minute: int = 0, day: date = TUESDAY) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
-
-
-def book(topic, start, **kwargs):
-    kwargs.setdefault("client", PERSON)
-    kwargs.setdefault("mode", "video")
-    return book_appointment(topic=topic, start=start, **kwargs)
 
 
 @pytest.mark.usefixtures("caseworker")
 class TestBook:
     def test_books_and_returns_a_token_stored_only_as_hash(self, topic, caseworker):
-        booking = book(topic, at(9))
+        booking = book(topic, at(TUESDAY, "09:00"))
         appointment = Appointment.objects.get()
         assert appointment == booking.appointment
         assert appointment.caseworker == caseworker
         assert appointment.status == Appointment.Status.BOOKED
         assert appointment.version == 0
-        assert (appointment.start, appointment.end) == (at(9), at(9, 30))
+        assert (appointment.start, appointment.end) == (at(TUESDAY, "09:00"), at(TUESDAY, "09:30"))
         assert len(appointment.reference) == 8
         assert set(appointment.reference) <= set(REFERENCE_ALPHABET)
         assert len(booking.manage_token) >= 22  # 128 bits, URL-safe
@@ -63,10 +48,10 @@ class TestBook:
         assert not token_matches(booking.manage_token + "x", appointment.manage_token_hash)
 
     def test_client_is_stored_with_e164_and_reused_by_number(self, topic):
-        book(topic, at(9))
+        book(topic, at(TUESDAY, "09:00"))
         book(
             topic,
-            at(10),
+            at(TUESDAY, "10:00"),
             client=ClientDetails(name="Aylin D.", phone="+49 151 23456789", email="a@example.org"),
         )
         client = Client.objects.get()
@@ -79,23 +64,26 @@ class TestBook:
         topic.buffer_before = timedelta(minutes=5)
         topic.buffer_after = timedelta(minutes=10)
         topic.save()
-        appointment = book(topic, at(9, 15)).appointment
-        assert (appointment.blocked_from, appointment.blocked_until) == (at(9, 10), at(9, 55))
+        appointment = book(topic, at(TUESDAY, "09:15")).appointment
+        assert (appointment.blocked_from, appointment.blocked_until) == (
+            at(TUESDAY, "09:10"),
+            at(TUESDAY, "09:55"),
+        )
 
     def test_taken_time_is_refused(self, topic):
-        book(topic, at(9))
+        book(topic, at(TUESDAY, "09:00"))
         with pytest.raises(SlotTaken):
-            book(topic, at(9, 15), client=ClientDetails(name="B", phone="0170 1234567"))
+            book(topic, at(TUESDAY, "09:15"), client=ClientDetails(name="B", phone="0170 1234567"))
         assert Appointment.objects.count() == 1
 
     @pytest.mark.parametrize(
         "start",
         [
-            at(9, 5),
-            at(12),
-            at(9, day=date(2026, 12, 5)),
-            at(7, day=date(2026, 11, 30)),
-            at(9, day=date(2027, 3, 1)),
+            at(TUESDAY, "09:05"),
+            at(TUESDAY, "12:00"),
+            at(date(2026, 12, 5), "09:00"),
+            at(date(2026, 11, 30), "07:00"),
+            at(date(2027, 3, 1), "09:00"),
         ],
         ids=["off-grid", "after-hours", "saturday", "too-soon", "beyond-horizon"],
     )
@@ -110,23 +98,23 @@ class TestBook:
         phone_topic = TopicFactory(office=office, modes=["telephone"])
         caseworker.topics.add(phone_topic)
         with pytest.raises(ApplicationError) as caught:
-            book(phone_topic, at(9), mode="video")
+            book(phone_topic, at(TUESDAY, "09:00"), mode="video")
         assert caught.value.field == "mode"
 
     @pytest.mark.parametrize("phone", ["030 1234567", "12345", "not a number", "+49 151 2345678"])
     def test_only_valid_mobile_numbers(self, topic, phone):
         with pytest.raises(InvalidPhoneNumber) as caught:
-            book(topic, at(9), client=ClientDetails(name="A", phone=phone))
+            book(topic, at(TUESDAY, "09:00"), client=ClientDetails(name="A", phone=phone))
         assert caught.value.field == "client.phone"
 
     def test_name_is_required(self, topic):
         with pytest.raises(ApplicationError) as caught:
-            book(topic, at(9), client=ClientDetails(name="  ", phone="0151 23456789"))
+            book(topic, at(TUESDAY, "09:00"), client=ClientDetails(name="  ", phone="0151 23456789"))
         assert caught.value.field == "client.name"
 
     def test_unknown_language_is_refused(self, topic):
         with pytest.raises(ApplicationError) as caught:
-            book(topic, at(9), interpreter_language="xx")
+            book(topic, at(TUESDAY, "09:00"), interpreter_language="xx")
         assert caught.value.field == "interpreter_language"
 
     def test_naive_time_is_refused(self, topic):
@@ -135,7 +123,7 @@ class TestBook:
         assert caught.value.field == "start"
 
     def test_interpreter_need_creates_a_request_and_any_caseworker_may_take_it(self, topic):
-        appointment = book(topic, at(9), language="de", interpreter_language="ar").appointment
+        appointment = book(topic, at(TUESDAY, "09:00"), language="de", interpreter_language="ar").appointment
         request = InterpreterRequest.objects.get()
         assert request.appointment == appointment
         assert request.language_id == "ar"
@@ -143,14 +131,19 @@ class TestBook:
 
     def test_consultation_in_a_language_needs_a_caseworker_speaking_it(self, topic):
         with pytest.raises(SlotNotOffered):
-            book(topic, at(9), language="ar")
+            book(topic, at(TUESDAY, "09:00"), language="ar")
 
     def test_a_named_caseworker_gets_the_booking(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague)
-        assert book(topic, at(9), caseworker=colleague).appointment.caseworker == colleague
+        assert book(topic, at(TUESDAY, "09:00"), caseworker=colleague).appointment.caseworker == colleague
         with pytest.raises(SlotTaken):
-            book(topic, at(9), caseworker=colleague, client=ClientDetails(name="B", phone="0170 1234567"))
+            book(
+                topic,
+                at(TUESDAY, "09:00"),
+                caseworker=colleague,
+                client=ClientDetails(name="B", phone="0170 1234567"),
+            )
 
 
 class TestFairChoice:
@@ -161,7 +154,7 @@ class TestFairChoice:
         chosen = [
             book(
                 topic,
-                at(9, 0, TUESDAY + timedelta(days=n)),
+                at(TUESDAY + timedelta(days=n), "09:00"),
                 client=ClientDetails(name="A", phone=f"0170 123456{n}"),
             ).appointment.caseworker
             for n in range(3)
@@ -171,7 +164,7 @@ class TestFairChoice:
         more = [
             book(
                 topic,
-                at(10, 0, TUESDAY + timedelta(days=n)),
+                at(TUESDAY + timedelta(days=n), "10:00"),
                 client=ClientDetails(name="A", phone=f"0170 123457{n}"),
             ).appointment.caseworker
             for n in range(3)
@@ -185,11 +178,11 @@ class TestFairChoice:
         for n in range(3):
             book(
                 topic,
-                at(9, 0, TUESDAY + timedelta(days=n)),
+                at(TUESDAY + timedelta(days=n), "09:00"),
                 client=ClientDetails(name="A", phone=f"0170 123456{n}"),
             )
         next_week = date(2026, 12, 8)
-        busy_only = book(topic, at(9, 0, next_week), client=ClientDetails(name="B", phone="0170 1234570"))
+        busy_only = book(topic, at(next_week, "09:00"), client=ClientDetails(name="B", phone="0170 1234570"))
         assert busy_only.appointment.caseworker == busy
 
 
@@ -215,82 +208,96 @@ class TestVerification:
     @pytest.mark.usefixtures("strict_office", "caseworker")
     def test_needs_a_token_for_the_same_number(self, topic, verified):
         with pytest.raises(VerificationFailed) as caught:
-            book(topic, at(9))
+            book(topic, at(TUESDAY, "09:00"))
         assert caught.value.field == "verification_token"
         other = verified(phone="0170 1234567")
         with pytest.raises(VerificationFailed):
-            book(topic, at(9), verification_token=other)
+            book(topic, at(TUESDAY, "09:00"), verification_token=other)
         assert not Appointment.objects.exists()
 
     @pytest.mark.usefixtures("strict_office", "caseworker")
     def test_token_is_used_once_and_kept_when_the_time_was_taken(self, topic, verified):
         token = verified()
-        book(topic, at(9), client=ClientDetails(name="B", phone="0170 1234567"), booked_by=UserFactory())
+        book(
+            topic,
+            at(TUESDAY, "09:00"),
+            client=ClientDetails(name="B", phone="0170 1234567"),
+            booked_by=UserFactory(),
+        )
         with pytest.raises(SlotTaken):
-            book(topic, at(9), verification_token=token)
-        assert book(topic, at(10), verification_token=token).appointment.start == at(10)
+            book(topic, at(TUESDAY, "09:00"), verification_token=token)
+        assert book(topic, at(TUESDAY, "10:00"), verification_token=token).appointment.start == at(
+            TUESDAY, "10:00"
+        )
         with pytest.raises(VerificationFailed):
-            book(topic, at(11), verification_token=token)
+            book(topic, at(TUESDAY, "11:00"), verification_token=token)
 
     @pytest.mark.usefixtures("strict_office", "caseworker")
     def test_staff_book_without_a_code(self, topic):
         staff = UserFactory()
-        assert book(topic, at(9), booked_by=staff).appointment.booked_by == staff
+        assert book(topic, at(TUESDAY, "09:00"), booked_by=staff).appointment.booked_by == staff
 
 
 @pytest.mark.usefixtures("caseworker")
 class TestReschedule:
     def test_keeps_reference_and_raises_version(self, topic):
-        appointment = book(topic, at(9)).appointment
-        moved = reschedule_appointment(appointment=appointment, start=at(11))
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
+        moved = reschedule_appointment(appointment=appointment, start=at(TUESDAY, "11:00"))
         moved.refresh_from_db()
         assert moved.reference == appointment.reference
         assert moved.version == 1
-        assert (moved.start, moved.end) == (at(11), at(11, 30))
-        assert at(9) in [slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)]
+        assert (moved.start, moved.end) == (at(TUESDAY, "11:00"), at(TUESDAY, "11:30"))
+        assert at(TUESDAY, "09:00") in [
+            slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)
+        ]
 
     def test_may_move_onto_part_of_its_own_time(self, topic):
-        appointment = book(topic, at(9)).appointment
-        moved = reschedule_appointment(appointment=appointment, start=at(9, 15))
-        assert moved.start == at(9, 15)
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
+        moved = reschedule_appointment(appointment=appointment, start=at(TUESDAY, "09:15"))
+        assert moved.start == at(TUESDAY, "09:15")
 
     def test_cannot_move_onto_another_appointment(self, topic):
-        book(topic, at(10), client=ClientDetails(name="B", phone="0170 1234567"))
-        appointment = book(topic, at(9)).appointment
+        book(topic, at(TUESDAY, "10:00"), client=ClientDetails(name="B", phone="0170 1234567"))
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
         with pytest.raises(SlotTaken):
-            reschedule_appointment(appointment=appointment, start=at(10, 15))
+            reschedule_appointment(appointment=appointment, start=at(TUESDAY, "10:15"))
         appointment.refresh_from_db()
-        assert (appointment.start, appointment.version) == (at(9), 0)
+        assert (appointment.start, appointment.version) == (at(TUESDAY, "09:00"), 0)
 
     def test_goes_to_a_free_colleague_when_its_caseworker_is_busy(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague, start=time(14), end=time(16))
-        appointment = book(topic, at(9)).appointment
-        moved = reschedule_appointment(appointment=appointment, start=at(14))
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
+        moved = reschedule_appointment(appointment=appointment, start=at(TUESDAY, "14:00"))
         assert moved.caseworker == colleague
 
     def test_prefers_the_same_caseworker(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague)
-        appointment = book(topic, at(9), caseworker=caseworker).appointment
+        appointment = book(topic, at(TUESDAY, "09:00"), caseworker=caseworker).appointment
         for n in range(3):
             book(
                 topic,
-                at(11, 0, date(2026, 12, 2 + n)),
+                at(date(2026, 12, 2 + n), "11:00"),
                 caseworker=caseworker,
                 client=ClientDetails(name="X", phone=f"0170 123456{n}"),
             )
-        assert reschedule_appointment(appointment=appointment, start=at(10)).caseworker == caseworker
+        assert (
+            reschedule_appointment(appointment=appointment, start=at(TUESDAY, "10:00")).caseworker
+            == caseworker
+        )
 
     def test_not_after_it_began_or_was_cancelled(self, topic, time_machine):
-        appointment = book(topic, at(9)).appointment
-        cancelled = book(topic, at(10), client=ClientDetails(name="B", phone="0170 1234567")).appointment
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
+        cancelled = book(
+            topic, at(TUESDAY, "10:00"), client=ClientDetails(name="B", phone="0170 1234567")
+        ).appointment
         cancel_appointment(appointment=cancelled, by=Appointment.Party.CLIENT)
         with pytest.raises(NotAllowed):
-            reschedule_appointment(appointment=cancelled, start=at(11))
-        time_machine.move_to(at(9, 5), tick=False)
+            reschedule_appointment(appointment=cancelled, start=at(TUESDAY, "11:00"))
+        time_machine.move_to(at(TUESDAY, "09:05"), tick=False)
         with pytest.raises(NotAllowed):
-            reschedule_appointment(appointment=appointment, start=at(11, 0, date(2026, 12, 2)))
+            reschedule_appointment(appointment=appointment, start=at(date(2026, 12, 2), "11:00"))
 
     def test_across_the_clock_change_keeps_the_real_duration(self, topic, caseworker, time_machine):
         time_machine.move_to(datetime(2027, 10, 25, 6, tzinfo=UTC), tick=False)
@@ -306,26 +313,28 @@ class TestReschedule:
 @pytest.mark.usefixtures("caseworker")
 class TestCancel:
     def test_cancels_and_frees_the_time(self, topic):
-        appointment = book(topic, at(9)).appointment
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
         cancelled = cancel_appointment(appointment=appointment, by=Appointment.Party.CLIENT, reason="sick")
         cancelled.refresh_from_db()
         assert cancelled.status == Appointment.Status.CANCELLED
         assert (cancelled.version, cancelled.cancelled_by, cancelled.cancel_reason) == (1, "client", "sick")
-        again = book(topic, at(9), client=ClientDetails(name="B", phone="0170 1234567")).appointment
-        assert again.start == at(9)
+        again = book(
+            topic, at(TUESDAY, "09:00"), client=ClientDetails(name="B", phone="0170 1234567")
+        ).appointment
+        assert again.start == at(TUESDAY, "09:00")
 
     def test_cancels_the_interpreter_request(self, topic):
-        appointment = book(topic, at(9), interpreter_language="ar").appointment
+        appointment = book(topic, at(TUESDAY, "09:00"), interpreter_language="ar").appointment
         cancel_appointment(appointment=appointment, by=Appointment.Party.STAFF)
         assert InterpreterRequest.objects.get().status == InterpreterRequest.Status.CANCELLED
 
     def test_not_twice_and_not_after_it_began(self, topic, time_machine):
-        first = book(topic, at(9)).appointment
+        first = book(topic, at(TUESDAY, "09:00")).appointment
         cancel_appointment(appointment=first, by=Appointment.Party.CLIENT)
         with pytest.raises(NotAllowed):
             cancel_appointment(appointment=first, by=Appointment.Party.CLIENT)
-        second = book(topic, at(10)).appointment
-        time_machine.move_to(at(10), tick=False)
+        second = book(topic, at(TUESDAY, "10:00")).appointment
+        time_machine.move_to(at(TUESDAY, "10:00"), tick=False)
         with pytest.raises(NotAllowed):
             cancel_appointment(appointment=second, by=Appointment.Party.CLIENT)
 
@@ -333,10 +342,10 @@ class TestCancel:
 @pytest.mark.usefixtures("caseworker")
 class TestOutcome:
     def test_only_once_it_began(self, topic, time_machine):
-        appointment = book(topic, at(9)).appointment
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
         with pytest.raises(NotAllowed):
             record_outcome(appointment=appointment, outcome=Appointment.Status.COMPLETED)
-        time_machine.move_to(at(9, 20), tick=False)
+        time_machine.move_to(at(TUESDAY, "09:20"), tick=False)
         done = record_outcome(appointment=appointment, outcome=Appointment.Status.NO_SHOW, note="no answer")
         done.refresh_from_db()
         assert (done.status, done.version, done.outcome_note) == ("no_show", 1, "no answer")
@@ -344,15 +353,15 @@ class TestOutcome:
             record_outcome(appointment=appointment, outcome=Appointment.Status.COMPLETED)
 
     def test_only_completed_or_no_show(self, topic, time_machine):
-        appointment = book(topic, at(9)).appointment
-        time_machine.move_to(at(9, 20), tick=False)
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
+        time_machine.move_to(at(TUESDAY, "09:20"), tick=False)
         with pytest.raises(ApplicationError):
             record_outcome(appointment=appointment, outcome=Appointment.Status.CANCELLED)
 
     def test_cancelled_cannot_be_completed(self, topic, time_machine):
-        appointment = book(topic, at(9)).appointment
+        appointment = book(topic, at(TUESDAY, "09:00")).appointment
         cancel_appointment(appointment=appointment, by=Appointment.Party.CLIENT)
-        time_machine.move_to(at(9, 20), tick=False)
+        time_machine.move_to(at(TUESDAY, "09:20"), tick=False)
         with pytest.raises(NotAllowed):
             record_outcome(appointment=appointment, outcome=Appointment.Status.COMPLETED)
 

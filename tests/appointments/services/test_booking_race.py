@@ -3,8 +3,7 @@
 import itertools
 import threading
 from collections import Counter
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 import pytest
 from django.db import connection, connections
@@ -13,16 +12,11 @@ from appointments.exceptions import SlotTaken
 from appointments.models import Appointment
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
 from tests.factories import CaseworkerFactory, TopicFactory, UserFactory, week_of_hours
+from tests.scenario import TUESDAY, at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
 RACERS = 24
-
-
-def at(hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(TUESDAY, time(hour, minute), tzinfo=BERLIN)
 
 
 def race(attempts, losing: tuple[type[Exception], ...] = (SlotTaken,)) -> Counter:
@@ -77,7 +71,7 @@ def test_many_clients_one_slot_one_winner(topic, caseworker, staff):
         return lambda: book_appointment(
             topic=topic,
             mode="video",
-            start=at(10),
+            start=at(TUESDAY, "10:00"),
             client=ClientDetails(name=f"Client {n}", phone=f"0170 12345{n:02d}"),
             booked_by=staff,
         )
@@ -94,7 +88,7 @@ def test_partly_overlapping_times_of_different_topics_one_winner(office, topic, 
     caseworker.topics.add(longer)
 
     def attempt(n):
-        chosen, start = (topic, at(10)) if n % 2 else (longer, at(10, 15))
+        chosen, start = (topic, at(TUESDAY, "10:00")) if n % 2 else (longer, at(TUESDAY, "10:15"))
         return lambda: book_appointment(
             topic=chosen,
             mode="video",
@@ -118,7 +112,7 @@ def test_a_losing_caseworker_choice_falls_to_a_free_colleague(topic, caseworker,
         return lambda: book_appointment(
             topic=topic,
             mode="video",
-            start=at(10),
+            start=at(TUESDAY, "10:00"),
             client=ClientDetails(name=f"Client {n}", phone=f"0170 12345{n:02d}"),
             booked_by=staff,
         )
@@ -136,16 +130,16 @@ def test_concurrent_reschedules_onto_one_time_one_winner(topic, caseworker, staf
         book_appointment(
             topic=topic,
             mode="video",
-            start=datetime.combine(
-                date(2026, 12, 2 + n // 6), time(9 + (n % 6) // 2, 30 * (n % 2)), tzinfo=BERLIN
-            ),
+            start=at(date(2026, 12, 2 + n // 6), time(9 + (n % 6) // 2, 30 * (n % 2))),
             client=ClientDetails(name=f"Client {n}", phone=f"0170 12345{n:02d}"),
             booked_by=staff,
         ).appointment
         for n in range(12)
     ]
 
-    outcomes = race([lambda a=a: reschedule_appointment(appointment=a, start=at(10)) for a in appointments])
+    outcomes = race(
+        [lambda a=a: reschedule_appointment(appointment=a, start=at(TUESDAY, "10:00")) for a in appointments]
+    )
     assert outcomes == Counter({"booked": 1, "taken": 11})
-    assert Appointment.objects.filter(start=at(10)).count() == 1
+    assert Appointment.objects.filter(start=at(TUESDAY, "10:00")).count() == 1
     assert_no_overlaps()

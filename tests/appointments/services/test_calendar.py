@@ -28,10 +28,10 @@ from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
 from tests.factories import AppointmentFactory, InterpreterFactory
 from tests.icaljs import read_with_icaljs
+from tests.scenario import TUESDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, winter time
 SUMMER_MONDAY_9 = datetime(2027, 6, 7, 7, 0, tzinfo=UTC)  # 09:00 in Berlin, summer time
 
 

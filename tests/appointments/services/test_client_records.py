@@ -1,19 +1,17 @@
 """One client record per number, shared by the offices: changed only with proof, and then audited."""
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from appointments.models import AuditEntry, Client
-from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.booking import ClientDetails
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
+from tests.scenario import TUESDAY_10, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-TUESDAY_10 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PHONE = "+4915123456789"
 OWNER = ClientDetails(
     name="Aylin Demir",
@@ -42,15 +40,11 @@ def staffed_topic(office=None):
     return topic, worker
 
 
-def book(topic, client, *, start=TUESDAY_9, **extra):
-    return book_appointment(topic=topic, mode="video", start=start, client=client, **extra)
-
-
 @pytest.fixture
 def home():
     """The office that knows the client: one booking there with the owner's details."""
     topic, worker = staffed_topic()
-    book(topic, OWNER, booked_by=worker.user)
+    book(topic, client=OWNER, booked_by=worker.user)
     return topic, worker
 
 
@@ -58,7 +52,7 @@ class TestWithoutProof:
     def test_an_office_without_verification_books_with_the_record_unchanged(self, home):
         elsewhere, _worker = staffed_topic()
 
-        booking = book(elsewhere, STRANGER)
+        booking = book(elsewhere, client=STRANGER)
 
         assert stored() == STORED
         assert booking.appointment.client.name == "Aylin Demir"
@@ -70,19 +64,19 @@ class TestWithoutProof:
     def test_staff_of_an_office_that_never_served_the_client_change_nothing(self, home):
         elsewhere, worker = staffed_topic()
 
-        booking = book(elsewhere, STRANGER, booked_by=worker.user)
+        booking = book(elsewhere, client=STRANGER, booked_by=worker.user)
 
         assert stored() == STORED
         assert booking.details_kept
 
     def test_consent_is_neither_withdrawn_nor_given_by_a_stranger(self, home):
         elsewhere, _worker = staffed_topic()
-        book(elsewhere, ClientDetails(**{**OWNER.__dict__, "sms_consent": False}))
+        book(elsewhere, client=OWNER, sms_consent=False)
         assert stored()[4] is True
 
     def test_the_same_details_are_no_difference(self, home):
         elsewhere, _worker = staffed_topic()
-        booking = book(elsewhere, OWNER)
+        booking = book(elsewhere, client=OWNER)
         assert not booking.details_kept
         assert AuditEntry.objects.get(appointment_id=booking.appointment.pk).detail == ""
 
@@ -91,7 +85,7 @@ class TestWithProof:
     def test_staff_of_the_office_that_serves_the_client_change_it_audited(self, home):
         topic, worker = home
 
-        booking = book(topic, STRANGER, booked_by=worker.user, start=TUESDAY_10)
+        booking = book(topic, TUESDAY_10, client=STRANGER, booked_by=worker.user)
 
         assert stored() == ("Mallory", "m@example.net", "999", "en", False)
         assert not booking.details_kept
@@ -115,7 +109,7 @@ class TestWithProof:
         token = confirm_phone_verification(verification_id=verification.id, code=code)
 
         new_email = ClientDetails(**{**OWNER.__dict__, "email": "neu@example.org"})
-        book(elsewhere, new_email, verification_token=token)
+        book(elsewhere, client=new_email, verification_token=token)
 
         assert stored()[1] == "neu@example.org"
         entry = AuditEntry.objects.get(action="contact_changed")
@@ -124,7 +118,7 @@ class TestWithProof:
 
 def test_a_new_number_is_stored_as_given():
     topic, _worker = staffed_topic()
-    booking = book(topic, OWNER)
+    booking = book(topic, client=OWNER)
     assert stored() == STORED
     assert not booking.details_kept
     assert not AuditEntry.objects.filter(action="contact_changed").exists()

@@ -1,10 +1,9 @@
 """Finding a client who phones: by mobile number however typed, by customer number, only one's own."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.clients import customer_number_key, find_clients
 from tests.factories import (
     CaseworkerFactory,
@@ -14,27 +13,15 @@ from tests.factories import (
     UserFactory,
     week_of_hours,
 )
+from tests.scenario import MONDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 
 
 def caseworker_of(topic, **fields):
     worker = CaseworkerFactory(office=topic.office, topics=[topic], **fields)
     week_of_hours(worker)
     return worker
-
-
-def book(caseworker, *, phone, name="Aylin Demir", customer_number="", start=MONDAY_9):
-    return book_appointment(
-        topic=caseworker.topics.get(),
-        mode="telephone",
-        start=start,
-        client=ClientDetails(name=name, phone=phone, customer_number=customer_number, sms_consent=True),
-        caseworker=caseworker,
-        booked_by=caseworker.user,
-    ).appointment.client
 
 
 @pytest.fixture
@@ -51,21 +38,37 @@ def caseworker(topic):
     "typed",
     ["0151 2345 6789", "+4915123456789", "0049 151 23456789", "(0151) 234-56789", " 015123456789 "],
 )
-def test_finds_a_client_by_mobile_number_however_typed(caseworker, typed):
-    aylin = book(caseworker, phone="0151 23456789")
+def test_finds_a_client_by_mobile_number_however_typed(topic, caseworker, typed):
+    aylin = book(
+        topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, mode="telephone"
+    ).appointment.client
 
     assert find_clients(typed, viewer=caseworker.user) == [aylin]
 
 
 @pytest.mark.parametrize("typed", ["123D456789", "123d 456 789", "123-D-456789", " 123D456789"])
-def test_finds_a_client_by_customer_number(caseworker, typed):
-    aylin = book(caseworker, phone="0151 23456789", customer_number="123D 456789")
+def test_finds_a_client_by_customer_number(topic, caseworker, typed):
+    aylin = book(
+        topic,
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        customer_number="123D 456789",
+    ).appointment.client
 
     assert find_clients(typed, viewer=caseworker.user) == [aylin]
 
 
-def test_matches_whole_numbers_only(caseworker):
-    book(caseworker, phone="0151 23456789", customer_number="123D456789")
+def test_matches_whole_numbers_only(topic, caseworker):
+    book(
+        topic,
+        MONDAY_9,
+        caseworker=caseworker,
+        booked_by=caseworker.user,
+        mode="telephone",
+        customer_number="123D456789",
+    )
 
     assert find_clients("0151 2345", viewer=caseworker.user) == []
     assert find_clients("123D", viewer=caseworker.user) == []
@@ -75,7 +78,14 @@ def test_matches_whole_numbers_only(caseworker):
 
 def test_a_caseworker_finds_only_clients_with_an_appointment_with_them(topic, caseworker):
     colleague = caseworker_of(topic)
-    book(colleague, phone="0151 23456789", customer_number="K-1")
+    book(
+        topic,
+        MONDAY_9,
+        caseworker=colleague,
+        booked_by=colleague.user,
+        mode="telephone",
+        customer_number="K-1",
+    )
     ClientFactory(phone="+4915199990000", customer_number="K-2")  # no appointment at all
 
     assert find_clients("0151 23456789", viewer=caseworker.user) == []
@@ -86,18 +96,28 @@ def test_a_caseworker_finds_only_clients_with_an_appointment_with_them(topic, ca
 
 def test_a_coordinator_finds_the_office_clients_but_not_another_office(topic, caseworker):
     coordinator = CaseworkerFactory(office=topic.office, is_coordinator=True)
-    elsewhere = caseworker_of(TopicFactory(office=OfficeFactory()))
-    ours = book(caseworker, phone="0151 23456789")
-    book(elsewhere, phone="0151 23450002", start=MONDAY_9 + timedelta(days=1))
+    other_topic = TopicFactory(office=OfficeFactory())
+    elsewhere = caseworker_of(other_topic)
+    ours = book(
+        topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, mode="telephone"
+    ).appointment.client
+    book(
+        other_topic,
+        MONDAY_9 + timedelta(days=1),
+        caseworker=elsewhere,
+        booked_by=elsewhere.user,
+        mode="telephone",
+        phone="0151 23450002",
+    )
 
     assert find_clients("0151 23456789", viewer=coordinator.user) == [ours]
     assert find_clients("0151 23450002", viewer=coordinator.user) == []
     assert len(find_clients("0151 23450002", viewer=UserFactory(is_superuser=True))) == 1
 
 
-def test_nobody_else_finds_anybody(caseworker):
-    book(caseworker, phone="0151 23456789")
-    inactive = caseworker_of(caseworker.topics.get(), active=False)
+def test_nobody_else_finds_anybody(topic, caseworker):
+    book(topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, mode="telephone")
+    inactive = caseworker_of(topic, active=False)
 
     assert find_clients("0151 23456789", viewer=UserFactory()) == []
     assert find_clients("0151 23456789", viewer=inactive.user) == []

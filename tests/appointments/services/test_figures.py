@@ -1,7 +1,6 @@
 """Coordinators' figures: local days (DST too), outcomes, rates, shares, interpreters, constant queries."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, time, timedelta
 
 import pytest
 from django.db import connection
@@ -20,16 +19,12 @@ from tests.factories import (
     OfficeFactory,
     TopicFactory,
 )
+from tests.scenario import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 Status = Appointment.Status
 Request = InterpreterRequest.Status
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -74,34 +69,36 @@ NOV_10 = date(2026, 11, 10)
 @pytest.fixture
 def november(appointment):
     """A constructed month: outcomes, modes, languages, interpreters, appointments on the period's edges."""
-    appointment(local(NOV_10, 9), mode="video", language="de")
-    appointment(local(NOV_10, 10), Status.NO_SHOW, mode="telephone", language="de")
-    with_interpreter = appointment(local(NOV_10, 11), mode="video", language="de", interpreter_language="ar")
-    appointment(local(NOV_10, 12), Status.CANCELLED, mode="telephone", language="tr")
-    appointment(local(NOV_10, 23, 30), mode="telephone", language="tr")  # 22:30 UTC: still the 10th
+    appointment(at(NOV_10, "09:00"), mode="video", language="de")
+    appointment(at(NOV_10, "10:00"), Status.NO_SHOW, mode="telephone", language="de")
+    with_interpreter = appointment(
+        at(NOV_10, "11:00"), mode="video", language="de", interpreter_language="ar"
+    )
+    appointment(at(NOV_10, "12:00"), Status.CANCELLED, mode="telephone", language="tr")
+    appointment(at(NOV_10, "23:30"), mode="telephone", language="tr")  # 22:30 UTC: still the 10th
     appointment(
-        local(NOV_10 + timedelta(days=1), 0, 30), Status.NO_SHOW, language="en"
+        at(NOV_10 + timedelta(days=1), "00:30"), Status.NO_SHOW, language="en"
     )  # 23:30 UTC on the 10th
-    appointment(local(date(2026, 11, 1), 23, 30), language="de")  # the evening before the period
-    appointment(local(date(2026, 11, 2), 0, 15), language="de")  # 23:15 UTC on the 1st, but the 2nd in Berlin
+    appointment(at(date(2026, 11, 1), "23:30"), language="de")  # the evening before the period
+    appointment(at(date(2026, 11, 2), "00:15"), language="de")  # 23:15 UTC on the 1st, but the 2nd in Berlin
     fallback = appointment(
-        local(date(2026, 11, 20), 9), mode="telephone", language="de", interpreter_language="ar"
+        at(date(2026, 11, 20), "09:00"), mode="telephone", language="de", interpreter_language="ar"
     )
     still_open = appointment(
-        local(date(2026, 12, 1), 9), Status.BOOKED, language="de", interpreter_language="fa"
+        at(date(2026, 12, 1), "09:00"), Status.BOOKED, language="de", interpreter_language="fa"
     )  # tomorrow
     cancelled = appointment(
-        local(date(2026, 11, 24), 9), Status.CANCELLED, language="de", interpreter_language="ar"
+        at(date(2026, 11, 24), "09:00"), Status.CANCELLED, language="de", interpreter_language="ar"
     )
-    appointment(local(date(2026, 12, 3), 9), Status.BOOKED)  # after the period
+    appointment(at(date(2026, 12, 3), "09:00"), Status.BOOKED)  # after the period
     request_for(
         with_interpreter,
         Request.ACCEPTED,
         interpreter=InterpreterFactory(languages=["ar"]),
-        accepted_at=local(NOV_10, 8) - timedelta(days=2),
+        accepted_at=at(NOV_10, "08:00") - timedelta(days=2),
     )
-    request_for(fallback, Request.FALLBACK, fallback_at=local(date(2026, 11, 19), 9))
-    request_for(still_open, Request.OPEN, created=local(date(2026, 11, 25), 12))
+    request_for(fallback, Request.FALLBACK, fallback_at=at(date(2026, 11, 19), "09:00"))
+    request_for(still_open, Request.OPEN, created=at(date(2026, 11, 25), "12:00"))
     request_for(cancelled, Request.CANCELLED)
     return {"with_interpreter": with_interpreter}
 
@@ -140,8 +137,8 @@ def test_no_show_rate_is_of_the_appointments_with_an_outcome(topic, november):
 
 
 def test_no_show_rate_without_any_outcome_is_none(topic, appointment):
-    appointment(local(NOV_10, 9), Status.CANCELLED)
-    appointment(local(date(2026, 12, 1), 9), Status.BOOKED)
+    appointment(at(NOV_10, "09:00"), Status.CANCELLED)
+    appointment(at(date(2026, 12, 1), "09:00"), Status.BOOKED)
 
     figures = figures_of(topic)
 
@@ -196,7 +193,7 @@ def test_interpreter_fill_rate_counts_needed_requests_only(topic, november):
 
 def test_only_the_offices_own_appointments_count(topic, november):
     other = TopicFactory(office=OfficeFactory())
-    AppointmentFactory(topic=other, start=local(NOV_10, 14), status=Status.NO_SHOW)
+    AppointmentFactory(topic=other, start=at(NOV_10, "14:00"), status=Status.NO_SHOW)
 
     assert figures_of(topic).totals.no_show == 2
     assert figures_of(other).totals.total == 1
@@ -204,11 +201,11 @@ def test_only_the_offices_own_appointments_count(topic, november):
 
 def test_dst_day_counts_by_local_date(topic, appointment):
     # Sunday 25 October 2026: clocks go back at 03:00 CEST, the day has 25 hours.
-    appointment(local(date(2026, 10, 24), 23, 30))  # 21:30 UTC on the 24th
-    appointment(local(date(2026, 10, 25), 0, 30))  # 22:30 UTC on the 24th
-    appointment(local(date(2026, 10, 25), 23, 30), Status.NO_SHOW)  # 22:30 UTC on the 25th
-    appointment(local(date(2026, 10, 26), 0, 30))  # 23:30 UTC on the 25th
-    assert local(date(2026, 10, 25), 0, 30).astimezone(UTC).date() == date(2026, 10, 24)
+    appointment(at(date(2026, 10, 24), "23:30"))  # 21:30 UTC on the 24th
+    appointment(at(date(2026, 10, 25), "00:30"))  # 22:30 UTC on the 24th
+    appointment(at(date(2026, 10, 25), "23:30"), Status.NO_SHOW)  # 22:30 UTC on the 25th
+    appointment(at(date(2026, 10, 26), "00:30"))  # 23:30 UTC on the 25th
+    assert at(date(2026, 10, 25), "00:30").astimezone(UTC).date() == date(2026, 10, 24)
 
     figures = figures_of(topic, date(2026, 10, 25), date(2026, 10, 25))
 
@@ -252,11 +249,11 @@ def test_query_count_does_not_grow_with_appointments(topic, caseworker, appointm
         made = appointment(start, Status.BOOKED, language="de", interpreter_language=language)
         request_for(made, Request.OPEN, created=start - timedelta(days=1))
 
-    add(local(date(2026, 11, 3), 9), "ar")
+    add(at(date(2026, 11, 3), "09:00"), "ar")
     one = count_queries()
     languages = ["ar", "fa", "tr", "uk", "ru"]
     for n in range(29):
-        add(local(date(2026, 11, 4) + timedelta(days=n // 3), 9 + n % 3), languages[n % 5])
+        add(at(date(2026, 11, 4) + timedelta(days=n // 3), time(9 + n % 3)), languages[n % 5])
     many = count_queries()
 
     assert figures_of(topic).totals.total == 30

@@ -11,10 +11,9 @@ from appointments.services.audit import record_audit
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
 from appointments.services.history import appointment_history
 from tests.factories import UserFactory
+from tests.scenario import THURSDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thursday 09:00 in Berlin
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def appointment(topic):
     return book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=THURSDAY_9,
         client=ClientDetails(
             name="Aylin Demir", phone="0151 23456789", email="a@example.org", sms_consent=True
         ),
@@ -32,7 +31,9 @@ def appointment(topic):
 
 def test_changes_and_messages_in_time_order(appointment, time_machine):
     time_machine.move_to(datetime(2026, 11, 30, 7, 0, tzinfo=UTC), tick=False)
-    reschedule_appointment(appointment=appointment, start=START + timedelta(hours=1), actor=UserFactory())
+    reschedule_appointment(
+        appointment=appointment, start=THURSDAY_9 + timedelta(hours=1), actor=UserFactory()
+    )
 
     items = appointment_history(appointment).items
 

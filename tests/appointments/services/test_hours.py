@@ -2,7 +2,6 @@
 and the booked appointments they report instead of cancelling."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -10,7 +9,6 @@ from django.utils import translation
 from appointments.exceptions import ApplicationError
 from appointments.models import Absence, Appointment, AvailabilityRule, ExtraHours, OfficeClosure
 from appointments.services.availability import free_slots
-from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.hours import (
     absences_with_appointments,
     add_absence,
@@ -25,32 +23,14 @@ from appointments.services.hours import (
     remove_extra_hours,
     remove_weekly_hours,
 )
-from tests.factories import AvailabilityRuleFactory, CaseworkerFactory, UserFactory
+from tests.factories import AvailabilityRuleFactory, CaseworkerFactory
+from tests.scenario import SATURDAY, TUESDAY, at, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
-SATURDAY = date(2026, 12, 5)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
 
 
 def starts_on(topic, day: date) -> list[datetime]:
     return [slot.start for slot in free_slots(topic=topic, date_from=day, date_to=day)]
-
-
-def book(topic, caseworker, start: datetime) -> Appointment:
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=start,
-        client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
-        caseworker=caseworker,
-        booked_by=UserFactory(),
-    ).appointment
 
 
 class TestWeeklyHours:
@@ -63,9 +43,9 @@ class TestWeeklyHours:
 
         assert rule.caseworker == caseworker
         assert starts_on(topic, SATURDAY) == [
-            local(SATURDAY, 10),
-            local(SATURDAY, 10, 15),
-            local(SATURDAY, 10, 30),
+            at(SATURDAY, "10:00"),
+            at(SATURDAY, "10:15"),
+            at(SATURDAY, "10:30"),
         ]
 
     def test_removed_hours_are_no_longer_offered(self, topic, caseworker):
@@ -80,9 +60,9 @@ class TestWeeklyHours:
         change_weekly_hours(rule=rule, weekday=1, start_time=time(13), end_time=time(14), modes=["video"])
 
         assert starts_on(topic, TUESDAY) == [
-            local(TUESDAY, 13),
-            local(TUESDAY, 13, 15),
-            local(TUESDAY, 13, 30),
+            at(TUESDAY, "13:00"),
+            at(TUESDAY, "13:15"),
+            at(TUESDAY, "13:30"),
         ]
 
     def test_a_rule_may_be_changed_without_overlapping_itself(self, caseworker):
@@ -183,9 +163,9 @@ class TestExtraHours:
         )
 
         assert starts_on(topic, SATURDAY) == [
-            local(SATURDAY, 9),
-            local(SATURDAY, 9, 15),
-            local(SATURDAY, 9, 30),
+            at(SATURDAY, "09:00"),
+            at(SATURDAY, "09:15"),
+            at(SATURDAY, "09:30"),
         ]
 
     def test_removed_extra_hours_are_gone(self, topic, caseworker):
@@ -232,15 +212,15 @@ class TestExtraHours:
 
 class TestAbsences:
     def test_an_absence_removes_free_times_and_reports_booked_appointments(self, topic, caseworker):
-        booked = book(topic, caseworker, local(TUESDAY, 10))
+        booked = book(topic, at(TUESDAY, "10:00"), caseworker=caseworker, by_staff=True).appointment
         before = starts_on(topic, TUESDAY)
-        assert local(TUESDAY, 9) in before
+        assert at(TUESDAY, "09:00") in before
 
         affected = add_absence(
             caseworker=caseworker,
             kind="sickness",
-            start=local(TUESDAY, 0),
-            end=local(TUESDAY + timedelta(days=1), 0),
+            start=at(TUESDAY, "00:00"),
+            end=at(TUESDAY + timedelta(days=1), "00:00"),
         )
 
         assert starts_on(topic, TUESDAY) == []
@@ -250,21 +230,21 @@ class TestAbsences:
         assert absences_with_appointments(caseworker) == [(affected.created, [booked])]
 
     def test_appointments_outside_the_absence_or_cancelled_are_not_reported(self, topic, caseworker):
-        book(topic, caseworker, local(TUESDAY, 11))
-        cancelled = book(topic, caseworker, local(TUESDAY, 9))
+        book(topic, at(TUESDAY, "11:00"), caseworker=caseworker, by_staff=True)
+        cancelled = book(topic, at(TUESDAY, "09:00"), caseworker=caseworker, by_staff=True).appointment
         Appointment.objects.filter(pk=cancelled.pk).update(status=Appointment.Status.CANCELLED)
 
         affected = add_absence(
-            caseworker=caseworker, kind="training", start=local(TUESDAY, 8), end=local(TUESDAY, 11)
+            caseworker=caseworker, kind="training", start=at(TUESDAY, "08:00"), end=at(TUESDAY, "11:00")
         )
 
         assert affected.appointments == []
         # Only the part of the morning before 11:00 (and the buffer-free 11:00 start) is gone.
-        assert starts_on(topic, TUESDAY) == [local(TUESDAY, 11, 30)]
+        assert starts_on(topic, TUESDAY) == [at(TUESDAY, "11:30")]
 
     def test_removing_the_absence_gives_the_times_back(self, topic, caseworker):
         affected = add_absence(
-            caseworker=caseworker, kind="holiday", start=local(TUESDAY, 0), end=local(TUESDAY, 23)
+            caseworker=caseworker, kind="holiday", start=at(TUESDAY, "00:00"), end=at(TUESDAY, "23:00")
         )
 
         remove_absence(affected.created)
@@ -274,14 +254,14 @@ class TestAbsences:
     @pytest.mark.parametrize(
         ("fields", "field"),
         [
-            ({"end": local(TUESDAY, 8)}, "end"),
-            ({"end": local(TUESDAY, 9)}, "end"),
-            ({"start": local(date(2026, 11, 20), 9), "end": local(date(2026, 11, 21), 9)}, "end"),
+            ({"end": at(TUESDAY, "08:00")}, "end"),
+            ({"end": at(TUESDAY, "09:00")}, "end"),
+            ({"start": at(date(2026, 11, 20), "09:00"), "end": at(date(2026, 11, 21), "09:00")}, "end"),
             ({"kind": "party"}, "kind"),
         ],
     )
     def test_invalid_absences_are_refused(self, caseworker, fields, field):
-        given = {"kind": "holiday", "start": local(TUESDAY, 9), "end": local(TUESDAY, 12)} | fields
+        given = {"kind": "holiday", "start": at(TUESDAY, "09:00"), "end": at(TUESDAY, "12:00")} | fields
 
         with pytest.raises(ApplicationError) as refused:
             add_absence(caseworker=caseworker, **given)
@@ -294,9 +274,10 @@ class TestClosures:
     def test_a_closure_removes_the_day_and_reports_booked_appointments_of_the_office(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         AvailabilityRuleFactory(caseworker=colleague, weekday=1, start_time=time(14), end_time=time(15))
-        mine = book(topic, caseworker, local(TUESDAY, 9))
-        theirs = book(topic, colleague, local(TUESDAY, 14))
-        book(topic, caseworker, local(TUESDAY + timedelta(days=1), 9))  # the next day stays
+        mine = book(topic, at(TUESDAY, "09:00"), caseworker=caseworker, by_staff=True).appointment
+        theirs = book(topic, at(TUESDAY, "14:00"), caseworker=colleague, by_staff=True).appointment
+        # The next day stays.
+        book(topic, at(TUESDAY + timedelta(days=1), "09:00"), caseworker=caseworker, by_staff=True)
 
         affected = add_closure(office=topic.office, day=TUESDAY, reason="Betriebsausflug")
 
@@ -347,11 +328,11 @@ def test_public_holidays_of_the_offices_state(office):
 
 
 def test_reported_appointments_leave_out_ones_that_have_ended(topic, caseworker, time_machine):
-    booked = book(topic, caseworker, local(TUESDAY, 9))
+    booked = book(topic, at(TUESDAY, "09:00"), caseworker=caseworker, by_staff=True).appointment
     time_machine.move_to(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False)  # 10:00 in Berlin
 
     affected = add_absence(
-        caseworker=caseworker, kind="sickness", start=local(TUESDAY, 0), end=local(TUESDAY, 23)
+        caseworker=caseworker, kind="sickness", start=at(TUESDAY, "00:00"), end=at(TUESDAY, "23:00")
     )
 
     assert booked.end <= datetime.now(UTC)

@@ -1,7 +1,7 @@
 """Hours and closures saved at once on PostgreSQL: overlapping ones never slip in side by side."""
 
 from collections import Counter
-from datetime import date, time
+from datetime import time
 
 import pytest
 
@@ -10,11 +10,11 @@ from appointments.models import AvailabilityRule, ExtraHours, OfficeClosure
 from appointments.services.hours import add_closure, add_extra_hours, add_weekly_hours
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory
+from tests.scenario import SATURDAY
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
 RACERS = 12
-SATURDAY = date(2026, 12, 5)
 
 
 def overlapping(n: int) -> tuple[time, time]:

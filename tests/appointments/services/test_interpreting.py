@@ -1,6 +1,6 @@
 """Interpreter requests: offers to the right people, first accept wins, escalation over time."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -8,8 +8,6 @@ from django.core import mail
 from appointments.exceptions import NotFound
 from appointments.models import InterpreterAbsence, InterpreterAvailability, InterpreterRequest, Notification
 from appointments.services.booking import (
-    ClientDetails,
-    book_appointment,
     cancel_appointment,
     reschedule_appointment,
 )
@@ -24,26 +22,15 @@ from appointments.services.interpreter_offers import (
     withdraw_from_assignment,
 )
 from tests.factories import CaseworkerFactory, InterpreterFactory, week_of_hours
+from tests.scenario import THURSDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
 Status = InterpreterRequest.Status
-# Thursday 3 December 2026, 09:00 in Berlin: three days after the frozen Monday morning.
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
 def interpreter(languages=("ar",), modes=("video", "telephone"), **kwargs):
     return InterpreterFactory(languages=languages, modes=list(modes), sms_consent=True, **kwargs)
-
-
-def book(topic, start=START, language="ar", phone="0151 23456789", mode="video"):
-    return book_appointment(
-        topic=topic,
-        mode=mode,
-        start=start,
-        client=ClientDetails(name="Aylin Demir", phone=phone, sms_consent=True),
-        interpreter_language=language,
-    ).appointment
 
 
 def offered_to(appointment) -> set[str]:
@@ -61,13 +48,13 @@ class TestOffers:
         interpreter(modes=("telephone",))
         away = interpreter()
         InterpreterAbsence.objects.create(
-            interpreter=away, start=START - timedelta(hours=1), end=START + timedelta(hours=1)
+            interpreter=away, start=THURSDAY_9 - timedelta(hours=1), end=THURSDAY_9 + timedelta(hours=1)
         )
         mornings_only_elsewhere = interpreter()
         InterpreterAvailability.objects.create(
             interpreter=mornings_only_elsewhere, weekday=0, start_time=time(8), end_time=time(12)
         )
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         assert offered_to(appointment) == {arabic.phone}
         assert [r.appointment for r in offers_for(arabic)] == [appointment]
         assert offers_for(away) == []
@@ -76,17 +63,19 @@ class TestOffers:
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague)
         busy = interpreter()
-        first = book(topic)
+        first = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=first.interpreter_request.pk, interpreter=busy)
-        second = book(topic, start=START + timedelta(minutes=15), phone="0170 1234567")
+        second = book(
+            topic, THURSDAY_9 + timedelta(minutes=15), phone="0170 1234567", interpreter_language="ar"
+        ).appointment
         assert offered_to(second) == set()
         assert offers_for(busy) == []
 
     def test_the_client_last_interpreter_has_it_alone_first(self, topic, time_machine, now):
         usual, other = interpreter(), interpreter()
-        earlier = book(topic)
+        earlier = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=earlier.interpreter_request.pk, interpreter=usual)
-        later = book(topic, start=START + timedelta(days=1))
+        later = book(topic, THURSDAY_9 + timedelta(days=1), interpreter_language="ar").appointment
         request = later.interpreter_request
         assert request.preferred_interpreter == usual
         assert offered_to(later) == {usual.phone}
@@ -98,7 +87,7 @@ class TestOffers:
 
     def test_a_decline_removes_the_offer(self, topic):
         person = interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         decline_interpreter_request(
             request_id=appointment.interpreter_request.pk, interpreter=person, reason="ill"
         )
@@ -109,7 +98,7 @@ class TestOffers:
 class TestAccept:
     def test_first_accept_wins(self, topic):
         first, second = interpreter(), interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         request = accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=first)
         assert (request.status, request.interpreter) == (Status.ACCEPTED, first)
         with pytest.raises(AlreadyTaken):
@@ -117,7 +106,7 @@ class TestAccept:
 
     def test_the_interpreter_gets_an_invite_and_reminders(self, topic):
         person = interpreter(email="dolmetsch@example.org")
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=person)
         mine = Notification.objects.filter(
             appointment=appointment, audience="interpreter", kind__in=["confirmation", "reminder"]
@@ -130,7 +119,7 @@ class TestAccept:
 
     def test_others_cannot_see_or_accept_someone_elses_assignment(self, topic):
         mine, stranger = interpreter(), interpreter(languages=("tr",))
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         request_id = appointment.interpreter_request.pk
         with pytest.raises(NotFound):
             access_interpreter_request(request_id=request_id, interpreter=stranger)
@@ -142,36 +131,38 @@ class TestAccept:
 class TestFollowingTheAppointment:
     def test_moved_keeps_the_interpreter_when_free(self, topic):
         person = interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=person)
-        reschedule_appointment(appointment=appointment, start=START + timedelta(hours=1))
+        reschedule_appointment(appointment=appointment, start=THURSDAY_9 + timedelta(hours=1))
         request = InterpreterRequest.objects.get()
         assert (request.status, request.interpreter, request.blocked_from) == (
             Status.ACCEPTED,
             person,
-            START + timedelta(hours=1),
+            THURSDAY_9 + timedelta(hours=1),
         )
 
     def test_moved_onto_their_other_job_reopens(self, topic, caseworker):
         colleague = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(colleague)
         person = interpreter()
-        first = book(topic)
-        second = book(topic, start=START + timedelta(hours=1), phone="0170 1234567")
+        first = book(topic, THURSDAY_9, interpreter_language="ar").appointment
+        second = book(
+            topic, THURSDAY_9 + timedelta(hours=1), phone="0170 1234567", interpreter_language="ar"
+        ).appointment
         accept_interpreter_request(request_id=first.interpreter_request.pk, interpreter=person)
         other = interpreter()
         accept_interpreter_request(request_id=second.interpreter_request.pk, interpreter=other)
         reschedule_appointment(
-            appointment=second, start=START
+            appointment=second, start=THURSDAY_9
         )  # goes to the colleague; clashes with `other`? no
         moved = InterpreterRequest.objects.get(appointment=second)
         assert moved.status == Status.ACCEPTED  # `other` is still free at 09:00
-        reschedule_appointment(appointment=first, start=START + timedelta(hours=2))
+        reschedule_appointment(appointment=first, start=THURSDAY_9 + timedelta(hours=2))
         assert InterpreterRequest.objects.get(appointment=first).interpreter == person
 
     def test_cancelled_appointment_closes_the_request_and_tells_the_interpreter(self, topic):
         person = interpreter(email="dolmetsch@example.org")
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=person)
         cancel_appointment(appointment=appointment, by="client")
         assert InterpreterRequest.objects.get().status == Status.CANCELLED
@@ -184,7 +175,7 @@ class TestFollowingTheAppointment:
 
     def test_withdrawing_reopens_for_everyone_else(self, topic):
         first, second = interpreter(), interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         request_id = appointment.interpreter_request.pk
         accept_interpreter_request(request_id=request_id, interpreter=first)
         withdraw_from_assignment(request_id=request_id, interpreter=first, reason="double booked")
@@ -202,7 +193,7 @@ class TestEscalation:
         topic.office.coordinator_email = "koordination@jobcenter.example"
         topic.office.save()
         person = interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         request = appointment.interpreter_request
         assert escalate_interpreter_requests() == 0
 
@@ -211,37 +202,37 @@ class TestEscalation:
         assert Notification.objects.filter(kind="interpreter_reminder", recipient=person.phone).count() == 1
         assert escalate_interpreter_requests() == 0  # idempotent
 
-        time_machine.move_to(START - timedelta(hours=48), tick=False)
+        time_machine.move_to(THURSDAY_9 - timedelta(hours=48), tick=False)
         assert escalate_interpreter_requests() == 1
         request.refresh_from_db()
         assert request.status == Status.ESCALATED
         assert [m.to for m in mail.outbox] == [["koordination@jobcenter.example"]] or mail.outbox == []
         assert escalate_interpreter_requests() == 0
 
-        time_machine.move_to(START - timedelta(hours=24), tick=False)
+        time_machine.move_to(THURSDAY_9 - timedelta(hours=24), tick=False)
         assert escalate_interpreter_requests() == 1
         request.refresh_from_db()
         assert request.status == Status.FALLBACK
-        assert request.fallback_at == START - timedelta(hours=24)
+        assert request.fallback_at == THURSDAY_9 - timedelta(hours=24)
         assert escalate_interpreter_requests() == 0
         with pytest.raises(AlreadyTaken):
             accept_interpreter_request(request_id=request.pk, interpreter=person)
 
     def test_an_accepted_request_does_not_escalate(self, topic, time_machine):
         person = interpreter()
-        appointment = book(topic)
+        appointment = book(topic, THURSDAY_9, interpreter_language="ar").appointment
         accept_interpreter_request(request_id=appointment.interpreter_request.pk, interpreter=person)
-        time_machine.move_to(START - timedelta(hours=1), tick=False)
+        time_machine.move_to(THURSDAY_9 - timedelta(hours=1), tick=False)
         assert escalate_interpreter_requests() == 0
         assert InterpreterRequest.objects.get().status == Status.ACCEPTED
 
 
 def test_figures_per_language(topic, office, now, time_machine):
     person = interpreter()
-    filled = book(topic)
+    filled = book(topic, THURSDAY_9, interpreter_language="ar").appointment
     time_machine.move_to(now + timedelta(minutes=30), tick=False)
     accept_interpreter_request(request_id=filled.interpreter_request.pk, interpreter=person)
-    book(topic, start=START + timedelta(days=1), phone="0170 1234567")
+    book(topic, THURSDAY_9 + timedelta(days=1), phone="0170 1234567", interpreter_language="ar")
     [row] = interpreter_figures(office=office, since=now - timedelta(days=1), until=now + timedelta(days=1))
     assert row == {
         "language": "ar",

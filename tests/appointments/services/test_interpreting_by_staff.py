@@ -1,6 +1,6 @@
 """Staff ask for an interpreter after booking, or call one off: offered, withdrawn, audited, and only once."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,11 +14,11 @@ from appointments.services.interpreter_requests import (
     interpreters_to_prefer,
 )
 from tests.factories import InterpreterFactory, UserFactory
+from tests.scenario import THURSDAY_9
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
 Status = InterpreterRequest.Status
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # Thursday 09:00 in Berlin
 
 
 def interpreter(languages=("ar",), modes=("video", "telephone"), **kwargs):
@@ -30,7 +30,7 @@ def appointment(topic):
     return book_appointment(
         topic=topic,
         mode="video",
-        start=START,
+        start=THURSDAY_9,
         client=ClientDetails(name="Aylin Demir", phone="0151 23456789", sms_consent=True),
     ).appointment
 
@@ -138,7 +138,7 @@ def test_no_changes_to_a_cancelled_or_begun_appointment(appointment, change, tim
     if change == "cancelled":
         cancel_appointment(appointment=appointment, by="staff")
     else:
-        time_machine.move_to(START + timedelta(minutes=1), tick=False)
+        time_machine.move_to(THURSDAY_9 + timedelta(minutes=1), tick=False)
     with pytest.raises(NotAllowed):
         ask_for_interpreter(appointment=appointment, language="ar")
     assert not InterpreterRequest.objects.exists()

@@ -1,7 +1,7 @@
 """First accept wins, for real: many interpreters accept one request at once on PostgreSQL."""
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,10 +11,10 @@ from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.interpreter_offers import AlreadyTaken, accept_interpreter_request
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory, InterpreterFactory, week_of_hours
+from tests.scenario import THURSDAY_9
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
-START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 RACERS = 24
 
 
@@ -35,7 +35,7 @@ def request_at(topic, start, phone):
 
 def test_many_interpreters_one_request_one_assignment(topic, caseworker):
     people = arabic_interpreters(RACERS)
-    request_id = request_at(topic, START, "0151 23456789")
+    request_id = request_at(topic, THURSDAY_9, "0151 23456789")
 
     outcomes = race(
         [
@@ -54,8 +54,8 @@ def test_one_interpreter_cannot_take_two_overlapping_jobs_at_once(topic, casewor
     colleague = CaseworkerFactory(office=topic.office, topics=[topic])
     week_of_hours(colleague)
     [person] = arabic_interpreters(1)
-    first = request_at(topic, START, "0151 23456789")
-    second = request_at(topic, START + timedelta(minutes=15), "0170 1234567")
+    first = request_at(topic, THURSDAY_9, "0151 23456789")
+    second = request_at(topic, THURSDAY_9 + timedelta(minutes=15), "0170 1234567")
     # The loser is refused by the exclusion constraint, or, if it came late, no longer offered the job.
     results = race(
         [lambda r=r: accept_interpreter_request(request_id=r, interpreter=person) for r in (first, second)],

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, time, timedelta
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -34,18 +33,9 @@ from appointments.services.references import REFERENCE_ALPHABET, normalize_refer
 from appointments.services.retention import anonymise_expired
 from appointments.services.tokens import hash_token, token_matches
 from tests.factories import CaseworkerFactory, ClientFactory, UserFactory, week_of_hours
+from tests.scenario import BERLIN, MONDAY_EVENING, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
-
-
-def at(hour: int, minute: int = 0, day: date = TUESDAY) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
-
-
-MONDAY_EVENING = datetime(2026, 11, 30, 18, tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -59,7 +49,7 @@ def invite(caseworker, topic, client, **kwargs):
     kwargs.setdefault("channels", ["sms"])
     kwargs.setdefault("invited_by", caseworker.user)
     if "window" not in kwargs:
-        kwargs.setdefault("start", at(10))
+        kwargs.setdefault("start", at(TUESDAY, "10:00"))
     return invite_client(caseworker=caseworker, topic=topic, client=client, **kwargs)
 
 
@@ -74,7 +64,7 @@ class TestInvite:
         assert invitation.code_hash == hash_token(normalize_reference(issued.code))
         held = invitation.appointment
         assert held.status == Appointment.Status.HELD
-        assert (held.caseworker, held.start, held.client) == (caseworker, at(10), client_record)
+        assert (held.caseworker, held.start, held.client) == (caseworker, at(TUESDAY, "10:00"), client_record)
         assert held.manage_token_hash == ""
         sms = Notification.objects.get(invitation=invitation)
         assert (sms.kind, sms.channel, sms.recipient, sms.language) == (
@@ -104,22 +94,22 @@ class TestInvite:
     def test_the_held_time_is_not_offered_to_self_booking(self, caseworker, topic, client_record):
         invite(caseworker, topic, client_record)
         starts = [slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)]
-        assert at(10) not in starts
-        assert at(9, 30) in starts
+        assert at(TUESDAY, "10:00") not in starts
+        assert at(TUESDAY, "09:30") in starts
         with pytest.raises(SlotTaken):
             book_appointment(
                 topic=topic,
                 mode="video",
-                start=at(10),
+                start=at(TUESDAY, "10:00"),
                 client=ClientDetails(name="Other Person", phone="0151 99999999"),
             )
 
     def test_a_time_the_caseworker_is_not_free_is_refused(self, caseworker, topic, client_record):
         invite(caseworker, topic, client_record)
         with pytest.raises(SlotTaken):
-            invite(caseworker, topic, ClientFactory(), start=at(10))
+            invite(caseworker, topic, ClientFactory(), start=at(TUESDAY, "10:00"))
         with pytest.raises(SlotNotOffered):
-            invite(caseworker, topic, ClientFactory(), start=at(15))
+            invite(caseworker, topic, ClientFactory(), start=at(TUESDAY, "15:00"))
         assert Invitation.objects.count() == 1
 
     def test_e_mail_has_note_notice_and_code(self, caseworker, topic, client_record):
@@ -142,7 +132,7 @@ class TestInvite:
         assert (known.name, known.language) == ("Aylin Demir", "ar")
         assert invitation.language == "ar"
         fresh = ClientDetails(name="Neu Kunde", phone="0151 11112222", language="uk", sms_consent=True)
-        created = invite(caseworker, topic, fresh, start=at(11)).invitation.client
+        created = invite(caseworker, topic, fresh, start=at(TUESDAY, "11:00")).invitation.client
         assert (created.name, created.phone, created.language) == ("Neu Kunde", "+4915111112222", "uk")
 
     def test_only_the_caseworker_or_a_coordinator_of_the_office_invites(
@@ -165,9 +155,13 @@ class TestInvite:
             ({"modes": []}, "modes"),
             ({"channels": []}, "channels"),
             ({"channels": ["pigeon"]}, "channels"),
-            ({"deadline": at(11)}, "deadline"),  # after the invited time
+            ({"deadline": at(TUESDAY, "11:00")}, "deadline"),  # after the invited time
             ({"deadline": datetime(2026, 11, 29, 12, tzinfo=BERLIN)}, "deadline"),  # past
-            ({"window": (at(9), at(12)), "start": at(10)}, "start"),  # both
+            # Both a window and a start.
+            (
+                {"window": (at(TUESDAY, "09:00"), at(TUESDAY, "12:00")), "start": at(TUESDAY, "10:00")},
+                "start",
+            ),
             ({"channels": ["email"], "client": "no-email"}, "channels"),
             ({"channels": ["sms"], "client": "no-consent"}, "channels"),
         ],
@@ -190,13 +184,15 @@ class TestInvite:
     def test_a_window_beyond_the_horizon_or_without_free_time_is_refused(
         self, caseworker, topic, client_record
     ):
-        far = at(9, day=TUESDAY + timedelta(days=40))
+        far = at(TUESDAY + timedelta(days=40), "09:00")
         with pytest.raises(ApplicationError) as refused:
-            invite(caseworker, topic, client_record, window=(at(9), far), deadline=MONDAY_EVENING)
+            invite(
+                caseworker, topic, client_record, window=(at(TUESDAY, "09:00"), far), deadline=MONDAY_EVENING
+            )
         assert refused.value.field == "window"
         saturday = date(2026, 12, 5)
         with pytest.raises(ApplicationError) as refused:
-            invite(caseworker, topic, client_record, window=(at(0, day=saturday), at(23, day=saturday)))
+            invite(caseworker, topic, client_record, window=(at(saturday, "00:00"), at(saturday, "23:00")))
         assert refused.value.field == "window"
 
     def test_a_letter_only_invitation_sends_nothing(self, caseworker, topic, client_record):
@@ -279,7 +275,7 @@ class TestAccept:
             accept_invitation(invitation=issued.invitation, mode="telephone")
 
     def test_a_window_invitation_needs_a_chosen_time(self, caseworker, topic, client_record):
-        issued = invite(caseworker, topic, client_record, window=(at(9), at(12)))
+        issued = invite(caseworker, topic, client_record, window=(at(TUESDAY, "09:00"), at(TUESDAY, "12:00")))
         with pytest.raises(ApplicationError):
             accept_invitation(invitation=issued.invitation)
 
@@ -290,48 +286,65 @@ class TestChoose:
     ):
         other = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(other, start=time(13), end=time(15))
-        issued = invite(caseworker, topic, client_record, window=(at(9), at(17)))
+        issued = invite(caseworker, topic, client_record, window=(at(TUESDAY, "09:00"), at(TUESDAY, "17:00")))
         starts = [slot.start for slot in invitation_times(invitation=issued.invitation)]
-        assert starts[0] == at(9)
-        assert starts[-1] == at(11, 30)
+        assert starts[0] == at(TUESDAY, "09:00")
+        assert starts[-1] == at(TUESDAY, "11:30")
         with pytest.raises(SlotNotOffered):
-            choose_invitation_time(invitation=issued.invitation, start=at(13))  # only the colleague then
+            # Only the colleague then.
+            choose_invitation_time(invitation=issued.invitation, start=at(TUESDAY, "13:00"))
         with pytest.raises(SlotNotOffered):
-            choose_invitation_time(invitation=issued.invitation, start=at(9, day=date(2026, 12, 2)))
-        booking = choose_invitation_time(invitation=issued.invitation, start=at(11), mode="video")
-        assert (booking.appointment.caseworker, booking.appointment.start) == (caseworker, at(11))
+            choose_invitation_time(invitation=issued.invitation, start=at(date(2026, 12, 2), "09:00"))
+        booking = choose_invitation_time(
+            invitation=issued.invitation, start=at(TUESDAY, "11:00"), mode="video"
+        )
+        assert (booking.appointment.caseworker, booking.appointment.start) == (
+            caseworker,
+            at(TUESDAY, "11:00"),
+        )
         assert Invitation.objects.get().appointment == booking.appointment
         with pytest.raises(InvitationClosed):
-            choose_invitation_time(invitation=issued.invitation, start=at(9))
+            choose_invitation_time(invitation=issued.invitation, start=at(TUESDAY, "09:00"))
 
     def test_a_team_invitation_offers_the_teams_times(self, caseworker, topic, client_record):
         other = CaseworkerFactory(office=topic.office, topics=[topic])
         week_of_hours(other, start=time(13), end=time(15))
-        issued = invite(caseworker, topic, client_record, window=(at(9), at(17)), team=[other])
+        issued = invite(
+            caseworker,
+            topic,
+            client_record,
+            window=(at(TUESDAY, "09:00"), at(TUESDAY, "17:00")),
+            team=[other],
+        )
         starts = [slot.start for slot in invitation_times(invitation=issued.invitation)]
-        assert at(13) in starts
-        booking = choose_invitation_time(invitation=issued.invitation, start=at(13))
+        assert at(TUESDAY, "13:00") in starts
+        booking = choose_invitation_time(invitation=issued.invitation, start=at(TUESDAY, "13:00"))
         assert booking.appointment.caseworker == other
 
     def test_another_time_on_a_fixed_invitation_releases_the_held_one(self, caseworker, topic, client_record):
         issued = invite(caseworker, topic, client_record)
         starts = [slot.start for slot in invitation_times(invitation=issued.invitation)]
-        assert at(10) not in starts  # held for this very invitation
-        assert at(9, day=date(2026, 12, 14)) in starts  # ten working days ahead
-        assert at(9, day=date(2026, 12, 15)) not in starts
-        booking = choose_invitation_time(invitation=issued.invitation, start=at(9, day=date(2026, 12, 3)))
+        assert at(TUESDAY, "10:00") not in starts  # held for this very invitation
+        assert at(date(2026, 12, 14), "09:00") in starts  # ten working days ahead
+        assert at(date(2026, 12, 15), "09:00") not in starts
+        booking = choose_invitation_time(invitation=issued.invitation, start=at(date(2026, 12, 3), "09:00"))
         held = Appointment.objects.get(pk=issued.invitation.appointment_id)
         assert held.status == Appointment.Status.CANCELLED
         assert Invitation.objects.get().appointment == booking.appointment
-        assert at(10) in [slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)]
+        assert at(TUESDAY, "10:00") in [
+            slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)
+        ]
 
     def test_a_taken_time_leaves_the_held_one_held(self, caseworker, topic, client_record):
         issued = invite(caseworker, topic, client_record)
         book_appointment(
-            topic=topic, mode="video", start=at(9), client=ClientDetails(name="A B", phone="0151 99999999")
+            topic=topic,
+            mode="video",
+            start=at(TUESDAY, "09:00"),
+            client=ClientDetails(name="A B", phone="0151 99999999"),
         )
         with pytest.raises(SlotTaken):
-            choose_invitation_time(invitation=issued.invitation, start=at(9))
+            choose_invitation_time(invitation=issued.invitation, start=at(TUESDAY, "09:00"))
         assert Appointment.objects.get(pk=issued.invitation.appointment_id).status == Appointment.Status.HELD
 
 
@@ -364,7 +377,13 @@ class TestDeclineRevokeExpire:
 
     def test_the_worker_expires_what_passed_its_deadline(self, caseworker, topic, client_record):
         issued = invite(caseworker, topic, client_record)
-        window = invite(caseworker, topic, ClientFactory(), window=(at(9), at(12)), deadline=at(8))
+        window = invite(
+            caseworker,
+            topic,
+            ClientFactory(),
+            window=(at(TUESDAY, "09:00"), at(TUESDAY, "12:00")),
+            deadline=at(TUESDAY, "08:00"),
+        )
         assert expire_invitations(now=MONDAY_EVENING - timedelta(minutes=1)) == 0
         assert expire_invitations(now=MONDAY_EVENING) == 1
         assert Invitation.objects.get(pk=issued.invitation.pk).status == Invitation.Status.EXPIRED
@@ -383,9 +402,13 @@ class TestReminder:
         office = topic.office
         office.invitation_reminder_hours = 24
         office.save()
-        deadline = at(18, day=date(2026, 12, 3))
+        deadline = at(date(2026, 12, 3), "18:00")
         issued = invite(
-            caseworker, topic, client_record, window=(at(9), at(12, day=date(2026, 12, 4))), deadline=deadline
+            caseworker,
+            topic,
+            client_record,
+            window=(at(TUESDAY, "09:00"), at(date(2026, 12, 4), "12:00")),
+            deadline=deadline,
         )
         assert remind_invitations(now=deadline - timedelta(hours=25)) == 0
         assert remind_invitations(now=deadline - timedelta(hours=23)) == 1
@@ -403,9 +426,13 @@ class TestReminder:
         assert remind_invitations(now=MONDAY_EVENING - timedelta(hours=1)) == 0
 
     def test_a_reminder_of_an_answered_invitation_is_not_sent(self, caseworker, topic, client_record):
-        deadline = at(18, day=date(2026, 12, 3))
+        deadline = at(date(2026, 12, 3), "18:00")
         issued = invite(
-            caseworker, topic, client_record, window=(at(9), at(12, day=date(2026, 12, 4))), deadline=deadline
+            caseworker,
+            topic,
+            client_record,
+            window=(at(TUESDAY, "09:00"), at(date(2026, 12, 4), "12:00")),
+            deadline=deadline,
         )
         remind_invitations(now=deadline - timedelta(hours=23))
         decline_invitation(invitation=issued.invitation, now=deadline - timedelta(hours=22))
@@ -416,7 +443,7 @@ class TestReminder:
 def test_clients_are_not_created_twice(caseworker, topic):
     details = ClientDetails(name="Neu Kunde", phone="0151 11112222", sms_consent=True)
     invite(caseworker, topic, details)
-    invite(caseworker, topic, details, start=at(11))
+    invite(caseworker, topic, details, start=at(TUESDAY, "11:00"))
     assert Client.objects.count() == 1
 
 
@@ -428,14 +455,20 @@ class TestAHeldTimeIsNoBooking:
 
     def test_the_caseworker_finds_a_client_they_invited(self, caseworker, topic, client_record):
         assert client_record not in clients_visible_to(caseworker.user)
-        invite(caseworker, topic, client_record, window=(at(9), at(12)))
+        invite(caseworker, topic, client_record, window=(at(TUESDAY, "09:00"), at(TUESDAY, "12:00")))
         assert client_record in clients_visible_to(caseworker.user)
         assert client_record not in clients_visible_to(CaseworkerFactory(office=topic.office).user)
 
     def test_retention_keeps_a_client_with_a_running_invitation_and_ends_an_old_one(
         self, caseworker, topic, client_record
     ):
-        issued = invite(caseworker, topic, client_record, window=(at(9), at(12)), note="Lebenslauf")
+        issued = invite(
+            caseworker,
+            topic,
+            client_record,
+            window=(at(TUESDAY, "09:00"), at(TUESDAY, "12:00")),
+            note="Lebenslauf",
+        )
         later = MONDAY_EVENING + timedelta(days=topic.office.retention_days - 1)
         assert anonymise_expired(now=later) == 0
         assert anonymise_expired(now=later + timedelta(days=2)) == 1

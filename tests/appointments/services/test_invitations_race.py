@@ -1,7 +1,6 @@
 """Concurrent uses of one invitation race for real on PostgreSQL: exactly one books, the rest find it used."""
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 import pytest
 
@@ -17,17 +16,12 @@ from appointments.services.invitations import (
 )
 from tests.appointments.services.test_booking_race import assert_no_overlaps, race
 from tests.factories import CaseworkerFactory, ClientFactory, TopicFactory, week_of_hours
+from tests.scenario import MONDAY_EVENING, TUESDAY, at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
-TUESDAY = date(2026, 12, 1)
 RACERS = 20
 LOSING = (InvitationClosed, SlotTaken)
-
-
-def at(hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(TUESDAY, time(hour, minute), tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -44,7 +38,7 @@ def invite(caseworker, **kwargs):
         topic=caseworker.topics.get(),
         client=ClientFactory(),
         modes=["video"],
-        deadline=datetime(2026, 11, 30, 18, tzinfo=BERLIN),
+        deadline=MONDAY_EVENING,
         channels=["sms"],
         invited_by=caseworker.user,
         **kwargs,
@@ -56,7 +50,7 @@ def fresh(invitation):
 
 
 def test_twenty_confirmations_of_one_fixed_invitation_book_once(caseworker):
-    invitation = invite(caseworker, start=at(10))
+    invitation = invite(caseworker, start=at(TUESDAY, "10:00"))
     outcomes = race([lambda: accept_invitation(invitation=fresh(invitation)) for _ in range(RACERS)], LOSING)
     assert outcomes == {"booked": 1, "taken": RACERS - 1}
     assert Appointment.objects.get().status == Appointment.Status.BOOKED
@@ -64,8 +58,9 @@ def test_twenty_confirmations_of_one_fixed_invitation_book_once(caseworker):
 
 
 def test_twenty_choices_in_one_window_book_once(caseworker):
-    invitation = invite(caseworker, window=(at(9), at(12)))
-    starts = [at(9 + i // 4, (i % 4) * 15) for i in range(RACERS // 2)] * 2  # some on the same time
+    invitation = invite(caseworker, window=(at(TUESDAY, "09:00"), at(TUESDAY, "12:00")))
+    # Some on the same time.
+    starts = [at(TUESDAY, time(9 + i // 4, (i % 4) * 15)) for i in range(RACERS // 2)] * 2
     outcomes = race(
         [
             lambda start=start: choose_invitation_time(invitation=fresh(invitation), start=start)
@@ -79,7 +74,7 @@ def test_twenty_choices_in_one_window_book_once(caseworker):
 
 
 def test_confirming_declining_choosing_and_expiring_at_once_end_in_one_answer(caseworker):
-    invitation = invite(caseworker, start=at(10))
+    invitation = invite(caseworker, start=at(TUESDAY, "10:00"))
     attempts = []
     for i in range(RACERS):
         match i % 4:
@@ -88,7 +83,9 @@ def test_confirming_declining_choosing_and_expiring_at_once_end_in_one_answer(ca
             case 1:
                 attempts.append(lambda: decline_invitation(invitation=fresh(invitation)))
             case 2:
-                attempts.append(lambda: choose_invitation_time(invitation=fresh(invitation), start=at(11)))
+                attempts.append(
+                    lambda: choose_invitation_time(invitation=fresh(invitation), start=at(TUESDAY, "11:00"))
+                )
             case 3:
                 attempts.append(lambda: expire_invitations())
     outcomes = race(attempts, LOSING)

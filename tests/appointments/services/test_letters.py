@@ -3,7 +3,6 @@
 import re
 import unicodedata
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -20,8 +19,8 @@ from appointments.services.invitations import (
 from appointments.services.letters import Letter, code_address, letters_pdf, reprint_letters
 from tests.factories import CaseworkerFactory, ClientFactory, OfficeFactory, TopicFactory, week_of_hours
 from tests.pdf import page_qr_codes, page_texts
+from tests.scenario import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 pytestmark = pytest.mark.django_db
 
 

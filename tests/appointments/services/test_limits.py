@@ -1,8 +1,7 @@
 """The public edge's limits (services.limits): calling codes, per-number caps, the office's daily SMS
 budget with one coordinator alert, and the cap on a client's upcoming appointments."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -18,14 +17,9 @@ from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.limits import address, client_mobile_number
 from appointments.services.verification import start_phone_verification
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, UserFactory, week_of_hours
+from tests.scenario import TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def at(day: int, hour: int) -> datetime:
-    return datetime(2026, 12, day, hour, tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ class TestCallingCodes:
             book_appointment(
                 topic=topic,
                 mode="video",
-                start=at(1, 9),
+                start=at(TUESDAY, "09:00"),
                 client=ClientDetails(name="A", phone="+44 7400 123456"),
                 booked_by=UserFactory(),
             )
@@ -124,7 +118,7 @@ class TestBudget:
         start_phone_verification(phone="0151 23456781", office=other)
         with pytest.raises(SmsBudgetExhausted):
             start_phone_verification(phone="0151 23456782", office=office)
-        time_machine.move_to(at(1, 0) + timedelta(minutes=1), tick=False)  # just after midnight in Berlin
+        time_machine.move_to(at(TUESDAY, "00:01"), tick=False)  # just after midnight in Berlin
         start_phone_verification(phone="0151 23456782", office=office)
 
     def test_codes_that_name_no_office_have_the_sites_budget(self, settings):
@@ -139,7 +133,7 @@ class TestUpcomingCap:
         return book_appointment(
             topic=topic,
             mode="video",
-            start=at(1, hour),
+            start=at(TUESDAY, time(hour)),
             client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
             **kwargs,
         )
@@ -167,11 +161,11 @@ class TestUpcomingCap:
         first = self.book(topic, 9)
         cancel_appointment(appointment=first.appointment, by="client")
         self.book(topic, 10)
-        time_machine.move_to(at(1, 11), tick=False)
+        time_machine.move_to(at(TUESDAY, "11:00"), tick=False)
         book_appointment(
             topic=topic,
             mode="video",
-            start=at(2, 9),
+            start=at(TUESDAY + timedelta(days=1), "09:00"),
             client=ClientDetails(name="Aylin Demir", phone="0151 23456789"),
         )
 

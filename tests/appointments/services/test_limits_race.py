@@ -1,8 +1,7 @@
 """The caps hold under concurrency on PostgreSQL: the office's SMS budget and a client's upcoming bookings."""
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -14,10 +13,10 @@ from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.verification import start_phone_verification
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
+from tests.scenario import at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("now")]
 
-BERLIN = ZoneInfo("Europe/Berlin")
 RACERS = 16
 
 
@@ -44,7 +43,7 @@ def test_concurrent_bookings_of_one_number_stay_within_the_cap():
     tuesday = date(2026, 12, 1)
 
     def attempt(n):
-        start = datetime.combine(tuesday, time(9), tzinfo=BERLIN) + timedelta(minutes=30 * (n % 6))
+        start = at(tuesday, "09:00") + timedelta(minutes=30 * (n % 6))
         return lambda: book_appointment(
             topic=topic,
             mode="video",

@@ -1,11 +1,11 @@
 """Message texts: every language has every text, and no SMS is longer than two segments."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from appointments.services.messages import _catalogue, available_languages, render, sms_segments, when
+from tests.scenario import BERLIN
 
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
 
@@ -22,7 +22,7 @@ LONG_VALUES = {
     "url": "https://termine.jobcenter-musterstadt.de/e/" + "x" * 22,  # an invitation's link
 }
 # Wednesday 30 December: the longest day and month names in most of our languages.
-LONG_MOMENT = datetime(2026, 12, 30, 11, 45, tzinfo=ZoneInfo("Europe/Berlin"))
+LONG_MOMENT = datetime(2026, 12, 30, 11, 45, tzinfo=BERLIN)
 
 
 def test_the_six_languages_are_there():

@@ -1,6 +1,6 @@
 """Messages about appointments: written with the change, sent by the worker, never twice, never stale."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -23,23 +23,12 @@ from appointments.services.notifications import (
     run_due_messages,
 )
 from tests.factories import CaseworkerFactory, UserFactory, week_of_hours
+from tests.scenario import TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 Status = Notification.Status
 Kind = Notification.Kind
-
-
-def book(topic, *, email="", consent=True, start=TUESDAY_9, language="de"):
-    return book_appointment(
-        topic=topic,
-        mode="telephone",
-        start=start,
-        client=ClientDetails(
-            name="Aylin Demir", phone="0151 23456789", email=email, sms_consent=consent, language=language
-        ),
-    )
 
 
 def rows(**filters):
@@ -69,7 +58,7 @@ def failing(settings):
 
 class TestScheduling:
     def test_booking_writes_confirmation_and_reminders(self, topic, now):
-        booking = book(topic, email="a@example.org")
+        booking = book(topic, mode="telephone", email="a@example.org")
         messages = rows(appointment=booking.appointment)
         assert {(m.kind, m.channel, m.reminder_minutes) for m in messages} == {
             (Kind.CONFIRMATION, "sms", 0),
@@ -85,16 +74,16 @@ class TestScheduling:
         assert topic.name not in sms_body
 
     def test_nothing_by_sms_without_consent(self, topic):
-        booking = book(topic, consent=False, email="a@example.org")
+        booking = book(topic, mode="telephone", sms_consent=False, email="a@example.org")
         assert {m.channel for m in rows(appointment=booking.appointment)} == {"email"}
 
     def test_reminders_already_past_are_not_written(self, topic, time_machine):
         time_machine.move_to(TUESDAY_9 - timedelta(hours=5), tick=False)
-        booking = book(topic)
+        booking = book(topic, mode="telephone")
         assert [m.reminder_minutes for m in rows(appointment=booking.appointment, kind=Kind.REMINDER)] == [60]
 
     def test_moving_withdraws_the_old_reminders(self, topic):
-        booking = book(topic)
+        booking = book(topic, mode="telephone")
         moved = reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=2))
         old = rows(appointment=moved, appointment_version=0)
         assert {m.status for m in old if m.kind == Kind.REMINDER} == {Status.CANCELLED}
@@ -109,7 +98,7 @@ class TestScheduling:
         }
 
     def test_cancelling_withdraws_reminders_and_tells_the_client(self, topic):
-        booking = book(topic, email="a@example.org")
+        booking = book(topic, mode="telephone", email="a@example.org")
         cancel_appointment(appointment=booking.appointment, by="client")
         pending = rows(appointment=booking.appointment, status=Status.PENDING)
         assert {(m.kind, m.channel) for m in pending if m.appointment_version == 1} == {
@@ -121,14 +110,14 @@ class TestScheduling:
     def test_the_caseworker_gets_invites_too(self, topic, caseworker):
         caseworker.user.email = "fachkraft@jobcenter.example"
         caseworker.user.save()
-        booking = book(topic)
+        booking = book(topic, mode="telephone")
         staff = rows(appointment=booking.appointment, audience="caseworker")
         assert [(m.kind, m.channel, m.recipient) for m in staff] == [
             (Kind.CONFIRMATION, "email", "fachkraft@jobcenter.example")
         ]
 
     def test_texts_are_in_the_clients_language(self, topic):
-        booking = book(topic, language="uk")
+        booking = book(topic, mode="telephone", client_language="uk")
         body = rows(appointment=booking.appointment, kind=Kind.CONFIRMATION)[0].body
         assert "Код" in body
         assert "запис" in body
@@ -136,7 +125,7 @@ class TestScheduling:
 
 class TestWorker:
     def test_sends_due_messages_once(self, topic, sms_outbox):
-        book(topic, email="a@example.org")
+        book(topic, mode="telephone", email="a@example.org")
         assert run_due_messages() == 2
         assert run_due_messages() == 0
         assert len(sms_outbox) == 1
@@ -148,7 +137,7 @@ class TestWorker:
         assert next(m for m in sent if m.channel == "sms").provider_message_id.startswith("memory-")
 
     def test_email_carries_the_invite_with_matching_method(self, topic):
-        booking = book(topic, email="a@example.org", consent=False)
+        booking = book(topic, mode="telephone", email="a@example.org", sms_consent=False)
         run_due_messages()
         cancel_appointment(appointment=booking.appointment, by="client")
         run_due_messages()
@@ -162,7 +151,7 @@ class TestWorker:
         assert b"METHOD:CANCEL" in invites[1].get_payload(decode=True)
 
     def test_reminders_wait_for_their_time(self, topic, sms_outbox, time_machine):
-        book(topic)
+        book(topic, mode="telephone")
         run_due_messages()
         time_machine.move_to(TUESDAY_9 - timedelta(days=1), tick=False)
         run_due_messages()
@@ -173,7 +162,7 @@ class TestWorker:
         assert run_due_messages() == 0
 
     def test_a_reminder_of_an_older_version_skips_itself(self, topic, sms_outbox, time_machine):
-        booking = book(topic)
+        booking = book(topic, mode="telephone")
         stale = rows(kind=Kind.REMINDER, reminder_minutes=60)[0]
         reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=2))
         # Even if a race had left the old row pending, the worker checks the version.
@@ -186,7 +175,7 @@ class TestWorker:
 
     def test_temporary_errors_retry_with_backoff_then_fail(self, topic, failing, now, time_machine):
         failing.error = sms.TemporaryError("Twilio 503")
-        book(topic)
+        book(topic, mode="telephone")
         run_due_messages()
         message = rows(channel="sms", kind=Kind.CONFIRMATION)[0]
         assert (message.status, message.attempts, message.due_at) == (Status.PENDING, 1, now + backoff(1))
@@ -201,7 +190,7 @@ class TestWorker:
 
     def test_unsubscribed_clears_consent_and_is_never_retried(self, topic, failing):
         failing.error = sms.Unsubscribed("Twilio 400 21610", code=21610)
-        book(topic)
+        book(topic, mode="telephone")
         run_due_messages()
         assert rows(channel="sms", kind=Kind.CONFIRMATION)[0].status == Status.FAILED
         assert Client.objects.get().sms_consent is False
@@ -209,14 +198,14 @@ class TestWorker:
 
     def test_landline_falls_back_to_email(self, topic, failing):
         failing.error = sms.NotMobile("Twilio 400 21614", code=21614)
-        book(topic, email="a@example.org")
+        book(topic, mode="telephone", email="a@example.org")
         run_due_messages()
         run_due_messages()
         assert [m.status for m in rows(channel="sms", kind=Kind.CONFIRMATION)] == [Status.FAILED]
         assert len(mail.outbox) == 1  # the one e-mail; the fallback for the same version is not a second
 
     def test_a_dead_workers_lease_is_returned(self, topic, now, time_machine):
-        book(topic)
+        book(topic, mode="telephone")
         claimed = claim_due_messages(limit=10)
         assert claimed
         assert {m.status for m in rows(status=Status.SENDING)} == {Status.SENDING}
@@ -245,7 +234,7 @@ class TestWorker:
 class TestDeliveryStatus:
     @pytest.fixture
     def sent(self, topic):
-        book(topic, email="a@example.org")
+        book(topic, mode="telephone", email="a@example.org")
         run_due_messages()
         return rows(channel="sms", kind=Kind.CONFIRMATION)[0]
 
@@ -311,7 +300,7 @@ def test_a_caseworker_the_appointment_moved_away_from_gets_a_cancel(topic, casew
     colleague.user.email = "neu@jobcenter.example"
     colleague.user.save()
     week_of_hours(colleague, start=time(14), end=time(16))
-    booking = book(topic)
+    booking = book(topic, mode="telephone")
     run_due_messages()
     reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=5))
     run_due_messages()

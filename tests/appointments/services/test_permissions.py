@@ -1,12 +1,9 @@
 """Who may see and act on which appointment: each role against own, a colleague's and another office's."""
 
-from datetime import UTC, datetime
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from appointments.exceptions import NotFound
-from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.permissions import (
     access_caseworker,
     access_staff_appointment,
@@ -23,21 +20,9 @@ from tests.factories import (
     UserFactory,
     week_of_hours,
 )
+from tests.scenario import MONDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
-
-START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
-
-
-def _book(topic, caseworker, phone):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=START,
-        client=ClientDetails(name="Aylin Demir", phone=phone),
-        caseworker=caseworker,
-        booked_by=UserFactory(),
-    ).appointment
 
 
 def _worker(topic, **fields):
@@ -54,9 +39,20 @@ def world(topic, caseworker):
     stranger = _worker(other_topic)
     return {
         "viewer": caseworker,
-        "own": _book(topic, caseworker, "0151 23450001"),
-        "colleague": _book(topic, colleague, "0151 23450002"),
-        "other_office": _book(other_topic, stranger, "0151 23450003"),
+        "own": book(
+            topic, MONDAY_9, caseworker=caseworker, phone="0151 23450001", sms_consent=False, by_staff=True
+        ).appointment,
+        "colleague": book(
+            topic, MONDAY_9, caseworker=colleague, phone="0151 23450002", sms_consent=False, by_staff=True
+        ).appointment,
+        "other_office": book(
+            other_topic,
+            MONDAY_9,
+            caseworker=stranger,
+            phone="0151 23450003",
+            sms_consent=False,
+            by_staff=True,
+        ).appointment,
         "colleague_worker": colleague,
         "stranger_worker": stranger,
     }

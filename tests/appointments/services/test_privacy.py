@@ -1,14 +1,14 @@
 """A client's data: found by code, number or customer number; exported as JSON; erased on request."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from appointments.models import AuditEntry, Client, InterpreterRequest, Notification
-from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
+from appointments.services.booking import cancel_appointment
 from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.notifications import run_due_messages
 from appointments.services.privacy import (
@@ -27,27 +27,11 @@ from tests.factories import (
     UserFactory,
     week_of_hours,
 )
+from tests.scenario import AYLIN_IN_FULL, TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 PHONE = "+4915123456789"
-
-
-def book(topic, *, start=TUESDAY_9, phone="0151 23456789", customer_number="123D456789", **extra):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=start,
-        client=ClientDetails(
-            name="Aylin Demir",
-            phone=phone,
-            email="aylin@example.org",
-            customer_number=customer_number,
-            sms_consent=True,
-        ),
-        **extra,
-    )
 
 
 @pytest.fixture
@@ -57,7 +41,7 @@ def coordinator(office):
 
 class TestFind:
     def test_by_code_number_and_customer_number(self, topic, office, coordinator):
-        appointment = book(topic).appointment
+        appointment = book(topic, client=AYLIN_IN_FULL).appointment
         client = appointment.client
         user = coordinator.user
         for query in (
@@ -72,7 +56,7 @@ class TestFind:
         assert find_clients(office=office, user=user, query="nobody") == []
 
     def test_only_clients_of_the_office(self, topic):
-        appointment = book(topic).appointment
+        appointment = book(topic, client=AYLIN_IN_FULL).appointment
         other = CaseworkerFactory(office=OfficeFactory(), is_coordinator=True)
         for query in (appointment.reference, PHONE, "123D456789"):
             assert find_clients(office=other.office, user=other.user, query=query) == []
@@ -80,7 +64,7 @@ class TestFind:
 
 class TestExport:
     def test_bookings_messages_and_history_without_hashes(self, topic, office, coordinator):
-        booking = book(topic)
+        booking = book(topic, client=AYLIN_IN_FULL)
         run_due_messages()
         start_phone_verification(phone=PHONE)
         client = booking.appointment.client
@@ -93,7 +77,7 @@ class TestExport:
         assert data["client"]["customer_number"] == "123D456789"
         [appointment] = data["appointments"]
         assert appointment["reference"] == booking.appointment.reference
-        assert appointment["start"] == TUESDAY_9.isoformat()
+        assert appointment["start"] == TUESDAY_9.astimezone(UTC).isoformat()
         kinds = {(m["kind"], m["channel"]) for m in data["messages"]}
         assert ("confirmation", "sms") in kinds
         assert ("confirmation", "email") in kinds
@@ -106,7 +90,7 @@ class TestExport:
         assert "token_hash" not in text
 
     def test_the_export_is_in_the_audit_log(self, topic, office, coordinator):
-        client = book(topic).appointment.client
+        client = book(topic, client=AYLIN_IN_FULL).appointment.client
         export_client_data(client, actor=coordinator.user, office=office)
         entry = AuditEntry.objects.get(action="exported")
         assert (entry.client_id, entry.office_id, entry.actor_id, entry.party) == (
@@ -124,7 +108,7 @@ class TestErase:
         caseworker.user.email = "fachkraft@example.org"
         caseworker.user.save(update_fields=["email"])
         interpreter = InterpreterFactory(languages=["ar"], email="dolmetsch@example.org")
-        upcoming = book(topic, interpreter_language="ar").appointment
+        upcoming = book(topic, client=AYLIN_IN_FULL, interpreter_language="ar").appointment
         request = InterpreterRequest.objects.get(appointment=upcoming)
         accept_interpreter_request(request_id=request.pk, interpreter=interpreter)
         run_due_messages()
@@ -160,13 +144,13 @@ class TestErase:
         )
 
     def test_the_time_is_free_again(self, topic, office, coordinator):
-        client = book(topic).appointment.client
+        client = book(topic, client=AYLIN_IN_FULL).appointment.client
         erase_client(client, actor=coordinator.user, office=office)
-        again = book(topic, phone="0151 23450001", customer_number="")
+        again = book(topic, client=AYLIN_IN_FULL, phone="0151 23450001", customer_number="")
         assert again.appointment.start == TUESDAY_9
 
     def test_past_appointments_keep_their_figures(self, topic, office, coordinator, time_machine, now):
-        past = book(topic).appointment
+        past = book(topic, client=AYLIN_IN_FULL).appointment
         cancel_appointment(appointment=past, by="client", reason="Bin krank, Aylin")
         time_machine.move_to(now + timedelta(days=2), tick=False)
 
@@ -181,7 +165,7 @@ class TestErase:
         )
 
     def test_counts_before_and_after(self, topic, office, coordinator):
-        client = book(topic).appointment.client
+        client = book(topic, client=AYLIN_IN_FULL).appointment.client
         assert stored_counts(client) == {
             "appointments": 1,
             "upcoming": 1,
@@ -196,7 +180,7 @@ class TestErase:
         assert Client.objects.filter(name="Aylin Demir").count() == 0
 
     def test_erasing_twice_writes_one_entry(self, topic, office, coordinator):
-        client = book(topic).appointment.client
+        client = book(topic, client=AYLIN_IN_FULL).appointment.client
         erase_client(client, actor=coordinator.user, office=office)
         client.refresh_from_db()
         erase_client(client, actor=coordinator.user, office=office)
@@ -224,8 +208,8 @@ class TestTwoOffices:
 
     @pytest.fixture
     def known_to_both(self, topic, elsewhere):
-        here = book(topic).appointment
-        there = book(elsewhere).appointment
+        here = book(topic, client=AYLIN_IN_FULL).appointment
+        there = book(elsewhere, client=AYLIN_IN_FULL).appointment
         cancel_appointment(appointment=there, by="client", reason="Krank, Aylin Demir")
         return here, there
 

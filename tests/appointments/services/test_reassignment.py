@@ -9,15 +9,13 @@ from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, AuditEntry, Invitation, Notification
 from appointments.services.reassignment import affected_by_absences, colleagues_for, reassign_clients
 from tests.appointments.services.reassignment_setup import (
-    MONDAY,
-    TUESDAY,
     absent_and_colleague,
     appointment,
-    at,
     invitation,
     sick,
 )
 from tests.factories import CaseworkerFactory, UserFactory
+from tests.scenario import MONDAY, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
@@ -34,12 +32,16 @@ def coordinator(topic):
 
 def test_an_absence_lists_the_booked_and_invited_clients_it_hits(topic, team):
     absent, colleague = team
-    booked = appointment(topic, absent, at(TUESDAY, 9))
-    appointment(topic, absent, at(TUESDAY + timedelta(7), 9))  # after the absence
-    appointment(topic, colleague, at(TUESDAY, 9))  # someone else's
-    fixed = invitation(topic, absent, start=at(TUESDAY, 10), held=True)
-    window = invitation(topic, absent, window=(at(TUESDAY + timedelta(1), 8), at(TUESDAY + timedelta(8), 8)))
-    invitation(topic, absent, window=(at(TUESDAY + timedelta(6), 8), at(TUESDAY + timedelta(8), 8)))
+    booked = appointment(topic, absent, at(TUESDAY, "09:00"))
+    appointment(topic, absent, at(TUESDAY + timedelta(7), "09:00"))  # after the absence
+    appointment(topic, colleague, at(TUESDAY, "09:00"))  # someone else's
+    fixed = invitation(topic, absent, start=at(TUESDAY, "10:00"), held=True)
+    window = invitation(
+        topic, absent, window=(at(TUESDAY + timedelta(1), "08:00"), at(TUESDAY + timedelta(8), "08:00"))
+    )
+    invitation(
+        topic, absent, window=(at(TUESDAY + timedelta(6), "08:00"), at(TUESDAY + timedelta(8), "08:00"))
+    )
     sick(absent)
 
     (impact,) = affected_by_absences(absent)
@@ -50,8 +52,8 @@ def test_an_absence_lists_the_booked_and_invited_clients_it_hits(topic, team):
 
 def test_appointments_keep_their_time_with_the_colleague_when_free(topic, team, coordinator, now):
     absent, colleague = team
-    soon = appointment(topic, absent, at(MONDAY, 8, 30))  # within the office's 2 hours' notice
-    later = appointment(topic, absent, at(TUESDAY, 9))
+    soon = appointment(topic, absent, at(MONDAY, "08:30"))  # within the office's 2 hours' notice
+    later = appointment(topic, absent, at(TUESDAY, "09:00"))
 
     result = reassign_clients(
         from_caseworker=absent,
@@ -74,7 +76,7 @@ def test_the_clients_are_told_with_the_moved_message_and_staff_get_invites(topic
     absent.user.email, colleague.user.email = "yilmaz@example.org", "weber@example.org"
     absent.user.save()
     colleague.user.save()
-    moving = appointment(topic, absent, at(TUESDAY, 9))
+    moving = appointment(topic, absent, at(TUESDAY, "09:00"))
 
     reassign_clients(
         from_caseworker=absent, to_caseworker=colleague, appointments=[moving], invitations=[], by=coordinator
@@ -90,10 +92,10 @@ def test_the_clients_are_told_with_the_moved_message_and_staff_get_invites(topic
 
 def test_an_appointment_the_colleague_cannot_take_stays_and_is_reported(topic, team, coordinator):
     absent, colleague = team
-    busy = appointment(topic, absent, at(TUESDAY, 10))
-    appointment(topic, colleague, at(TUESDAY, 10, 15))  # overlaps 10:00–10:30
-    afternoon = appointment(topic, absent, at(TUESDAY, 14))  # Weber works until 12
-    free = appointment(topic, absent, at(TUESDAY, 9))
+    busy = appointment(topic, absent, at(TUESDAY, "10:00"))
+    appointment(topic, colleague, at(TUESDAY, "10:15"))  # overlaps 10:00–10:30
+    afternoon = appointment(topic, absent, at(TUESDAY, "14:00"))  # Weber works until 12
+    free = appointment(topic, absent, at(TUESDAY, "09:00"))
 
     result = reassign_clients(
         from_caseworker=absent,
@@ -115,7 +117,7 @@ def test_an_appointment_the_colleague_cannot_take_stays_and_is_reported(topic, t
 def test_a_colleague_who_does_not_speak_the_language_cannot_take_it(topic, team, coordinator):
     absent, colleague = team
     absent.languages.add("tr")
-    turkish = appointment(topic, absent, at(TUESDAY, 9), language="tr")
+    turkish = appointment(topic, absent, at(TUESDAY, "09:00"), language="tr")
 
     result = reassign_clients(
         from_caseworker=absent,
@@ -130,10 +132,10 @@ def test_a_colleague_who_does_not_speak_the_language_cannot_take_it(topic, team,
 
 def test_open_invitations_follow_and_a_held_time_moves_when_free(topic, team, coordinator):
     absent, colleague = team
-    held = invitation(topic, absent, start=at(TUESDAY, 9), held=True)
-    window = invitation(topic, absent, window=(at(TUESDAY, 8), at(TUESDAY + timedelta(8), 8)))
-    appointment(topic, colleague, at(TUESDAY, 11))
-    clash = invitation(topic, absent, start=at(TUESDAY, 11), held=True)
+    held = invitation(topic, absent, start=at(TUESDAY, "09:00"), held=True)
+    window = invitation(topic, absent, window=(at(TUESDAY, "08:00"), at(TUESDAY + timedelta(8), "08:00")))
+    appointment(topic, colleague, at(TUESDAY, "11:00"))
+    clash = invitation(topic, absent, start=at(TUESDAY, "11:00"), held=True)
 
     result = reassign_clients(
         from_caseworker=absent,
@@ -154,8 +156,8 @@ def test_open_invitations_follow_and_a_held_time_moves_when_free(topic, team, co
 
 def test_every_move_is_in_the_audit_log_by_the_coordinator(topic, team, coordinator):
     absent, colleague = team
-    moving = appointment(topic, absent, at(TUESDAY, 9))
-    invited = invitation(topic, absent, window=(at(TUESDAY, 8), at(TUESDAY + timedelta(8), 8)))
+    moving = appointment(topic, absent, at(TUESDAY, "09:00"))
+    invited = invitation(topic, absent, window=(at(TUESDAY, "08:00"), at(TUESDAY + timedelta(8), "08:00")))
 
     reassign_clients(
         from_caseworker=absent,
@@ -179,9 +181,9 @@ def test_every_move_is_in_the_audit_log_by_the_coordinator(topic, team, coordina
 
 def test_what_changed_meanwhile_is_left_alone(topic, team, coordinator):
     absent, colleague = team
-    cancelled = appointment(topic, absent, at(TUESDAY, 9), status=Appointment.Status.CANCELLED)
-    others = appointment(topic, CaseworkerFactory(office=topic.office, topics=[topic]), at(TUESDAY, 9))
-    declined = invitation(topic, absent, window=(at(TUESDAY, 8), at(TUESDAY + timedelta(8), 8)))
+    cancelled = appointment(topic, absent, at(TUESDAY, "09:00"), status=Appointment.Status.CANCELLED)
+    others = appointment(topic, CaseworkerFactory(office=topic.office, topics=[topic]), at(TUESDAY, "09:00"))
+    declined = invitation(topic, absent, window=(at(TUESDAY, "08:00"), at(TUESDAY + timedelta(8), "08:00")))
     Invitation.objects.filter(pk=declined.pk).update(status=Invitation.Status.DECLINED)
 
     result = reassign_clients(
@@ -222,7 +224,7 @@ def test_colleagues_are_the_other_active_caseworkers_of_the_office(topic, team):
 
 def test_staff_user_without_caseworker_profile_is_recorded_as_staff(topic, team):
     absent, colleague = team
-    moving = appointment(topic, absent, at(TUESDAY, 9))
+    moving = appointment(topic, absent, at(TUESDAY, "09:00"))
     reassign_clients(
         from_caseworker=absent,
         to_caseworker=colleague,

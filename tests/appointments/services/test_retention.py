@@ -1,6 +1,6 @@
 """Retention: personal data of past appointments anonymised after the office's period, figures kept."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from io import StringIO
 
@@ -17,33 +17,17 @@ from appointments.models import (
     PhoneVerification,
 )
 from appointments.services import retention
-from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment, record_outcome
+from appointments.services.booking import cancel_appointment, record_outcome
 from appointments.services.notifications import queue_sms, run_due_messages
 from appointments.services.retention import anonymise_expired
 from appointments.services.verification import start_phone_verification
 from tests.factories import InterpreterFactory
+from tests.scenario import AYLIN_IN_FULL, TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 TUESDAY_END = TUESDAY_9 + timedelta(minutes=30)
 PHONE = "+4915123456789"
-
-
-def book(topic, *, start=TUESDAY_9, phone="0151 23456789", name="Aylin Demir", **extra):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=start,
-        client=ClientDetails(
-            name=name,
-            phone=phone,
-            email="aylin@example.org",
-            customer_number="123D456789",
-            sms_consent=True,
-        ),
-        **extra,
-    ).appointment
 
 
 def days_after_end(time_machine, days: float, end: datetime = TUESDAY_END) -> datetime:
@@ -56,7 +40,7 @@ def days_after_end(time_machine, days: float, end: datetime = TUESDAY_END) -> da
 def held(topic, time_machine):
     """An appointment with an interpreter, its messages sent, held and closed with a note."""
     InterpreterFactory(languages=["ar"])
-    appointment = book(topic, interpreter_language="ar")
+    appointment = book(topic, client=AYLIN_IN_FULL, interpreter_language="ar").appointment
     run_due_messages()
     time_machine.move_to(TUESDAY_END, tick=False)
     run_due_messages()
@@ -130,12 +114,12 @@ def test_a_second_run_changes_nothing(held, time_machine):
 
 
 def test_a_client_with_a_newer_appointment_is_kept_but_the_old_free_text_goes(topic, time_machine):
-    old = book(topic)
+    old = book(topic, client=AYLIN_IN_FULL).appointment
     cancel_appointment(appointment=old, by="client", reason="Bin bei Dr. Yilmaz, Aylin")
     run_due_messages()
     later = TUESDAY_9 + timedelta(weeks=9)  # a Tuesday again
     time_machine.move_to(later - timedelta(days=2), tick=False)
-    newer = book(topic, start=later)
+    newer = book(topic, later, client=AYLIN_IN_FULL).appointment
     run_due_messages()
     days_after_end(time_machine, 91)
 
@@ -152,7 +136,7 @@ def test_a_client_with_a_newer_appointment_is_kept_but_the_old_free_text_goes(to
 def test_the_office_retention_period_decides(topic, office, time_machine):
     office.retention_days = 30
     office.save(update_fields=["retention_days"])
-    book(topic)
+    book(topic, client=AYLIN_IN_FULL)
     days_after_end(time_machine, 29)
     assert anonymise_expired() == 0
     days_after_end(time_machine, 31)
@@ -172,7 +156,7 @@ def test_codes_and_replies_to_the_number_go_too(held, time_machine):
 
 
 def test_finished_message_bodies_are_blanked_after_30_days(topic, time_machine, now):
-    booking = book(topic, start=TUESDAY_9 + timedelta(days=14))
+    booking = book(topic, TUESDAY_9 + timedelta(days=14), client=AYLIN_IN_FULL).appointment
     run_due_messages()
     reply = queue_sms(to="+4915199999999", body="Hilfe: 1 oder 2", kind="reply", language="de")
     run_due_messages()
@@ -206,7 +190,13 @@ def test_spent_verifications_are_deleted_fresh_ones_kept(now, time_machine):
 def test_works_in_batches(topic, time_machine, monkeypatch):
     monkeypatch.setattr(retention, "BATCH", 2)
     for n in range(5):
-        book(topic, start=TUESDAY_9 + timedelta(minutes=30 * n), phone=f"0151 2345000{n}", name=f"Person {n}")
+        book(
+            topic,
+            TUESDAY_9 + timedelta(minutes=30 * n),
+            client=AYLIN_IN_FULL,
+            phone=f"0151 2345000{n}",
+            name=f"Person {n}",
+        )
     days_after_end(time_machine, 91, end=TUESDAY_END + timedelta(hours=3))
 
     assert anonymise_expired() == 5
@@ -215,8 +205,8 @@ def test_works_in_batches(topic, time_machine, monkeypatch):
 
 
 def test_the_command_and_the_worker_run_it(topic, time_machine):
-    book(topic)
-    book(topic, start=TUESDAY_9 + timedelta(hours=1), phone="0151 23450001")
+    book(topic, client=AYLIN_IN_FULL)
+    book(topic, TUESDAY_9 + timedelta(hours=1), client=AYLIN_IN_FULL, phone="0151 23450001")
     days_after_end(time_machine, 91)
     Client.objects.filter(phone="+4915123450001").update(name="Bernd Becker")
     out = StringIO()
@@ -228,7 +218,7 @@ def test_the_command_and_the_worker_run_it(topic, time_machine):
 
 
 def test_the_message_worker_anonymises_too(topic, time_machine):
-    book(topic)
+    book(topic, client=AYLIN_IN_FULL)
     days_after_end(time_machine, 91)
 
     call_command("run_message_worker", "--until-idle")
@@ -238,7 +228,8 @@ def test_the_message_worker_anonymises_too(topic, time_machine):
 
 
 def test_codes_to_numbers_that_never_booked_go_after_the_retention_period(topic, now, time_machine):
-    booked = book(topic)  # ends Tuesday: at day 91 from Monday not yet 90 days past
+    # Ends Tuesday: at day 91 from Monday not yet 90 days past.
+    booked = book(topic, client=AYLIN_IN_FULL).appointment
     start_phone_verification(phone="0151 77777777")  # asked for a code, never booked
     start_phone_verification(phone=booked.client.phone)
     run_due_messages()

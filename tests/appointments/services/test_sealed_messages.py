@@ -1,7 +1,7 @@
 """No private link or code at rest in clear text: message texts are sealed in the table, and what
 stays once a message is done is masked. A resend still has the whole text."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -9,14 +9,13 @@ from django.db import connection
 
 from appointments.fields import seal, unseal
 from appointments.models import Notification
-from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
+from appointments.services.booking import reschedule_appointment
 from appointments.services.messages import mask_private
 from appointments.services.notifications import claim_due_messages, deliver, queue_sms, run_due_messages
 from appointments.services.verification import start_phone_verification
+from tests.scenario import TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-
-TUESDAY_9 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def raw_bodies() -> list[str]:
@@ -25,19 +24,8 @@ def raw_bodies() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def book(topic):
-    return book_appointment(
-        topic=topic,
-        mode="video",
-        start=TUESDAY_9,
-        client=ClientDetails(
-            name="Aylin Demir", phone="0151 23456789", email="a@example.org", sms_consent=True
-        ),
-    )
-
-
 def test_the_table_holds_no_manage_link_or_code_in_clear_text(topic, django_capture_on_commit_callbacks):
-    booking = book(topic)
+    booking = book(topic, email="a@example.org")
     start_phone_verification(phone="0151 23456789")  # still pending: no on-commit send here
     token = booking.manage_token
 
@@ -53,7 +41,7 @@ def test_the_table_holds_no_manage_link_or_code_in_clear_text(topic, django_capt
 
 
 def test_once_done_only_the_masked_text_stays(topic, sms_outbox):
-    booking = book(topic)
+    booking = book(topic, email="a@example.org")
     run_due_messages()
 
     email = Notification.objects.get(appointment=booking.appointment, channel="email", audience="client")
@@ -75,7 +63,7 @@ def test_an_invitation_link_and_a_code_are_masked_too():
 
 
 def test_a_message_overtaken_by_a_move_is_masked(topic, now):
-    booking = book(topic)
+    booking = book(topic, email="a@example.org")
     claimed = [m for m in claim_due_messages(now=now) if m.channel == "sms"]
     reschedule_appointment(appointment=booking.appointment, start=TUESDAY_9 + timedelta(hours=1))
     claimed[0].appointment.refresh_from_db()
