@@ -27,7 +27,7 @@ from appointments.services.calendar import (
     invite_part,
     manage_url,
 )
-from appointments.services.messages import mask_private, render, when
+from appointments.services.texts import mask_private, render, when
 
 logger = logging.getLogger(__name__)
 

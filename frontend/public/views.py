@@ -40,7 +40,7 @@ from appointments.services.booking import (
 )
 from appointments.services.finding import confirm_finding, start_finding
 from appointments.services.limits import take_for_address, take_for_session
-from appointments.services.messages import when
+from appointments.services.texts import when
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.public.forms import CodeForm, DetailsForm, FindBookingForm, LanguageForm, ModeForm, TopicForm
 

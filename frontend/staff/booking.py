@@ -26,7 +26,6 @@ from appointments.selectors import bookable_topics
 from appointments.services.availability import check_start, free_slots
 from appointments.services.booking import ClientDetails, book_appointment, consultation_language
 from appointments.services.clients import find_clients
-from appointments.services.messages import when
 from appointments.services.permissions import (
     can_view_appointment,
     caseworker_for,
@@ -34,6 +33,7 @@ from appointments.services.permissions import (
     is_staff_viewer,
 )
 from appointments.services.phones import masked_number, normalize_mobile_number
+from appointments.services.texts import when
 from frontend.staff.days import day_url
 from frontend.staff.forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
 

@@ -13,7 +13,6 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.messages import mask_private
 from appointments.services.notifications import (
     MAX_ATTEMPTS,
     backoff,
@@ -22,6 +21,7 @@ from appointments.services.notifications import (
     release_expired_leases,
     run_due_messages,
 )
+from appointments.services.texts import mask_private
 from tests.factories import CaseworkerFactory, UserFactory, week_of_hours
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]

@@ -1,4 +1,4 @@
-"""Message texts per language (appointments/messages/<lang>.toml) and how carriers count SMS segments."""
+"""The text catalogue (appointments/texts/<lang>.toml): SMS, e-mail, invite and letter texts; SMS segments."""
 
 import re
 import tomllib
@@ -12,7 +12,7 @@ from django.utils import dateformat, translation
 _PRIVATE_LINK = re.compile(r"/([me])/[A-Za-z0-9_-]+")
 _CODE = re.compile(r"\b\d{6}\b")
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "messages"
+CATALOGUES = Path(__file__).resolve().parent.parent / "texts"
 DEFAULT_LANGUAGE = "de"
 
 
