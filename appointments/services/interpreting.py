@@ -42,7 +42,7 @@ from appointments.models import (
 from appointments.services.audit import record_audit
 from appointments.services.calendar import interpreter_url
 from appointments.services.locks import locked_before_start
-from appointments.services.notifications import alert_coordinator, schedule_participant_messages
+from appointments.services.outbox.compose import alert_coordinator, schedule_participant_messages
 from appointments.services.texts import render, when
 
 Status = InterpreterRequest.Status

@@ -14,6 +14,9 @@ _CODE = re.compile(r"\b\d{6}\b")
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "texts"
 DEFAULT_LANGUAGE = "de"
+# Texts of no one kind of message: formats, mode names, the e-mails' next steps, the calendar
+# invite and the printed letter. Every other text belongs to a kind in appointments.outbox_kinds.
+SHARED_TEXTS = ("date_format", "time_format", "long_date_format", "modes", "next_steps", "invite", "letter")
 
 
 @lru_cache(maxsize=16)

@@ -22,7 +22,7 @@ from appointments.services.calendar import (
     revoke_feed,
 )
 from appointments.services.interpreting import accept_interpreter_request
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.factories import InterpreterFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]

@@ -13,11 +13,11 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.notifications import (
+from appointments.services.outbox.delivery_status import record_delivery_status
+from appointments.services.outbox.worker import (
     MAX_ATTEMPTS,
     backoff,
     claim_due_messages,
-    record_delivery_status,
     release_expired_leases,
     run_due_messages,
 )
