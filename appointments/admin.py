@@ -37,8 +37,8 @@ from appointments.models import (
 from appointments.services.audit import record_audit
 from appointments.services.booking import cancel_appointment
 from appointments.services.calendar import revoke_feed
-from appointments.services.messages import mask_private
 from appointments.services.phones import normalize_mobile_number
+from appointments.services.texts import mask_private
 
 admin.site.site_header = _("Sprechstunde administration")
 admin.site.site_title = _("Sprechstunde")

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments import outbox_kinds
 from appointments.exceptions import NotAllowed
 from appointments.fields import SealedTextField
 
@@ -824,27 +825,10 @@ class Notification(models.Model):
     nothing is sent twice and a moved appointment never fires its old reminder.
     """
 
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("E-mail")
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", _("Booking confirmation")
-        RESCHEDULED = "rescheduled", _("Moved")
-        CANCELLED = "cancelled", _("Cancelled")
-        REMINDER = "reminder", _("Reminder")
-        VERIFICATION_CODE = "verification_code", _("Verification code")
-        REPLY = "reply", _("Reply to an SMS")
-        INTERPRETER_OFFER = "interpreter_offer", _("Interpreter request offered")
-        INTERPRETER_REMINDER = "interpreter_reminder", _("Interpreter request still open")
-        INTERPRETER_ALERT = "interpreter_alert", _("No interpreter yet")
-        INVITATION = "invitation", _("Invitation")
-        INVITATION_REMINDER = "invitation_reminder", _("Invitation not answered yet")
-
-    class Audience(models.TextChoices):
-        CLIENT = "client", _("Client")
-        CASEWORKER = "caseworker", _("Caseworker")
-        INTERPRETER = "interpreter", _("Interpreter")
+    # Declared with each kind's audiences, channels, texts and due rule in appointments.outbox_kinds.
+    Channel = outbox_kinds.Channel
+    Kind = outbox_kinds.Kind
+    Audience = outbox_kinds.Audience
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

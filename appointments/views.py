@@ -16,7 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from appointments.selectors import upcoming_appointments_for
 from appointments.services.calendar import build_feed, feed_owner
-from appointments.services.notifications import record_delivery_status
+from appointments.services.outbox.delivery_status import record_delivery_status
 from appointments.services.sms_replies import handle_inbound_sms
 from appointments.throttles import webhook_throttle
 

@@ -13,7 +13,7 @@ from appointments.exceptions import ApplicationError, InvalidDate, SlotNotOffere
 from appointments.models import Caseworker, Topic
 from appointments.services.availability import Slot, check_start, free_slots
 from appointments.services.booking import consultation_language
-from appointments.services.messages import when
+from appointments.services.texts import when
 
 DAYS_PER_PAGE = 3  # a phone's screen; the staff pages show more
 

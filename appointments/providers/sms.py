@@ -2,7 +2,7 @@
 
 A back end returns the provider's message id or raises `SmsError`, which says
 whether trying again later can help. Retries themselves live in one place, the
-notification worker (appointments/services/notifications.py).
+outbox worker (appointments/services/outbox/worker.py).
 """
 
 import itertools

@@ -27,7 +27,7 @@ from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_fo
 from appointments.services.interpreter_requests import appointment_changed, request_interpreter
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
-from appointments.services.notifications import schedule_appointment_messages
+from appointments.services.outbox.compose import schedule_appointment_messages
 from appointments.services.overlaps import APPOINTMENT_OVERLAP, is_overlap
 from appointments.services.permissions import can_book_at
 from appointments.services.references import new_reference

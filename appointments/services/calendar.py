@@ -20,7 +20,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from appointments.events import client_label, first_name
 from appointments.models import Appointment, Caseworker, Interpreter
-from appointments.services.messages import render, when
+from appointments.services.texts import render, when
 from appointments.services.vtimezone import vtimezone
 
 PRODID = "-//Sprechstunde//Jobcenter Termine//DE"

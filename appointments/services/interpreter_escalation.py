@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from appointments.models import InterpreterRequest, Notification, Office
 from appointments.services.interpreter_matching import ACTIVE, eligible_interpreters, preferred_window_open
 from appointments.services.interpreter_notices import offer, tell_language_pool, tell_staff, text_interpreters
-from appointments.services.notifications import alert_coordinator
+from appointments.services.outbox.compose import alert_coordinator
 
 Status = InterpreterRequest.Status
 

@@ -16,8 +16,8 @@ from appointments.events import (
 )
 from appointments.models import Interpreter, InterpreterRequest, Language, Notification
 from appointments.services.calendar import interpreter_url
-from appointments.services.messages import render, when
-from appointments.services.notifications import schedule_participant_messages
+from appointments.services.outbox.compose import schedule_participant_messages
+from appointments.services.texts import render, when
 
 
 def _offer_values(interpreter_request: InterpreterRequest) -> dict[str, object]:

@@ -49,7 +49,7 @@ from appointments.services.booking import (
 from appointments.services.calls import new_call_room
 from appointments.services.clients import client_for_booking
 from appointments.services.limits import client_mobile_number
-from appointments.services.notifications import schedule_invitation_messages
+from appointments.services.outbox.compose import schedule_invitation_messages
 from appointments.services.permissions import can_invite_for
 from appointments.services.references import new_reference, normalize_reference
 from appointments.services.tokens import hash_token, new_token

@@ -27,7 +27,7 @@ from fpdf import FPDF
 
 from appointments.models import Invitation
 from appointments.services.invitations import code_entry_url, reissue_letter_codes
-from appointments.services.messages import DEFAULT_LANGUAGE, available_languages, render, text, when
+from appointments.services.texts import DEFAULT_LANGUAGE, available_languages, render, text, when
 
 RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}

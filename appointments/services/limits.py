@@ -30,7 +30,7 @@ from rest_framework.settings import api_settings
 
 from appointments.exceptions import CallingCodeNotAllowed, TooManyBookings, TooManyRequests
 from appointments.models import Appointment, Office, SmsBudget
-from appointments.services.notifications import alert_coordinator
+from appointments.services.outbox.compose import alert_coordinator
 from appointments.services.phones import allowed_calling_codes, normalize_mobile_number
 
 

@@ -27,7 +27,7 @@ from appointments.services.availability import check_start
 from appointments.services.booking import consultation_language, save_with_first_free
 from appointments.services.hours import absences_with_appointments
 from appointments.services.locks import locked
-from appointments.services.notifications import schedule_appointment_messages
+from appointments.services.outbox.compose import schedule_appointment_messages
 
 Status = Appointment.Status
 

@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, AuditEntry, Client, InboundSms, Notification
+from appointments.outbox_kinds import REPLY_REMINDER_MINUTES
 from appointments.services.booking import cancel_appointment
 from appointments.services.calendar import book_url, find_url
 from appointments.services.clients import DETAILS_KEPT
-from appointments.services.messages import render, when
-from appointments.services.notifications import REPLY_REMINDER_MINUTES, queue_sms, send_now
+from appointments.services.outbox.compose import queue_sms
+from appointments.services.outbox.worker import send_now
+from appointments.services.texts import render, when
 from appointments.services.tokens import new_token
 
 STOP_WORDS = {"STOP", "STOPP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ABMELDEN"}

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from appointments.exceptions import SmsBudgetExhausted, TooManyRequests, VerificationFailed
 from appointments.models import Notification, Office, PhoneVerification
 from appointments.services.limits import client_mobile_number, spend_sms_code
-from appointments.services.messages import render
-from appointments.services.notifications import queue_sms, send_now
+from appointments.services.outbox.compose import queue_sms
+from appointments.services.outbox.worker import send_now
+from appointments.services.texts import render
 from appointments.services.tokens import hash_token, new_token
 
 _PER_HOUR = 5

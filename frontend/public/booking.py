@@ -21,8 +21,8 @@ from appointments.models import Caseworker, Language, Mode
 from appointments.selectors import self_bookable_topics
 from appointments.services.booking import Booking, ClientDetails, book_appointment
 from appointments.services.limits import take_for_address, take_for_session
-from appointments.services.messages import when
 from appointments.services.permissions import access_booking
+from appointments.services.texts import when
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.public.forms import CodeForm, DetailsForm, LanguageForm, ModeForm, TopicForm
 from frontend.public.manage import Managed, booking_context

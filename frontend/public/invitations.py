@@ -32,7 +32,7 @@ from appointments.services.invitations import (
     reopen_invitation,
 )
 from appointments.services.limits import RateCount, address
-from appointments.services.messages import when
+from appointments.services.texts import when
 from frontend.public.booking import show_booked
 from frontend.public.forms import InvitationCodeForm, ModeForm
 from frontend.steps import parse_start, posted, slot_days, slot_gone

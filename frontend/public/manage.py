@@ -19,8 +19,8 @@ from appointments.exceptions import NotAllowed, NotFound, SlotNotOffered, SlotTa
 from appointments.models import Appointment, Mode, Topic
 from appointments.selectors import own_caseworker
 from appointments.services.booking import cancel_appointment, consultation_language, reschedule_appointment
-from appointments.services.messages import when
 from appointments.services.permissions import access_booking, access_booking_by_token, booking_for_phone
+from appointments.services.texts import when
 from frontend.public.times import KNOWN_CLIENT, chosen_own, times
 from frontend.steps import parse_start, slot_gone
 

@@ -23,9 +23,9 @@ from appointments.models import Appointment, Caseworker, Client, Language, Mode
 from appointments.selectors import bookable_topics
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.clients import find_clients
-from appointments.services.messages import when
 from appointments.services.permissions import access_staff, can_view_appointment, clients_visible_to
 from appointments.services.phones import masked_number, normalize_mobile_number
+from appointments.services.texts import when
 from frontend.staff.days import day_url
 from frontend.staff.forms import ME, OFFICE, NewClientForm, RequestForm, SearchForm
 from frontend.steps import Steps, parse_start, posted, slot_gone, slot_page, start_problem

@@ -37,7 +37,6 @@ from appointments.services.invitations import (
     working_days_end,
 )
 from appointments.services.letters import Letter, letters_pdf, reprint_letters
-from appointments.services.messages import when
 from appointments.services.permissions import (
     access_coordinator,
     access_own_caseworker,
@@ -47,6 +46,7 @@ from appointments.services.permissions import (
     sees_office,
 )
 from appointments.services.phones import masked_number
+from appointments.services.texts import when
 from frontend.staff.forms import NewClientForm, SearchForm
 from frontend.staff.invitation_forms import FIXED, ImportForm, InvitationForm, end_of_day
 

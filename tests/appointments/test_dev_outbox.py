@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 

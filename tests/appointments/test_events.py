@@ -8,7 +8,7 @@ from appointments.events import caseworker_group, client_label, office_group
 from appointments.models import Appointment
 from appointments.providers import sms
 from appointments.services.booking import ClientDetails, book_appointment, cancel_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.scenario import TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]

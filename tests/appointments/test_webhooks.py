@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from appointments.models import Appointment, Client, InboundSms, Notification
 from appointments.services.booking import ClientDetails, book_appointment, reschedule_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from frontend.public.times import KNOWN_CLIENT
 from tests.scenario import TUESDAY_9, book
 

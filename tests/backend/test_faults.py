@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from appointments.models import Appointment, Notification
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.notifications import MAX_ATTEMPTS, backoff, run_due_messages
+from appointments.services.outbox.worker import MAX_ATTEMPTS, backoff, run_due_messages
 from backend.middleware import RETRY_AFTER_SECONDS
 from tests.appointments.api.conftest import booking_body
 from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from appointments.models import Appointment, InterpreterRequest, Notification
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.factories import CaseworkerFactory, InterpreterFactory, OfficeFactory, TopicFactory, week_of_hours
 from tests.fakes.twilio import FakeTwilio, Reply, send_sms_through
 from tests.scenario import TUESDAY_9, TUESDAY_10
@@ -71,7 +71,7 @@ def leaks(caplog) -> list[str]:
 
 
 def test_a_leak_would_be_found(logs):
-    logging.getLogger("appointments.services.notifications").debug("to %s", "+4915123456789")
+    logging.getLogger("appointments.services.outbox.worker").debug("to %s", "+4915123456789")
     try:
         raise ValueError(f"customer {CUSTOMER_NUMBER}")
     except ValueError:
@@ -279,7 +279,7 @@ def test_sms_through_twilio_failures_and_inbound_sms(
 
     assert len(fake_twilio.requests) >= 5
     assert logged(logs, "twilio")  # the client logs at INFO: heard, and harmless
-    assert any("failed" in message for message in logged(logs, "appointments.services.notifications"))
+    assert any("failed" in message for message in logged(logs, "appointments.services.outbox.worker"))
     assert leaks(logs) == []
 
 

@@ -10,7 +10,7 @@ from django.core import mail
 
 from appointments.models import Appointment, Notification, PhoneVerification
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.factories import UserFactory
 from tests.frontend.conftest import FIRST_SLOT, PHONE
 
@@ -112,6 +112,7 @@ def test_when_the_budget_is_spent_the_page_asks_to_call_and_the_coordinator_is_t
             )
 
     assert len(sms_outbox) == 1
+    run_due_messages()  # the alert is an outbox row like any message
     assert [message.to for message in mail.outbox] == [["koordination@jobcenter.example"]]
 
 

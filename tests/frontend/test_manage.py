@@ -7,7 +7,7 @@ import pytest
 
 from appointments.models import Appointment
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.factories import UserFactory
 from tests.frontend.conftest import FIRST_SLOT
 

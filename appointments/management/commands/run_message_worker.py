@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from appointments.services.interpreter_escalation import escalate_interpreter_requests
 from appointments.services.invitations import run_invitation_jobs
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from appointments.services.retention import anonymise_expired, clear_expired_sessions
 
 ESCALATION_EVERY_SECONDS = 60

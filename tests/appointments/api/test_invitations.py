@@ -4,7 +4,7 @@ import pytest
 
 from appointments.models import Appointment, Invitation, Notification
 from appointments.services.invitations import accept_invitation, open_invitation
-from appointments.services.notifications import record_delivery_status
+from appointments.services.outbox.delivery_status import record_delivery_status
 from tests.factories import CaseworkerFactory, ClientFactory, InterpreterFactory, UserFactory
 from tests.scenario import TUESDAY, iso
 

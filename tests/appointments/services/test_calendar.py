@@ -25,7 +25,7 @@ from appointments.services.calendar import (
     revoke_feed,
 )
 from appointments.services.interpreter_offers import accept_interpreter_request
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from tests.factories import AppointmentFactory, InterpreterFactory
 from tests.icaljs import read_with_icaljs
 from tests.scenario import TUESDAY_9
@@ -342,3 +342,13 @@ def test_a_feed_is_read_the_same_by_all_three(booking, caseworker):
         assert len(Calendar.from_ical(ics).walk("VEVENT")) == len(appointments)
         vobject.readOne(ics.decode())
     assert mozilla["events"] == []
+
+
+def test_the_mailed_invite_names_its_recipient_as_attendee(interpreted, mailoutbox):
+    appointment, interpreter = interpreted
+    run_due_messages()
+    (mail,) = [m for m in mailoutbox if m.to == [interpreter.email]]
+    (attachment,) = [part for part in mail.attachments if part.get_content_type() == "text/calendar"]
+    (attendee,) = read_with_icaljs(attachment.get_content().encode())["events"][0]["attendees"]
+    assert attendee["value"] == f"mailto:{interpreter.email}"
+    assert attendee["params"]["cn"] == interpreter.name

@@ -15,6 +15,7 @@ from appointments.exceptions import (
 from appointments.models import PhoneVerification, SmsBudget
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.limits import address, client_mobile_number
+from appointments.services.outbox.worker import run_due_messages
 from appointments.services.verification import start_phone_verification
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, UserFactory, week_of_hours
 from tests.scenario import TUESDAY, at
@@ -107,6 +108,7 @@ class TestBudget:
         assert len(sms_outbox) == 2
         assert PhoneVerification.objects.count() == 2
         assert SmsBudget.objects.get(office=office).sent == 2
+        run_due_messages()  # the alert is an outbox row like any message
         assert [message.to for message in mail.outbox] == [["koordination@jobcenter.example"]]
         assert "2" in mail.outbox[0].body
 

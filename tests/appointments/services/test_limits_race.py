@@ -10,6 +10,7 @@ from appointments.exceptions import SmsBudgetExhausted, TooManyBookings
 from appointments.models import Appointment, PhoneVerification, SmsBudget
 from appointments.providers import sms
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.outbox.worker import run_due_messages
 from appointments.services.verification import start_phone_verification
 from tests.appointments.services.test_booking_race import race
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
@@ -32,6 +33,7 @@ def test_concurrent_codes_never_spend_more_than_the_budget_and_alert_once():
     assert PhoneVerification.objects.count() == 5
     assert len(sms.outbox) == 5
     assert SmsBudget.objects.get(office=office).sent == 5
+    run_due_messages()  # the alert is an outbox row like any message
     assert [message.to for message in mail.outbox] == [["koordination@jobcenter.example"]]
 
 

@@ -13,15 +13,15 @@ from appointments.services.booking import (
     cancel_appointment,
     reschedule_appointment,
 )
-from appointments.services.messages import mask_private
-from appointments.services.notifications import (
+from appointments.services.outbox.delivery_status import record_delivery_status
+from appointments.services.outbox.worker import (
     MAX_ATTEMPTS,
     backoff,
     claim_due_messages,
-    record_delivery_status,
     release_expired_leases,
     run_due_messages,
 )
+from appointments.services.texts import mask_private
 from tests.factories import CaseworkerFactory, UserFactory, week_of_hours
 from tests.scenario import TUESDAY_9, book
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from appointments.models import AuditEntry, Client, InterpreterRequest, Notification
 from appointments.services.booking import cancel_appointment
 from appointments.services.interpreter_offers import accept_interpreter_request
-from appointments.services.notifications import run_due_messages
+from appointments.services.outbox.worker import run_due_messages
 from appointments.services.privacy import (
     Erasure,
     erase_client,

@@ -18,7 +18,8 @@ from appointments.models import (
 )
 from appointments.services import retention
 from appointments.services.booking import cancel_appointment, record_outcome
-from appointments.services.notifications import queue_sms, run_due_messages
+from appointments.services.outbox.compose import queue_sms
+from appointments.services.outbox.worker import run_due_messages
 from appointments.services.retention import anonymise_expired
 from appointments.services.verification import start_phone_verification
 from tests.factories import InterpreterFactory

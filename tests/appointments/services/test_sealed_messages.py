@@ -10,8 +10,9 @@ from django.db import connection
 from appointments.fields import seal, unseal
 from appointments.models import Notification
 from appointments.services.booking import reschedule_appointment
-from appointments.services.messages import mask_private
-from appointments.services.notifications import claim_due_messages, deliver, queue_sms, run_due_messages
+from appointments.services.outbox.compose import queue_sms
+from appointments.services.outbox.worker import claim_due_messages, deliver, run_due_messages
+from appointments.services.texts import mask_private
 from appointments.services.verification import start_phone_verification
 from tests.scenario import TUESDAY_9, book
 

@@ -1,10 +1,10 @@
-"""Message texts: every language has every text, and no SMS is longer than two segments."""
+"""The text catalogue: every language has every text, and no SMS is longer than two segments."""
 
 from datetime import datetime
 
 import pytest
 
-from appointments.services.messages import _catalogue, available_languages, render, sms_segments, when
+from appointments.services.texts import _catalogue, available_languages, render, sms_segments, when
 from tests.scenario import BERLIN
 
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]

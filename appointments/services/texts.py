@@ -1,4 +1,4 @@
-"""Message texts per language (appointments/messages/<lang>.toml) and how carriers count SMS segments."""
+"""The text catalogue (appointments/texts/<lang>.toml): SMS, e-mail, invite and letter texts; SMS segments."""
 
 import re
 import tomllib
@@ -12,8 +12,11 @@ from django.utils import dateformat, translation
 _PRIVATE_LINK = re.compile(r"/([me])/[A-Za-z0-9_-]+")
 _CODE = re.compile(r"\b\d{6}\b")
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "messages"
+CATALOGUES = Path(__file__).resolve().parent.parent / "texts"
 DEFAULT_LANGUAGE = "de"
+# Texts of no one kind of message: formats, mode names, the e-mails' next steps, the calendar
+# invite and the printed letter. Every other text belongs to a kind in appointments.outbox_kinds.
+SHARED_TEXTS = ("date_format", "time_format", "long_date_format", "modes", "next_steps", "invite", "letter")
 
 
 @lru_cache(maxsize=16)

@@ -1,0 +1,1 @@
+"""The outbox: each outgoing message is a Notification row (compose writes, worker sends, delivery_status)."""
