@@ -190,13 +190,13 @@ KINDS: dict[str, MessageKind] = {
         MessageKind(
             kind=Kind.INTERPRETER_OFFER,
             routes=(Route(INTERPRETER, SMS, {"body": "interpreter.offer"}),),
-            written_by="services.interpreting: offers",
+            written_by="services.interpreter_notices: offers",
         ),
         MessageKind(
             kind=Kind.INTERPRETER_REMINDER,
             due=Due.BY_JOB,
             routes=(Route(INTERPRETER, SMS, {"body": "interpreter.offer_reminder"}),),
-            written_by="services.interpreting: escalation, interpreter_reminder_minutes after the offer",
+            written_by="services.interpreter_escalation: interpreter_reminder_minutes after the offer",
         ),
         MessageKind(
             kind=Kind.INVITATION,

@@ -345,7 +345,7 @@ def test_a_feed_is_read_the_same_by_all_three(booking, caseworker):
 
 
 def test_the_mailed_invite_names_its_recipient_as_attendee(interpreted, mailoutbox):
-    appointment, interpreter = interpreted
+    _appointment, interpreter = interpreted
     run_due_messages()
     (mail,) = [m for m in mailoutbox if m.to == [interpreter.email]]
     (attachment,) = [part for part in mail.attachments if part.get_content_type() == "text/calendar"]

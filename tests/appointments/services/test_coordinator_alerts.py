@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from appointments.services.interpreting import escalate_interpreter_requests
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import transaction
 
 from appointments.models import Notification
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.interpreter_escalation import escalate_interpreter_requests
 from appointments.services.outbox.compose import alert_coordinator
 from appointments.services.outbox.worker import MAX_ATTEMPTS, backoff, run_due_messages
 from tests.factories import InterpreterFactory, OfficeFactory
