@@ -463,7 +463,7 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Calls (issue 5): an opaque room id for the video room and the telephone conference.
+    # Calls: an opaque room id for the video room and the telephone conference.
     call_room = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     call_status = models.CharField(_("call status"), max_length=20, choices=CallStatus.choices, blank=True)
     call_status_at = models.DateTimeField(_("call status changed"), null=True, blank=True)

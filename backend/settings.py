@@ -200,7 +200,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Staff login (issue 7): argon2 hashes, lockout after repeated failures (django-axes),
+# Staff login: argon2 hashes, lockout after repeated failures (django-axes),
 # an optional TOTP second factor (django-otp), and sessions that end when idle.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -390,9 +390,9 @@ LOGGING = {
     },
 }
 
-# Calls and video (issue 5)
+# Calls and video
 # ICE servers for the browser; TURN credentials are signed with coturn's REST secret, issued only
-# inside the call window and valid until it closes, one username per participant (issue 13).
+# inside the call window and valid until it closes, one username per participant.
 STUN_URLS = envlist("STUN_URLS", [])
 TURN_URLS = envlist("TURN_URLS", [])
 TURN_SECRET = envsecret("TURN_SECRET")

@@ -50,20 +50,20 @@ class InterpreterRequestSerializer(serializers.ModelSerializer):
         model = InterpreterRequest
         fields = ["id", "language", "status", "start", "end", "mode", "duration_minutes", "client"]
 
-    def _local(self, request, moment) -> str:
-        return moment.astimezone(request.appointment.topic.office.zone).isoformat()
+    def _local(self, job, moment) -> str:
+        return moment.astimezone(job.appointment.topic.office.zone).isoformat()
 
-    def get_start(self, request) -> str:
-        return self._local(request, request.appointment.start)
+    def get_start(self, job) -> str:
+        return self._local(job, job.appointment.start)
 
-    def get_end(self, request) -> str:
-        return self._local(request, request.appointment.end)
+    def get_end(self, job) -> str:
+        return self._local(job, job.appointment.end)
 
-    def get_client(self, request) -> str | None:
+    def get_client(self, job) -> str | None:
         # The first name only once the job is theirs.
-        if request.status != InterpreterRequest.Status.ACCEPTED:
+        if job.status != InterpreterRequest.Status.ACCEPTED:
             return None
-        return client_label(request.appointment.client.name).split(" ")[0]
+        return client_label(job.appointment.client.name).split(" ")[0]
 
 
 class DeclineSerializer(serializers.Serializer):

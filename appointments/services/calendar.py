@@ -67,8 +67,8 @@ def _attendee_name(appointment: Appointment, audience: str, address: str) -> str
     if audience == "staff":
         user = appointment.caseworker.user
         return str(appointment.caseworker) if user is not None and user.email == address else ""
-    request = getattr(appointment, "interpreter_request", None)
-    interpreter = request.interpreter if request is not None else None
+    asked = getattr(appointment, "interpreter_request", None)
+    interpreter = asked.interpreter if asked is not None else None
     return interpreter.name if interpreter is not None and interpreter.email == address else ""
 
 

@@ -233,10 +233,10 @@ def start_phone_conference(*, appointment: Appointment, user, caseworker_phone: 
         raise CallRefused
     room = ensure_call_room(appointment)
     parties = [(Role.CASEWORKER, caseworker_phone), (Role.CLIENT, appointment.client.phone)]
-    request = InterpreterRequest.objects.filter(
+    accepted_jobs = InterpreterRequest.objects.filter(
         appointment=appointment, status=InterpreterRequest.Status.ACCEPTED, interpreter__isnull=False
     ).select_related("interpreter")
-    for accepted in request:
+    for accepted in accepted_jobs:
         if accepted.interpreter.phone:
             parties.append((Role.INTERPRETER, accepted.interpreter.phone))
     _check_calling_codes(parties, office=appointment.topic.office)

@@ -42,7 +42,7 @@ def _stored_key() -> Func:
     return expression
 
 
-def find_clients(query: str, *, viewer) -> list[Client]:
+def find_clients_by_number(query: str, *, viewer) -> list[Client]:
     """The clients `viewer` may see whose mobile number or customer number is `query`, by name.
 
     A number is matched in full, never in part: a search must not list strangers who share digits.

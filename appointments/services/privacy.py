@@ -38,13 +38,13 @@ from appointments.services.retention import anonymise_clients, anonymise_office_
 MAX_MATCHES = 20
 
 
-def find_clients(*, office: Office, user, query: str) -> list[Client]:
+def find_office_clients(*, office: Office, user, query: str) -> list[Client]:
     """Clients with an appointment at the office, by booking code, or by mobile or customer number
     as the client search matches them (services/clients.py)."""
     query = query.strip()
     if not query:
         return []
-    by_number = [client.pk for client in clients.find_clients(query, viewer=user)]
+    by_number = [client.pk for client in clients.find_clients_by_number(query, viewer=user)]
     matches = Q(pk__in=by_number) | Q(appointments__reference=normalize_reference(query))
     # One filter() call: the booking code must be one of this office's appointments.
     found = Client.objects.filter(matches, appointments__topic__office=office).distinct().order_by("pk")

@@ -23,32 +23,32 @@ from appointments.services.permissions import access_coordinator, access_interpr
 from frontend.staff.days import FEED_RESET
 
 
-def _job(request_) -> dict:
-    appointment = request_.appointment
+def _job(job) -> dict:
+    appointment = job.appointment
     zone = appointment.topic.office.zone
     join = None
     if appointment.mode == "video" and appointment.call_room:  # made with the booking, not by this page
         join = reverse("realtime:staff-call", kwargs={"room": appointment.call_room})
     return {
-        "id": request_.pk,
+        "id": job.pk,
         "start": appointment.start.astimezone(zone),
         "end": appointment.end.astimezone(zone),
         "mode": appointment.get_mode_display(),
-        "language": request_.language.name,
+        "language": job.language.name,
         "client": first_name(appointment.client.name),
         "join_url": join,
     }
 
 
-def _offer(request_) -> dict:
-    appointment = request_.appointment
+def _offer(job) -> dict:
+    appointment = job.appointment
     zone = appointment.topic.office.zone
     return {
-        "id": request_.pk,
+        "id": job.pk,
         "start": appointment.start.astimezone(zone),
         "end": appointment.end.astimezone(zone),
         "mode": appointment.get_mode_display(),
-        "language": request_.language.name,
+        "language": job.language.name,
         "minutes": appointment.topic.minutes,
     }
 

@@ -22,7 +22,7 @@ from appointments.exceptions import ApplicationError, SlotNotOffered, SlotTaken
 from appointments.models import Appointment, Caseworker, Client, Language, Mode
 from appointments.selectors import bookable_topics
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.clients import find_clients
+from appointments.services.clients import find_clients_by_number
 from appointments.services.permissions import access_staff, can_view_appointment, clients_visible_to
 from appointments.services.phones import masked_number, normalize_mobile_number
 from appointments.services.texts import when
@@ -186,7 +186,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 "phone": masked_number(c.phone),
                 "customer_number": c.customer_number,
             }
-            for c in find_clients(query, viewer=request.user)
+            for c in find_clients_by_number(query, viewer=request.user)
         ]
         return _search_page(
             request,

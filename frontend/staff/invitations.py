@@ -27,7 +27,7 @@ from appointments.models import Caseworker, Client, Invitation, Mode, Topic
 from appointments.selectors import bookable_topics, invitation_state, invitations_for
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails
-from appointments.services.clients import find_clients
+from appointments.services.clients import find_clients_by_number
 from appointments.services.invitation_import import ImportRefused, import_invitations
 from appointments.services.invitations import (
     InvitationClosed,
@@ -131,7 +131,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         searched = True
         found = [
             {"id": c.pk, "name": c.name, "phone": masked_number(c.phone), "number": c.customer_number}
-            for c in find_clients(search_form.cleaned_data["query"], viewer=request.user)
+            for c in find_clients_by_number(search_form.cleaned_data["query"], viewer=request.user)
         ]
     bound = action in {"invite", "times"}
     data = request.POST if bound else None

@@ -16,7 +16,7 @@ from appointments.services.privacy import (
     audit_log,
     erase_client,
     export_client_data,
-    find_clients,
+    find_office_clients,
     stored_counts,
 )
 from appointments.services.retention import ANONYMOUS_PREFIX
@@ -35,7 +35,7 @@ def privacy(request):
     """Find a client of the office. A POST, so that numbers searched for stay out of URLs and access logs."""
     coordinator = access_coordinator(request.user)
     query = request.POST.get("suche", "").strip() if request.method == "POST" else ""
-    found = find_clients(office=coordinator.office, user=request.user, query=query)
+    found = find_office_clients(office=coordinator.office, user=request.user, query=query)
     results = [
         {
             "client": client,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from appointments.services.clients import customer_number_key, find_clients
+from appointments.services.clients import customer_number_key, find_clients_by_number
 from tests.factories import (
     CaseworkerFactory,
     ClientFactory,
@@ -43,7 +43,7 @@ def test_finds_a_client_by_mobile_number_however_typed(topic, caseworker, typed)
         topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, mode="telephone"
     ).appointment.client
 
-    assert find_clients(typed, viewer=caseworker.user) == [aylin]
+    assert find_clients_by_number(typed, viewer=caseworker.user) == [aylin]
 
 
 @pytest.mark.parametrize("typed", ["123D456789", "123d 456 789", "123-D-456789", " 123D456789"])
@@ -57,7 +57,7 @@ def test_finds_a_client_by_customer_number(topic, caseworker, typed):
         customer_number="123D 456789",
     ).appointment.client
 
-    assert find_clients(typed, viewer=caseworker.user) == [aylin]
+    assert find_clients_by_number(typed, viewer=caseworker.user) == [aylin]
 
 
 def test_matches_whole_numbers_only(topic, caseworker):
@@ -70,10 +70,10 @@ def test_matches_whole_numbers_only(topic, caseworker):
         customer_number="123D456789",
     )
 
-    assert find_clients("0151 2345", viewer=caseworker.user) == []
-    assert find_clients("123D", viewer=caseworker.user) == []
-    assert find_clients("  ", viewer=caseworker.user) == []
-    assert find_clients("--", viewer=caseworker.user) == []
+    assert find_clients_by_number("0151 2345", viewer=caseworker.user) == []
+    assert find_clients_by_number("123D", viewer=caseworker.user) == []
+    assert find_clients_by_number("  ", viewer=caseworker.user) == []
+    assert find_clients_by_number("--", viewer=caseworker.user) == []
 
 
 def test_a_caseworker_finds_only_clients_with_an_appointment_with_them(topic, caseworker):
@@ -88,10 +88,10 @@ def test_a_caseworker_finds_only_clients_with_an_appointment_with_them(topic, ca
     )
     ClientFactory(phone="+4915199990000", customer_number="K-2")  # no appointment at all
 
-    assert find_clients("0151 23456789", viewer=caseworker.user) == []
-    assert find_clients("K-1", viewer=caseworker.user) == []
-    assert find_clients("015199990000", viewer=caseworker.user) == []
-    assert len(find_clients("K-1", viewer=colleague.user)) == 1
+    assert find_clients_by_number("0151 23456789", viewer=caseworker.user) == []
+    assert find_clients_by_number("K-1", viewer=caseworker.user) == []
+    assert find_clients_by_number("015199990000", viewer=caseworker.user) == []
+    assert len(find_clients_by_number("K-1", viewer=colleague.user)) == 1
 
 
 def test_a_coordinator_finds_the_office_clients_but_not_another_office(topic, caseworker):
@@ -110,17 +110,17 @@ def test_a_coordinator_finds_the_office_clients_but_not_another_office(topic, ca
         phone="0151 23450002",
     )
 
-    assert find_clients("0151 23456789", viewer=coordinator.user) == [ours]
-    assert find_clients("0151 23450002", viewer=coordinator.user) == []
-    assert len(find_clients("0151 23450002", viewer=UserFactory(is_superuser=True))) == 1
+    assert find_clients_by_number("0151 23456789", viewer=coordinator.user) == [ours]
+    assert find_clients_by_number("0151 23450002", viewer=coordinator.user) == []
+    assert len(find_clients_by_number("0151 23450002", viewer=UserFactory(is_superuser=True))) == 1
 
 
 def test_nobody_else_finds_anybody(topic, caseworker):
     book(topic, MONDAY_9, caseworker=caseworker, booked_by=caseworker.user, mode="telephone")
     inactive = caseworker_of(topic, active=False)
 
-    assert find_clients("0151 23456789", viewer=UserFactory()) == []
-    assert find_clients("0151 23456789", viewer=inactive.user) == []
+    assert find_clients_by_number("0151 23456789", viewer=UserFactory()) == []
+    assert find_clients_by_number("0151 23456789", viewer=inactive.user) == []
 
 
 def test_customer_number_key():

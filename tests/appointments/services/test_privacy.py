@@ -15,7 +15,7 @@ from appointments.services.privacy import (
     Erasure,
     erase_client,
     export_client_data,
-    find_clients,
+    find_office_clients,
     stored_counts,
 )
 from appointments.services.verification import start_phone_verification
@@ -51,15 +51,15 @@ class TestFind:
             PHONE,
             "123d456789",
         ):
-            assert find_clients(office=office, user=user, query=query) == [client], query
-        assert find_clients(office=office, user=user, query="") == []
-        assert find_clients(office=office, user=user, query="nobody") == []
+            assert find_office_clients(office=office, user=user, query=query) == [client], query
+        assert find_office_clients(office=office, user=user, query="") == []
+        assert find_office_clients(office=office, user=user, query="nobody") == []
 
     def test_only_clients_of_the_office(self, topic):
         appointment = book(topic, client=AYLIN_IN_FULL).appointment
         other = CaseworkerFactory(office=OfficeFactory(), is_coordinator=True)
         for query in (appointment.reference, PHONE, "123D456789"):
-            assert find_clients(office=other.office, user=other.user, query=query) == []
+            assert find_office_clients(office=other.office, user=other.user, query=query) == []
 
 
 class TestExport:
@@ -261,7 +261,7 @@ class TestTwoOffices:
         assert here.client.name == "–"
         assert not Notification.objects.filter(appointment=here, audience="client").exclude(body="").exists()
         assert Notification.objects.filter(appointment=there, audience="client").exclude(body="").exists()
-        assert find_clients(office=office, user=coordinator.user, query=PHONE) == []
+        assert find_office_clients(office=office, user=coordinator.user, query=PHONE) == []
         entry = AuditEntry.objects.get(action="erased")
         assert (entry.office_id, entry.client_id) == (office.pk, person.pk)
 
