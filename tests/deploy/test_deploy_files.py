@@ -26,6 +26,7 @@ import pytest
 import yaml
 from django.core.management import get_commands
 from django.db import connection
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -656,3 +657,16 @@ def test_coturn_denies_every_private_and_special_range(network):
         assert any(first.version == address.version and first <= address <= last for first, last in denied), (
             f"{address} ({network}) is not in a denied-peer-ip range"
         )
+
+
+def test_nginx_logs_the_sign_in_callback_without_its_one_time_code():
+    text = NGINX_CONF.read_text()
+    without_query = re.search(r"log_format without_query (.*?);", text, re.S).group(1)
+    assert "$uri" in without_query
+    for with_query in ("$request ", '$request"', "$request_uri", "$args", "$query_string"):
+        assert with_query not in without_query
+    callback = reverse("sso-callback")
+    assert re.search(rf"map \$uri \$log_with_query \{{\s*{re.escape(callback)} 0;\s*default\s+1;", text)
+    assert re.search(rf"map \$uri \$log_without_query \{{\s*{re.escape(callback)} 1;\s*default\s+0;", text)
+    assert "access_log /var/log/nginx/access.log combined if=$log_with_query;" in text
+    assert "access_log /var/log/nginx/access.log without_query if=$log_without_query;" in text
