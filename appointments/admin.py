@@ -13,6 +13,8 @@ from appointments.models import (
     Appointment,
     AuditEntry,
     AvailabilityRule,
+    CalendarBusy,
+    CalendarLink,
     Caseworker,
     Client,
     ExtraHours,
@@ -591,6 +593,35 @@ class SmsBudgetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "office", "sent", "alerted_at")
     list_filter = ("office",)
     date_hierarchy = "day"
+
+
+class CalendarBusyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CalendarBusy
+    fields = ("start", "end", "all_day")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CalendarLink)
+class CalendarLinkAdmin(admin.ModelAdmin):
+    """A caseworker's own calendar (an ICS address); its busy times block their consultation times."""
+
+    list_display = ("caseworker", "last_read_at", "last_error")
+    list_select_related = ("caseworker",)
+    search_fields = ("caseworker__display_name",)
+    fields = ("caseworker", "url", "last_read_at", "last_tried_at", "last_error")
+    readonly_fields = ("last_read_at", "last_tried_at", "last_error")
+    inlines = [CalendarBusyInline]
+
+
+@admin.register(CalendarBusy)
+class CalendarBusyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Busy times as last read from the own calendars (recurrences expanded)."""
+
+    list_display = ("caseworker", "start", "end", "all_day")
+    list_filter = ("all_day",)
+    date_hierarchy = "start"
+    list_select_related = ("caseworker",)
 
 
 @admin.register(StaffIdentity)

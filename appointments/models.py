@@ -956,3 +956,39 @@ class StaffIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} @ {self.issuer}"
+
+
+class CalendarLink(models.Model):
+    """A caseworker's own calendar (an ICS address, e.g. Outlook's "publish calendar"), whose busy
+    times block their consultation times; read by the message worker every few minutes."""
+
+    caseworker = models.OneToOneField(Caseworker, on_delete=models.CASCADE, related_name="calendar_link")
+    url = models.URLField(_("calendar address (ICS)"), max_length=1000)
+    last_read_at = models.DateTimeField(_("last read"), null=True, blank=True)
+    last_tried_at = models.DateTimeField(_("last tried"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("own calendar")
+        verbose_name_plural = _("own calendars")
+
+    def __str__(self) -> str:
+        return str(self.caseworker)
+
+
+class CalendarBusy(models.Model):
+    """One busy time from a caseworker's own calendar, as last read (recurrences expanded)."""
+
+    link = models.ForeignKey(CalendarLink, on_delete=models.CASCADE, related_name="busy_times")
+    caseworker = models.ForeignKey(Caseworker, on_delete=models.CASCADE, related_name="calendar_busy")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    all_day = models.BooleanField(_("all day"), default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["caseworker", "start"])]
+        verbose_name = _("busy time from the own calendar")
+        verbose_name_plural = _("busy times from own calendars")
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"

@@ -220,6 +220,9 @@ AUTHENTICATION_BACKENDS = [
 # group claim: OIDC_ROLE_MAP="jc-musterstadt-fachkraft=caseworker@musterstadt,
 # jc-musterstadt-koordination=coordinator@musterstadt,dolmetschpool=interpreter".
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+# Caseworkers' own calendars (ICS addresses): how often the message worker reads them, how long it waits.
+OWN_CALENDAR_READ_MINUTES = envint("OWN_CALENDAR_READ_MINUTES", 5)
+OWN_CALENDAR_TIMEOUT_SECONDS = envint("OWN_CALENDAR_TIMEOUT_SECONDS", 10)
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
 OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email groups")

@@ -1,8 +1,8 @@
 """Free consultation times: the one place that decides whether a caseworker can be booked.
 
-Weekly hours and one-off extra hours, minus absences, the office's public holidays
-and closures, and existing appointments widened by their buffers; within the
-office's minimum notice and horizon. Wall-clock times are turned into instants per
+Weekly hours and one-off extra hours, minus absences, busy times from the caseworker's own
+calendar, the office's public holidays and closures, and existing appointments widened by their
+buffers; within the office's minimum notice and horizon. Wall-clock times are turned into instants per
 day in the office's zone, so slots stay at 09:00 local across DST changes.
 Everything is loaded in a fixed number of queries, whatever the number of caseworkers.
 """
@@ -24,6 +24,7 @@ from appointments.models import (
     Absence,
     Appointment,
     AvailabilityRule,
+    CalendarBusy,
     Caseworker,
     ExtraHours,
     Office,
@@ -148,13 +149,21 @@ class _Calendar:
         )
         busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
+        own_calendars = CalendarBusy.objects.filter(
+            caseworker_id__in=ids, start__lt=range_end, end__gt=range_start
+        )
         appointments = Appointment.objects.filter(
             caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
         ).exclude(status=Appointment.Status.CANCELLED)
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
+        away = absences.order_by().values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end"))
         for rows in (
-            absences.values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end")),
+            # One query for both kinds of time away: the own calendars' busy times are absences too.
+            away.union(
+                own_calendars.values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end")),
+                all=True,
+            ).order_by(),
             appointments.values_list(
                 "caseworker_id", EpochSeconds("blocked_from"), EpochSeconds("blocked_until")
             ),

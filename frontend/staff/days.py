@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from appointments.dates import day_param
 from appointments.events import client_label
 from appointments.exceptions import ApplicationError
-from appointments.models import Appointment, CallStatus, Caseworker, Mode
+from appointments.models import Appointment, CalendarLink, CallStatus, Caseworker, Mode
 from appointments.selectors import (
     day_for,
     days_for,
@@ -25,6 +25,7 @@ from appointments.selectors import (
 )
 from appointments.services.booking import record_outcome
 from appointments.services.calendar import feed_token, revoke_feed
+from appointments.services.own_calendars import calendar_conflicts
 from appointments.services.permissions import (
     access_caseworker,
     access_coordinator,
@@ -106,6 +107,13 @@ def day_row(appointment: Appointment, today: date) -> dict:
     }
 
 
+def _rows_with_conflicts(appointments, today: date, own_calendar: CalendarLink | None) -> list[dict]:
+    """Rows that also say when the caseworker's own calendar has since marked their time busy."""
+    appointments = list(appointments)
+    conflicts = calendar_conflicts(appointments) if own_calendar is not None else set()
+    return [{**day_row(a, today), "calendar_conflict": a.pk in conflicts} for a in appointments]
+
+
 def _render(request, template: str, context: dict):
     """The whole page, or with `?fragment=rows` only its rows, which staff.js swaps in on live events."""
     if request.GET.get("fragment") == "rows":
@@ -134,6 +142,7 @@ def day(request):
         for a in messages_needing_a_call(caseworker)
     ]
     own = viewer is not None and viewer.pk == caseworker.pk
+    own_calendar = CalendarLink.objects.filter(caseworker=caseworker).first()
     feed = reverse("calendar-feed", kwargs={"token": feed_token(caseworker)})
     return _render(
         request,
@@ -145,7 +154,8 @@ def day(request):
             "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
-            "rows": [day_row(a, today) for a in day_for(caseworker, shown)],
+            "rows": _rows_with_conflicts(day_for(caseworker, shown), today, own_calendar),
+            "own_calendar": own_calendar,
             "to_call": to_call,
             "to_follow_up": [
                 {

@@ -56,6 +56,7 @@ NO_ADD = {
     "InboundSms",
     "SmsBudget",
     "StaffIdentity",
+    "CalendarBusy",
     "Notification",
     "AuditEntry",
 }

@@ -286,9 +286,9 @@ def test_the_page_needs_the_same_queries_for_1_and_20_appointments(client, topic
 
     assert page.text.count("data-reference=") == count
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    # session, user, TOTP devices, caseworker, office, clients to phone, invitations to follow up,
-    # the day, the idle-timeout refresh
-    assert len(statements) == 9
+    # session, user, TOTP devices, caseworker, office, own calendar, clients to phone, invitations
+    # to follow up, the day, the idle-timeout refresh
+    assert len(statements) == 10
 
 
 def test_own_day_shows_my_calendar_feed_which_lists_my_appointments(client, caseworker):

@@ -1,5 +1,6 @@
 """manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, expire
-and remind unanswered invitations, and once an hour anonymise what outlived the retention period and
+and remind unanswered invitations, read caseworkers' own calendars every minute (each as often as
+OWN_CALENDAR_READ_MINUTES says), and once an hour anonymise what outlived the retention period and
 clear expired sessions."""
 
 import signal
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand
 from appointments.services.interpreter_escalation import escalate_interpreter_requests
 from appointments.services.invitations import run_invitation_jobs
 from appointments.services.outbox.worker import run_due_messages
+from appointments.services.own_calendars import read_due_calendars
 from appointments.services.retention import anonymise_expired, clear_expired_sessions
 
 ESCALATION_EVERY_SECONDS = 60
@@ -40,6 +42,7 @@ class Command(BaseCommand):
             if time.monotonic() >= next_escalation:
                 escalate_interpreter_requests()
                 run_invitation_jobs()
+                read_due_calendars()
                 next_escalation = time.monotonic() + ESCALATION_EVERY_SECONDS
             if time.monotonic() >= next_retention:
                 # Idempotent and batched, so several workers doing it at once only repeat each other.

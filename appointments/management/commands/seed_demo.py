@@ -10,6 +10,7 @@ the command refuses to run with DEBUG off unless told --force.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from appointments.models import (
     Absence,
     Appointment,
     AvailabilityRule,
+    CalendarLink,
     Caseworker,
     Client,
     FederalState,
@@ -35,6 +37,7 @@ from appointments.models import (
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.invitations import invitation_link, invite_client
+from appointments.services.own_calendars import read_calendar
 from appointments.services.references import new_reference
 from appointments.services.tokens import new_token
 
@@ -109,6 +112,7 @@ ALL_TOPICS = tuple(topic.slug for topic in TOPICS)
 
 # `make sso-provider` and its accounts (tests/oidc_demo_accounts.json): username -> subject.
 SSO_DEMO_ISSUER = "http://127.0.0.1:9000"
+DEMO_CALENDAR = "appointments/demo-own-calendar.ics"  # a weekly team meeting, Wednesdays 10-11
 SSO_DEMO_SUBJECTS = {"koordination": "demo-koordination", "m.yilmaz": "demo-fachkraft"}
 
 CASEWORKERS = (
@@ -342,11 +346,20 @@ class Command(BaseCommand):
             self._past_appointments(office, caseworkers, now)
             invited = self._invitations(office, topics, caseworkers[SHOWN_CASEWORKER], now)
             self._sign_in_accounts(caseworkers)
+            self._own_calendar(caseworkers[SHOWN_CASEWORKER], now)
         self._report(office, booked)
         if invited:
             self.stdout.write("Open invitations, their messages go to the outbox (/dev/outbox/):")
             for label, text in invited:
                 self.stdout.write(f"  {label + ':':20} {text}")
+
+    def _own_calendar(self, caseworker: Caseworker, now) -> None:
+        """A weekly team meeting in the caseworker's own calendar, served by the demo's static files
+        (the message worker reads it again every few minutes) and read once now."""
+        link, _ = CalendarLink.objects.update_or_create(
+            caseworker=caseworker, defaults={"url": f"{settings.SITE_URL}/static/{DEMO_CALENDAR}"}
+        )
+        read_calendar(link, ics=(Path(__file__).parents[2] / "static" / DEMO_CALENDAR).read_bytes(), now=now)
 
     def _sign_in_accounts(self, caseworkers: dict[str, Caseworker]) -> None:
         """Two demo logins as accounts of `make sso-provider`, so signing in there lands in them."""
