@@ -89,6 +89,12 @@ class StaffSignIn(OIDCAuthenticationBackend):
             return None  # a password login, or SSO is off
         return super().authenticate(request, **kwargs)
 
+    def get_user(self, user_id):
+        """The session's user, as long as they may still sign in (mozilla-django-oidc's own
+        get_user would keep a deactivated user's session alive)."""
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def _verify_jws(self, payload, key):
         """mozilla-django-oidc checks signature and nonce only; the issuer, our client id as the
         audience and the token's times are checked here (OpenID Connect Core 3.1.3.7)."""

@@ -229,3 +229,12 @@ def test_without_an_issuer_there_is_no_sso(client, settings):
     settings.OIDC_ISSUER = ""
     assert client.get("/konto/sso/").status_code == 404
     assert "/konto/sso/" not in client.get("/konto/login/").content.decode()
+
+
+def test_a_deactivated_user_is_signed_out_of_an_open_session(sso, client, musterstadt):
+    sign_in(client, "4711-a")
+    assert client.get("/fachkraft/").status_code == 200
+    user = StaffIdentity.objects.get().user
+    user.is_active = False
+    user.save()
+    assert client.get("/fachkraft/").status_code == 302
