@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from icalendar import Calendar
 
-from appointments.models import Appointment, CalendarBusy, CalendarLink
+from appointments.models import Appointment, CalendarBusy, CalendarLink, Office
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,11 @@ def _fetch(url: str) -> bytes:
     return body
 
 
-def busy_times(ics: bytes, *, zone, first: date, last: date) -> list[tuple[datetime, datetime, bool]]:
-    """The busy (start, end, all day) spans of the calendar from `first` to `last` (local days):
-    events shown as free (TRANSP:TRANSPARENT) and cancelled ones do not count."""
+def busy_times(
+    ics: bytes, *, office: Office, first: date, last: date
+) -> list[tuple[datetime, datetime, bool]]:
+    """The busy (start, end, all day) spans of the calendar from `first` to `last` (the office's
+    local days): events shown as free (TRANSP:TRANSPARENT) and cancelled ones do not count."""
     try:
         calendar = Calendar.from_ical(ics)
         events = recurring_ical_events.of(calendar).between(first, last + timedelta(days=1))
@@ -56,16 +58,11 @@ def busy_times(ics: bytes, *, zone, first: date, last: date) -> list[tuple[datet
         start, end = event.decoded("DTSTART"), event.decoded("DTEND", None)
         if not isinstance(start, datetime):
             days = (end - start).days if isinstance(end, date) else 1
-            spans.append((*_local_days(zone, start, start + timedelta(days=max(days, 1) - 1)), True))
+            spans.append((*office.day_bounds(start, start + timedelta(days=max(days, 1) - 1)), True))
             continue
         end = end or start + event.decoded("DURATION", timedelta(0))
-        spans.append((_aware(start, zone), _aware(end, zone), False))
+        spans.append((_aware(start, office.zone), _aware(end, office.zone), False))
     return spans
-
-
-def _local_days(zone, first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
-    return start, datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
 
 
 def _aware(moment: datetime, zone) -> datetime:
@@ -82,7 +79,7 @@ def read_calendar(link: CalendarLink, *, ics: bytes | None = None, now: datetime
     link.last_tried_at = now
     try:
         last = today + timedelta(days=office.horizon_days + 1)
-        spans = busy_times(ics or _fetch(link.url), zone=office.zone, first=today, last=last)
+        spans = busy_times(ics or _fetch(link.url), office=office, first=today, last=last)
     except CalendarUnreadable as exc:
         link.last_error = str(exc)[:200]
         link.save(update_fields=["last_tried_at", "last_error"])

@@ -15,6 +15,7 @@ from appointments.services.own_calendars import (
     read_calendar,
     read_due_calendars,
 )
+from tests.factories import OfficeFactory
 from tests.scenario import TUESDAY, TUESDAY_9, TUESDAY_10, at, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
@@ -113,7 +114,8 @@ def link(caseworker, served):
 
 
 def test_a_weekly_meeting_keeps_its_wall_clock_across_summer_time_with_its_exceptions():
-    spans = busy_times(calendar(WEEKLY), zone=BERLIN, first=date(2026, 10, 19), last=date(2026, 12, 20))
+    office = OfficeFactory.build(time_zone="Europe/Berlin")
+    spans = busy_times(calendar(WEEKLY), office=office, first=date(2026, 10, 19), last=date(2026, 12, 20))
     timed = sorted((start, end) for start, end, all_day in spans if not all_day)
     wall_clock = [(start.astimezone(BERLIN).strftime("%a %d.%m. %H:%M"), end - start) for start, end in timed]
     hour = timedelta(hours=1)
