@@ -86,6 +86,8 @@ def read_calendar(link: CalendarLink, *, ics: bytes | None = None, now: datetime
         logger.warning("own calendar %s not read: %s", link.pk, link.last_error)
         return False
     with transaction.atomic():
+        # Two workers reading the same calendar at once take turns: else both delete, both insert.
+        CalendarLink.objects.select_for_update().filter(pk=link.pk).first()
         CalendarBusy.objects.filter(link=link).delete()
         CalendarBusy.objects.bulk_create(
             CalendarBusy(link=link, caseworker_id=link.caseworker_id, start=start, end=end, all_day=all_day)
