@@ -69,10 +69,7 @@ def _apply_caseworker(user: AbstractBaseUser, roles: list[Role], name: str) -> N
     """One caseworker profile per user: at the office of the first staff role, a coordinator if
     any role makes them one there; none active without such a role."""
     staff = [role for role in roles if role.kind in (CASEWORKER, COORDINATOR)]
-    if not staff:
-        Caseworker.objects.filter(user=user).update(active=False)
-        return
-    office = Office.objects.filter(slug=staff[0].office).first()
+    office = Office.objects.filter(slug=staff[0].office).first() if staff else None
     if office is None:
         Caseworker.objects.filter(user=user).update(active=False)
         return
