@@ -31,9 +31,11 @@ def now(time_machine):
 @pytest.fixture
 def shared_redis():
     """A Redis database of this test process's own (xdist workers share ids across their test
-    databases, so a shared Redis would cross their groups), emptied before and after."""
+    databases, so a shared Redis would cross their groups), emptied before and after.
+    TEST_REDIS_DB_BASE moves the numbers for a second test run beside the first."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/{db}").format(db=10 + int(worker or 0))
+    base = int(os.environ.get("TEST_REDIS_DB_BASE", "10"))
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/{db}").format(db=base + int(worker or 0))
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
