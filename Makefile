@@ -67,11 +67,12 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # The browser tests (tests/e2e) drive Debian's Chromium (Playwright cannot download its own here);
-# the forced-relay call test starts Debian's coturn; docker-compose (no engine needed) validates
-# deploy/compose.yaml.
+# the forced-relay call test starts Debian's coturn; the group-call tests start Debian's janus
+# (with envsubst from gettext-base); docker-compose (no engine needed) validates deploy/compose.yaml.
 browser:
-	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null || \
-		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose >/dev/null)
+	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null && \
+		command -v janus >/dev/null && command -v envsubst >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose janus gettext-base >/dev/null)
 
 # JavaScript the tests run with node (package-lock.json): ical.js, a third reader of our invites.
 node_modules/.installed: package.json package-lock.json

@@ -399,8 +399,18 @@ LOGGING = {
 STUN_URLS = envlist("STUN_URLS", [])
 TURN_URLS = envlist("TURN_URLS", [])
 TURN_SECRET = envsecret("TURN_SECRET")
-# "builtin" is peer-to-peer WebRTC (mesh, up to 3 people); an SFU (Jitsi, LiveKit) may come later.
+# "builtin" is peer-to-peer WebRTC (mesh, up to 3 people); "janus" adds Janus' videoroom (an SFU)
+# for group calls (deploy/janus/, appointments/services/janus.py).
 VIDEO_BACKEND = os.environ.get("VIDEO_BACKEND", "builtin")
+# Janus' HTTP API as our server reaches it (loopback or a private network), and as browsers reach it
+# (nginx proxies /janus/ to the public API only). Both secrets stay on the server: browsers get
+# tokens signed with JANUS_TOKEN_SECRET, and only JANUS_ROOM_ADMIN_KEY can create rooms.
+JANUS_URL = os.environ.get("JANUS_URL", "http://127.0.0.1:8088/janus")
+JANUS_PUBLIC_URL = os.environ.get("JANUS_PUBLIC_URL", "/janus")
+JANUS_TOKEN_SECRET = envsecret("JANUS_TOKEN_SECRET")
+JANUS_ROOM_ADMIN_KEY = envsecret("JANUS_ROOM_ADMIN_KEY")
+# Bits per second each participant may send: low, for phones on mobile data and a 2-core server.
+JANUS_BITRATE = envint("JANUS_BITRATE", 256_000)
 VOICE_BACKEND = os.environ.get("VOICE_BACKEND", "appointments.providers.voice.ConsoleBackend")
 # The caller id shown on outgoing conference calls (a number of the office, never a person's).
 TWILIO_VOICE_FROM = os.environ.get("TWILIO_VOICE_FROM", "")

@@ -70,3 +70,13 @@ def pytest_runtest_setup(item):
         if os.environ.get("CI") == "true":
             pytest.fail("CI runs on PostgreSQL; this test must not be skipped there")
         pytest.skip("needs PostgreSQL (set DATABASE_URL or run `make test`)")
+
+
+@pytest.fixture(scope="session")
+def running_janus(tmp_path_factory):
+    """One real Janus for the test process (tests/janus.py), started from deploy/janus/start.sh."""
+    from tests.janus import start_janus
+
+    server = start_janus(tmp_path_factory.mktemp("janus"))
+    yield server
+    server.stop()

@@ -3,7 +3,6 @@ loopback), and a scripted user who logs in at it."""
 
 import json
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +13,12 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.realtime.servers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "oidc_provider.mjs"
 CLIENT_ID = "sprechstunde"
 CLIENT_SECRET = "a-secret-of-the-test-client-only"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -51,7 +46,7 @@ class Provider:
 def start_provider(tmp_path: Path, *, redirect_uris: list[str], logout_uris: list[str]) -> Provider:
     node = shutil.which("node")
     assert node, "node is missing: `make test` installs nodejs, npm and oidc-provider"
-    port = _free_port()
+    port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = {**json.loads(RSAAlgorithm.to_jwk(private_key)), "kid": "test-key", "use": "sig", "alg": "RS256"}

@@ -119,7 +119,9 @@ def test_every_daphne_behind_nginx_takes_the_client_address_from_x_real_ip():
         assert "--proxy-headers" in argv, argv
         assert argv[argv.index("--proxy-headers-host") + 1] == "X-Real-IP", argv
     nginx = (deploy / "nginx" / "sprechstunde.conf").read_text()
-    proxied = [block for block in nginx.split("location ")[1:] if "proxy_pass" in block]
+    proxied = [
+        block for block in nginx.split("location ")[1:] if "proxy_pass http://sprechstunde_web" in block
+    ]
     assert len(proxied) == 2
     for block in proxied:
         assert "proxy_set_header X-Real-IP $remote_addr;" in block

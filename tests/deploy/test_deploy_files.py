@@ -28,6 +28,8 @@ from django.core.management import get_commands
 from django.db import connection
 from django.urls import reverse
 
+from tests.realtime.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
@@ -262,12 +264,6 @@ def test_entrypoint_gives_up_when_postgres_does_not_answer():
     assert "PostgreSQL not reachable" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def production_daphne(argv: list[str] | None = None):
     """daphne with DEBUG off, a real host name and the test database; yields its port and env.
@@ -478,6 +474,7 @@ def test_systemd_analyze_verifies_the_units(tmp_path):
         text = unit.read_text().replace("/opt/sprechstunde/venv/bin/", f"{VENV_BIN}/")
         (tmp_path / unit.name).write_text(text.replace("/opt/sprechstunde/app", str(ROOT)))
     names = [
+        "sprechstunde-janus.service",
         "sprechstunde-web@8001.service",
         "sprechstunde-worker@1.service",
         "sprechstunde-tasks.service",
@@ -590,6 +587,7 @@ def test_nginx_accepts_the_config(tmp_path):
         conf,
         flags=re.M,
     )
+    conf = conf.replace("server host.docker.internal:8088;", "server 127.0.0.1:8088;")
     conf = re.sub(r"ssl_certificate\s+\S+;", f"ssl_certificate {tmp_path / 'cert.pem'};", conf)
     conf = re.sub(r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {tmp_path / 'key.pem'};", conf)
     (tmp_path / "sprechstunde.conf").write_text(conf)
