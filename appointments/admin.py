@@ -18,6 +18,7 @@ from appointments.models import (
     Caseworker,
     Client,
     ExtraHours,
+    GroupSession,
     InboundSms,
     Interpreter,
     InterpreterAbsence,
@@ -622,6 +623,18 @@ class CalendarBusyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("all_day",)
     date_hierarchy = "start"
     list_select_related = ("caseworker",)
+
+
+@admin.register(GroupSession)
+class GroupSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Group sessions are scheduled and called off in the workspace (/fachkraft/gruppen/), where
+    the rules of their hosts and places are checked; here they are only looked at."""
+
+    list_display = ("topic", "start", "mode", "capacity", "status")
+    list_filter = ("status", "mode")
+    date_hierarchy = "start"
+    list_select_related = ("topic",)
+    exclude = ("call_room",)
 
 
 @admin.register(StaffIdentity)

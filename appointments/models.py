@@ -212,6 +212,13 @@ class Topic(models.Model):
         default=True,
         help_text=_("Off: only clients invited by a caseworker can book this topic."),
     )
+    group = models.BooleanField(
+        _("group session"),
+        default=False,
+        help_text=_(
+            "On: clients book a place in one of the topic's group sessions, not a time of their own."
+        ),
+    )
     invitation_notice = models.TextField(
         _("notice sent with every invitation"),
         blank=True,
@@ -406,6 +413,55 @@ class Client(models.Model):
         return self.name
 
 
+class GroupSession(models.Model):
+    """A group information session: one time, its hosts, and places that clients book.
+
+    A client's place is an Appointment with `group_session` set, so it has a booking code, a
+    private link, SMS, an invite and an outcome like any appointment; the places do not block
+    their host one by one (the exclusion constraint leaves them out), the session does.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="group_sessions")
+    hosts = models.ManyToManyField(Caseworker, related_name="group_sessions")
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.VIDEO)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    blocked_from = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField(_("places"), default=12)
+    languages = models.ManyToManyField(
+        Language,
+        related_name="+",
+        blank=True,
+        verbose_name=_("languages"),
+        help_text=_("Languages the session is held in or interpreted into; none: German only."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    call_room = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group session")
+        verbose_name_plural = _("group sessions")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="group_session_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="group_session_has_places"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+    def set_times(self, start: datetime) -> None:
+        times = self.topic.times(start)
+        self.start, self.end = times.start, times.end
+        self.blocked_from, self.blocked_until = times.blocked_from, times.blocked_until
+
+
 class CallStatus(models.TextChoices):
     """Where an appointment's call stands, as the call service records it."""
 
@@ -465,6 +521,14 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Calls: an opaque room id for the video room and the telephone conference.
     call_room = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    group_session = models.ForeignKey(
+        GroupSession,
+        on_delete=models.PROTECT,
+        related_name="places",
+        null=True,
+        blank=True,
+        verbose_name=_("group session"),
+    )
     call_status = models.CharField(_("call status"), max_length=20, choices=CallStatus.choices, blank=True)
     call_status_at = models.DateTimeField(_("call status changed"), null=True, blank=True)
     call_admitted_at = models.DateTimeField(_("client admitted to the call"), null=True, blank=True)

@@ -96,7 +96,8 @@ def _on_days(
     since, until = office.day_bounds(first, last)
     latest = _client_confirmations().order_by("-appointment_version", "-created_at")
     rows = list(
-        appointments.filter(start__gte=since, start__lt=until)
+        # A group session's places are on its own page, not one row each.
+        appointments.filter(start__gte=since, start__lt=until, group_session__isnull=True)
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("topic__office", "client", "interpreter_request")
         .annotate(

@@ -1,6 +1,7 @@
 """Shared test set-up: in-memory SMS, fast hashing, a clean cache, a frozen Monday, the PostgreSQL rule."""
 
 import os
+from datetime import timedelta
 
 import pytest
 import redis
@@ -80,3 +81,26 @@ def running_janus(tmp_path_factory):
     server = start_janus(tmp_path_factory.mktemp("janus"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def janus_backend(settings):
+    """Group sessions as with Janus (VIDEO_BACKEND=janus): up to 30 places, not the mesh's 3 people."""
+    settings.VIDEO_BACKEND = "janus"
+
+
+@pytest.fixture
+def no_sms_codes(office):
+    """The test's office books without confirming numbers by SMS code first."""
+    office.require_phone_verification = False
+    office.save()
+
+
+@pytest.fixture
+def group_topic(office):
+    """A group topic (video, an hour) of the test's office."""
+    from tests.factories import TopicFactory
+
+    return TopicFactory(
+        office=office, name="Gruppeninformation", group=True, modes=["video"], duration=timedelta(minutes=60)
+    )

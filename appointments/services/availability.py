@@ -27,6 +27,7 @@ from appointments.models import (
     CalendarBusy,
     Caseworker,
     ExtraHours,
+    GroupSession,
     Office,
     OfficeClosure,
     Topic,
@@ -113,7 +114,8 @@ class _Calendar:
         self.modes = modes
         self._instants: dict[tuple[date, time], float] = {}
 
-        caseworkers = Caseworker.objects.filter(active=True, office=office, topics=topic)
+        # A group topic has no times of its own to offer: its sessions have places instead.
+        caseworkers = Caseworker.objects.filter(active=True, office=office, topics=topic, topics__group=False)
         if language:
             caseworkers = caseworkers.filter(languages__code=language)
         if caseworker_ids is not None:
@@ -152,6 +154,12 @@ class _Calendar:
         own_calendars = CalendarBusy.objects.filter(
             caseworker_id__in=ids, start__lt=range_end, end__gt=range_start
         )
+        hosting = GroupSession.hosts.through.objects.filter(
+            caseworker_id__in=ids,
+            groupsession__blocked_from__lt=range_end,
+            groupsession__blocked_until__gt=range_start,
+            groupsession__status=GroupSession.Status.SCHEDULED,
+        )
         appointments = Appointment.objects.filter(
             caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
         ).exclude(status=Appointment.Status.CANCELLED)
@@ -159,9 +167,15 @@ class _Calendar:
             appointments = appointments.exclude(pk=exclude_appointment_id)
         away = absences.order_by().values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end"))
         for rows in (
-            # One query for both kinds of time away: the own calendars' busy times are absences too.
+            # One query for every kind of time away: the own calendars' busy times and the group
+            # sessions a caseworker hosts count like absences.
             away.union(
                 own_calendars.values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end")),
+                hosting.values_list(
+                    "caseworker_id",
+                    EpochSeconds("groupsession__blocked_from"),
+                    EpochSeconds("groupsession__blocked_until"),
+                ),
                 all=True,
             ).order_by(),
             appointments.values_list(

@@ -23,7 +23,7 @@ from appointments.models import Appointment, AuditEntry, Caseworker, Language, T
 from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.calls import new_call_room
-from appointments.services.clients import DETAILS_KEPT, ClientDetails, client_for_booking
+from appointments.services.clients import DETAILS_KEPT, BookingClient, ClientDetails, client_for_booking
 from appointments.services.interpreter_requests import appointment_changed, request_interpreter
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
@@ -73,6 +73,8 @@ def check_language(code: str | None, field: str) -> None:
 def _check_request(*, topic: Topic, mode: str, start: datetime) -> None:
     if not topic.active:
         raise ApplicationError(_("This topic cannot be booked."), field="topic")
+    if topic.group:
+        raise ApplicationError(_("Please choose one of the dates of this group session."), field="topic")
     if mode not in topic.modes:
         raise ApplicationError(_("This topic cannot be booked for this kind of consultation."), field="mode")
     if timezone.is_naive(start):
@@ -144,6 +146,53 @@ def save_with_first_free(
     raise SlotTaken(field="start")
 
 
+def checked_phone(*, topic: Topic, client: ClientDetails, booked_by: AbstractBaseUser | None) -> str:
+    """The client's mobile number in E.164, after what every booking checks before its transaction:
+    their language, the number and its calling code, a name, and that staff book at their own office."""
+    check_language(client.language, "client.language")
+    phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
+    if not client.name.strip():
+        raise ApplicationError(_("Please enter your name."), field="client.name")
+    if booked_by is not None and not can_book_at(booked_by, topic.office):
+        raise ApplicationError(_("This topic cannot be booked."), field="topic")
+    return phone
+
+
+def use_verification(
+    *, topic: Topic, phone: str, token: str | None, booked_by: AbstractBaseUser | None, now: datetime
+) -> bool:
+    """Inside the booking's transaction: the SMS code's proof used up, where the office asks for one
+    and the client books themselves. Whether the number was proven."""
+    verified = topic.office.require_phone_verification and booked_by is None
+    if verified:
+        consume_verification(token=token or "", phone=phone, now=now)
+    return verified
+
+
+def booking_client(
+    *,
+    topic: Topic,
+    phone: str,
+    details: ClientDetails,
+    verified: bool,
+    booked_by: AbstractBaseUser | None,
+    now: datetime,
+) -> BookingClient:
+    """Inside the booking's transaction: the cap on a client's upcoming bookings (not for staff),
+    then the client's record (services/clients.py decides whether the details change it)."""
+    if booked_by is None:
+        check_upcoming_cap(office=topic.office, phone=phone, now=now)
+    return client_for_booking(
+        details=details, phone=phone, office=topic.office, verified=verified, actor=booked_by
+    )
+
+
+def new_booking(**fields) -> tuple[Appointment, str]:
+    """An unsaved appointment with a fresh booking code and manage token (returned in clear text once)."""
+    token, token_hash = new_token()
+    return Appointment(reference=new_reference(), manage_token_hash=token_hash, **fields), token
+
+
 def book_appointment(
     *,
     topic: Topic,
@@ -174,18 +223,13 @@ def book_appointment(
         raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
     check_language(language, "language")
     check_language(interpreter_language, "interpreter_language")
-    check_language(client.language, "client.language")
-    phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
-    if not client.name.strip():
-        raise ApplicationError(_("Please enter your name."), field="client.name")
+    phone = checked_phone(topic=topic, client=client, booked_by=booked_by)
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
-    if booked_by is not None and not can_book_at(booked_by, topic.office):
-        raise ApplicationError(_("This topic cannot be booked."), field="topic")
 
     with transaction.atomic():
-        verified = topic.office.require_phone_verification and booked_by is None
-        if verified:
-            consume_verification(token=verification_token or "", phone=phone, now=now)
+        verified = use_verification(
+            topic=topic, phone=phone, token=verification_token, booked_by=booked_by, now=now
+        )
         free = free_candidates(
             topic=topic,
             mode=mode,
@@ -194,15 +238,10 @@ def book_appointment(
             now=now,
             caseworker_ids=[caseworker.pk] if caseworker else None,
         )
-        if booked_by is None:
-            check_upcoming_cap(office=topic.office, phone=phone, now=now)
-        found = client_for_booking(
-            details=client, phone=phone, office=topic.office, verified=verified, actor=booked_by
+        found = booking_client(
+            topic=topic, phone=phone, details=client, verified=verified, booked_by=booked_by, now=now
         )
-        token, token_hash = new_token()
-        appointment = Appointment(
-            reference=new_reference(),
-            manage_token_hash=token_hash,
+        appointment, token = new_booking(
             client=found.client,
             topic=topic,
             mode=mode,
@@ -267,6 +306,8 @@ def reschedule_appointment(
     now = now or timezone.now()
     with transaction.atomic():
         appointment = locked_before_start(appointment, now)
+        if appointment.group_session_id is not None:
+            raise NotAllowed(_("Another date? Cancel this place and book a place on another date."))
         previous_caseworker = appointment.caseworker
         topic = appointment.topic
         mode = mode or appointment.mode

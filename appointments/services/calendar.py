@@ -30,9 +30,15 @@ UID_SALT = "calendar-uid"
 
 def event_uid(appointment: Appointment) -> str:
     """The same for the life of the appointment, so a moved one replaces itself in calendars; a keyed
-    hash of its id, so the UID tells nobody how many appointments there are or which id this is."""
+    hash of its id, so the UID tells nobody how many appointments there are or which id this is.
+    A place in a group session has the session's UID: every attendee's invite is the one event."""
     host = urlsplit(settings.SITE_URL).hostname or "sprechstunde.invalid"
-    digest = salted_hmac(UID_SALT, str(appointment.pk), algorithm="sha256").hexdigest()[:32]
+    key = (
+        f"group-session:{appointment.group_session_id}"
+        if appointment.group_session_id
+        else str(appointment.pk)
+    )
+    digest = salted_hmac(UID_SALT, key, algorithm="sha256").hexdigest()[:32]
     return f"{digest}@{host}"
 
 

@@ -8,6 +8,7 @@ from appointments.models import (
     Appointment,
     Caseworker,
     Client,
+    GroupSession,
     Interpreter,
     InterpreterRequest,
     Invitation,
@@ -271,3 +272,25 @@ def booking_for_phone(*, reference: str, phone: str | None = None) -> Appointmen
     if phone is not None:
         bookings = bookings.filter(client__phone=phone)
     return bookings.first()
+
+
+def visible_group_sessions(user) -> QuerySet[GroupSession]:
+    """The sessions a caseworker hosts; a coordinator's office's; a superuser's: all. NotFound for others."""
+    viewer = access_staff(user)
+    if viewer is None:
+        return GroupSession.objects.all()
+    sessions = GroupSession.objects.filter(topic__office_id=viewer.office_id)
+    return sessions if sees_office(viewer) else sessions.filter(hosts=viewer)
+
+
+def access_group_session(user, session_id: int) -> GroupSession:
+    """A session its hosts, its office's coordinators and superusers may open; NotFound for others."""
+    session = visible_group_sessions(user).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound
+    return session
+
+
+def can_schedule_group_sessions(user) -> bool:
+    """Scheduling and calling off sessions is a coordinator's (or a superuser's) task."""
+    return coordinator_for(user) is not None or sees_everything(user)

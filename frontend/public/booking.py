@@ -7,6 +7,7 @@ step that needs an answer (frontend.steps).
 
 import uuid
 from datetime import datetime
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,14 +18,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appointments.exceptions import ApplicationError, NotFound, SlotNotOffered, SlotTaken, VerificationFailed
-from appointments.models import Caseworker, Language, Mode
+from appointments.models import Caseworker, GroupSession, Language, Mode
 from appointments.selectors import self_bookable_topics
 from appointments.services.booking import Booking, ClientDetails, book_appointment
+from appointments.services.group_sessions import SessionFull, book_place, bookable_session
 from appointments.services.limits import take_for_address, take_for_session
 from appointments.services.permissions import access_booking
 from appointments.services.texts import when
 from appointments.services.verification import confirm_phone_verification, start_phone_verification
 from frontend.public.forms import CodeForm, DetailsForm, LanguageForm, ModeForm, TopicForm
+from frontend.public.group_sessions import session_full, sessions_page
 from frontend.public.manage import Managed, booking_context
 from frontend.public.times import chosen_own, known_own_caseworker, times
 from frontend.steps import Steps, parse_start, posted, slot_gone, start_problem
@@ -67,6 +70,17 @@ class Flow(Steps):
     def _valid_language(self) -> bool:
         code = self.data.get("language")
         return isinstance(code, str) and Language.objects.filter(code=code).exists()
+
+    def _valid_start(self) -> bool:
+        if self.topic.group:
+            return self.session is not None
+        return super()._valid_start()
+
+    @cached_property
+    def session(self) -> GroupSession | None:
+        """The group session whose place the client chose (for a group topic)."""
+        pk = self.data.get("session")
+        return bookable_session(self.topic, pk) if isinstance(pk, int) else None
 
     def _valid_details(self) -> bool:
         return all(isinstance(self.data.get(key), str) for key in ("name", "phone"))
@@ -134,6 +148,8 @@ def language(request: HttpRequest, flow: Flow) -> HttpResponse:
 @Flow.step("start")
 def time_step(request: HttpRequest, flow: Flow) -> HttpResponse:
     topic = flow.topic
+    if topic.group:
+        return _session_step(request, flow)
     own = known_own_caseworker(request, topic)
     if request.method == "POST":
         start = parse_start(request.POST.get("start"))
@@ -152,6 +168,19 @@ def time_step(request: HttpRequest, flow: Flow) -> HttpResponse:
         "frontend/time.html",
         {**page, "step": 4, "action": reverse("frontend:time"), "interpreter": flow.data.get("interpreter")},
     )
+
+
+def _session_step(request: HttpRequest, flow: Flow) -> HttpResponse:
+    """For a group topic the time is one of its sessions, chosen by a button per session."""
+    if request.method == "POST":
+        raw = request.POST.get("session", "")
+        session = bookable_session(flow.topic, int(raw)) if raw.isdigit() else None
+        if session is not None:
+            flow.save(session=session.pk, start=session.start.isoformat(), caseworker=None)
+            return redirect("frontend:details")
+        messages.error(request, _("This group session can no longer be booked."))
+        return redirect("frontend:time")
+    return render(request, "frontend/sessions.html", {**sessions_page(flow.topic), "step": 4})
 
 
 @Flow.step("details")
@@ -249,19 +278,28 @@ def _book(request: HttpRequest, flow: Flow) -> HttpResponse:
     )
     try:
         take_for_address(request, "booking-day")
-        booking = book_appointment(
-            topic=flow.topic,
-            mode=data["mode"],
-            start=flow.start,
-            client=client,
-            language=data["language"],
-            interpreter_language=flow.interpreter_language,
-            verification_token=data.get("verification_token"),
-            caseworker=flow.caseworker,
-        )
+        if flow.topic.group:
+            booking = book_place(
+                session=flow.session, client=client, verification_token=data.get("verification_token")
+            )
+        else:
+            booking = book_appointment(
+                topic=flow.topic,
+                mode=data["mode"],
+                start=flow.start,
+                client=client,
+                language=data["language"],
+                interpreter_language=flow.interpreter_language,
+                verification_token=data.get("verification_token"),
+                caseworker=flow.caseworker,
+            )
     except (SlotTaken, SlotNotOffered) as exc:
         flow.forget("start")
         messages.error(request, slot_gone(exc))
+        return redirect("frontend:time")
+    except SessionFull as exc:
+        flow.forget("start", "session")
+        messages.error(request, session_full(exc))
         return redirect("frontend:time")
     except VerificationFailed:
         flow.forget("verification_token", "verification_id")

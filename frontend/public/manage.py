@@ -60,7 +60,12 @@ def booking_context(request: HttpRequest, managed: Managed) -> dict:
         "cancel_url": managed.url("cancel"),
         "ics_url": f"/api/v1/bookings/{appointment.reference}/calendar.ics?token={token}" if token else "",
         "can_change": appointment.is_changeable(now),
-        "can_join": appointment.mode == Mode.VIDEO and appointment.is_call_open(now),
+        # A place in a group session is given up and another date booked, not moved.
+        "can_move": appointment.group_session_id is None,
+        # A place in a group session has no room of its own (the group call is the session's).
+        "can_join": appointment.mode == Mode.VIDEO
+        and bool(appointment.call_room)
+        and appointment.is_call_open(now),
         "join_url": reverse(
             "realtime:client-call", kwargs={"reference": appointment.reference, "token": token}
         )
@@ -137,7 +142,7 @@ def reschedule(request: HttpRequest, managed: Managed) -> HttpResponse:
             return redirect(back)
         messages.success(request, _("Done. Your appointment has a new time."))
         return redirect(back)
-    if not appointment.is_changeable(timezone.now()):
+    if not appointment.is_changeable(timezone.now()) or appointment.group_session_id is not None:
         return redirect(back)
     spoken = consultation_language(
         language=appointment.language, interpreter_language=appointment.interpreter_language

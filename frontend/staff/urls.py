@@ -8,6 +8,7 @@ from frontend.staff import (
     booking,
     days,
     figures,
+    group_sessions,
     invitations,
     privacy,
     reassign,
@@ -77,4 +78,7 @@ urlpatterns = [
     path("protokoll/", privacy.audit, name="audit"),
     path("einladen/", invitations.invite, name="invite"),
     path("einladungen/", include(invitation_urls)),
+    path("gruppen/", group_sessions.group_sessions, name="group-sessions"),
+    path("gruppen/<int:session_id>/", group_sessions.group_session, name="group-session"),
+    path("gruppen/<int:session_id>/absagen/", group_sessions.cancel, name="group-session-cancel"),
 ]

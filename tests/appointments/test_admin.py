@@ -57,6 +57,7 @@ NO_ADD = {
     "SmsBudget",
     "StaffIdentity",
     "CalendarBusy",
+    "GroupSession",
     "Notification",
     "AuditEntry",
 }

@@ -17,6 +17,7 @@ from appointments.models import (
     AvailabilityRule,
     Caseworker,
     Client,
+    GroupSession,
     Interpreter,
     InterpreterLanguage,
     InterpreterRequest,
@@ -131,7 +132,7 @@ class TestWhatItCreates:
     def test_four_topics_with_ascii_slugs_durations_and_buffers(self):
         topics = {
             topic.name: (topic.minutes, topic.buffer_before, topic.buffer_after)
-            for topic in Topic.objects.all()
+            for topic in Topic.objects.filter(group=False)
         }
         assert topics == {
             "Fragen zum Bürgergeld": (30, timedelta(0), timedelta(0)),
@@ -139,14 +140,14 @@ class TestWhatItCreates:
             "Weiterbildung": (30, timedelta(0), timedelta(0)),
             "Kurze Rückfrage": (15, timedelta(0), timedelta(0)),
         }
-        for topic in Topic.objects.all():
+        for topic in Topic.objects.filter(group=False):
             assert topic.slug.isascii(), topic.slug
             assert sorted(topic.modes) == ["telephone", "video"]
             assert topic.active
 
     @pytest.mark.parametrize("mode", ["telephone", "video"])
     def test_every_topic_can_be_booked_in_both_modes(self, now, mode):
-        for topic in Topic.objects.all():
+        for topic in Topic.objects.filter(group=False):
             slots = free_slots(
                 topic=topic, date_from=NEXT_MONDAY, date_to=NEXT_MONDAY + timedelta(days=4), mode=mode
             )
@@ -183,7 +184,9 @@ class TestWhatItCreates:
 @pytest.mark.usefixtures("seeded")
 class TestBookings:
     def test_some_future_bookings_made_by_the_coordinator(self, now):
-        booked = Appointment.objects.filter(start__gt=now, status=Appointment.Status.BOOKED)
+        booked = Appointment.objects.filter(
+            start__gt=now, status=Appointment.Status.BOOKED, group_session__isnull=True
+        )
         appointments = list(booked.select_related("booked_by"))
         assert len(appointments) >= 3
         for appointment in appointments:
@@ -207,9 +210,9 @@ class TestBookings:
         assert request.status == InterpreterRequest.Status.OPEN
 
     def test_each_lies_within_hours_and_outside_absences_and_speaks_the_language(self, now):
-        for appointment in Appointment.objects.filter(start__gt=now).select_related(
-            "topic__office", "caseworker"
-        ):
+        for appointment in Appointment.objects.filter(
+            start__gt=now, group_session__isnull=True
+        ).select_related("topic__office", "caseworker"):
             spoken = None if appointment.interpreter_language else appointment.language
             check = check_start(
                 topic=appointment.topic,
@@ -229,6 +232,18 @@ class TestBookings:
         for appointments in by_caseworker.values():
             for earlier, later in pairwise(appointments):
                 assert earlier.blocked_until <= later.blocked_from, (earlier.reference, later.reference)
+
+
+@pytest.mark.usefixtures("seeded")
+class TestGroupSession:
+    def test_one_session_tomorrow_with_the_places_the_mesh_carries_and_one_booked(self, now):
+        session = GroupSession.objects.get()
+        office = session.topic.office
+        assert session.start.astimezone(office.zone).date() == office.today(now) + timedelta(days=1)
+        assert session.mode == "video"
+        assert session.capacity == 2  # without Janus: 3 people in the call, the host included
+        assert [place.client.name for place in session.places.all()] == ["Yusuf Karimi"]
+        assert Notification.objects.filter(appointment__group_session=session, kind="confirmation").exists()
 
 
 @pytest.mark.usefixtures("seeded")
@@ -258,7 +273,7 @@ class TestRerun:
         counts = {name: len(rows) for name, rows in before.items()}
         assert counts["Office"] == 1
         assert counts["Caseworker"] == 6
-        assert counts["Topic"] == 4
+        assert counts["Topic"] == 5  # four to book a time of, one group session
         assert counts["Interpreter"] == 5
 
     def test_no_more_bookings_once_the_office_has_some(self, seed, time_machine, now):

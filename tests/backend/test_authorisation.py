@@ -15,10 +15,11 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from appointments.models import Invitation, OfficeClosure
+from appointments.models import GroupSession, Invitation, OfficeClosure
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
+from appointments.services.group_sessions import schedule_group_session
 from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.invitations import invite_client
 from tests.factories import (
@@ -165,6 +166,9 @@ URLS = {
     "staff:invitation-letters": ("coordinator", {}),
     "staff:invitation-revoke": ("staff_obj", {}),
     "staff:invitation-reprint": ("staff_obj", {}),
+    "staff:group-sessions": ("staff", {}),
+    "staff:group-session": ("staff_obj", {}),
+    "staff:group-session-cancel": ("staff_obj", {}),
     "twilio-sms-status": ("webhook", {}),
     "twilio-sms-inbound": ("webhook", {}),
     "twilio-voice-twiml": ("webhook", {"room": "room", "role": "client"}),
@@ -243,7 +247,18 @@ NAMED_OBJECTS = {
     "staff:privacy-erase": lambda a: {"client_id": a.appointment.client_id},
     "staff:invitation-revoke": lambda a: {"invitation_id": _invitation(a)},
     "staff:invitation-reprint": lambda a: {"invitation_id": _invitation(a)},
+    "staff:group-session": lambda a: {"session_id": _group_session(a)},
+    "staff:group-session-cancel": lambda a: {"session_id": _group_session(a)},
 }
+
+
+def _group_session(a: Office) -> int:
+    """A new group session of office A, hosted by its caseworker (each call its own)."""
+    topic = TopicFactory(office=a.caseworker.office, group=True, modes=["telephone"])
+    start = datetime(2026, 12, 20 + GroupSession.objects.count(), 9, 0, tzinfo=UTC)
+    return schedule_group_session(
+        topic=topic, start=start, hosts=[a.caseworker], capacity=2, mode="telephone"
+    ).pk
 
 
 def _invitation(a: Office) -> int:

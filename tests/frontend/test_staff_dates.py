@@ -86,6 +86,7 @@ def urls(client, topic, coordinator):
         "pk": 1,
         "invitation_id": 1,
         "kind": "wochenzeiten",
+        "session_id": 1,
     }
     found = {}
     for namespace in NAMESPACES:

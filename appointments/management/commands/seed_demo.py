@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.exceptions import ApplicationError
 from appointments.models import (
     Absence,
     Appointment,
@@ -36,6 +37,7 @@ from appointments.models import (
 )
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.group_sessions import book_place, most_places, schedule_group_session
 from appointments.services.invitations import invitation_link, invite_client
 from appointments.services.own_calendars import read_calendar
 from appointments.services.references import new_reference
@@ -83,6 +85,15 @@ TOPICS = (
     TopicSpec("weiterbildung", "Weiterbildung", "Kurse, Bildungsgutschein, Sprachkurse.", 30),
     TopicSpec("kurze-rueckfrage", "Kurze Rückfrage", "Eine kurze Frage, die schnell geklärt ist.", 15),
 )
+
+# A group information session (tomorrow), and the client who has already booked a place in it.
+GROUP_TOPIC = TopicSpec(
+    "gruppeninfo",
+    "Gruppeninformation: Neu im Jobcenter",
+    "Für alle, die neu beim Jobcenter sind: Rechte, Pflichten, Angebote. In der Gruppe, per Video.",
+    60,
+)
+GROUP_CLIENT = ClientDetails(name="Yusuf Karimi", phone="+49 171 3920009", language="de", sms_consent=True)
 
 
 @dataclass(frozen=True)
@@ -347,6 +358,7 @@ class Command(BaseCommand):
             invited = self._invitations(office, topics, caseworkers[SHOWN_CASEWORKER], now)
             self._sign_in_accounts(caseworkers)
             self._own_calendar(caseworkers[SHOWN_CASEWORKER], now)
+            self._group_session(office, caseworkers[SHOWN_CASEWORKER], now)
         self._report(office, booked)
         if invited:
             self.stdout.write("Open invitations, their messages go to the outbox (/dev/outbox/):")
@@ -360,6 +372,28 @@ class Command(BaseCommand):
             caseworker=caseworker, defaults={"url": f"{settings.SITE_URL}/static/{DEMO_CALENDAR}"}
         )
         read_calendar(link, ics=(Path(__file__).parents[2] / "static" / DEMO_CALENDAR).read_bytes(), now=now)
+
+    def _group_session(self, office: Office, host: Caseworker, now: datetime) -> None:
+        """A group information session tomorrow at the first hour the host is free, with one place
+        booked; as many places as the video backend carries (the mesh: 3 people, the host included)."""
+        topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=[Mode.VIDEO], group=True)
+        if topic.group_sessions.exists():  # like the bookings: once, not again at every run
+            return
+        tomorrow = office.today(now) + timedelta(days=1)
+        for hour in range(9, 17):
+            try:
+                session = schedule_group_session(
+                    topic=topic,
+                    start=datetime.combine(tomorrow, time(hour), tzinfo=office.zone),
+                    hosts=[host],
+                    capacity=most_places(Mode.VIDEO, 1),
+                    mode=Mode.VIDEO,
+                    now=now,
+                )
+            except ApplicationError:
+                continue
+            book_place(session=session, client=GROUP_CLIENT, booked_by=host.user, now=now)
+            return
 
     def _sign_in_accounts(self, caseworkers: dict[str, Caseworker]) -> None:
         """Two demo logins as accounts of `make sso-provider`, so signing in there lands in them."""
@@ -375,22 +409,21 @@ class Command(BaseCommand):
         return office
 
     def _topics(self, office: Office) -> dict[str, Topic]:
-        topics = {}
-        for position, spec in enumerate(TOPICS):
-            topics[spec.slug], _ = Topic.objects.update_or_create(
-                office=office,
-                slug=spec.slug,
-                defaults={
-                    "name": spec.name,
-                    "description": spec.description,
-                    "duration": timedelta(minutes=spec.minutes),
-                    "buffer_after": timedelta(minutes=spec.buffer_after_minutes),
-                    "modes": list(BOTH),
-                    "active": True,
-                    "position": position,
-                },
-            )
-        return topics
+        return {spec.slug: self._topic(office, spec, position) for position, spec in enumerate(TOPICS)}
+
+    @staticmethod
+    def _topic(office: Office, spec: TopicSpec, position: int, **extra) -> Topic:
+        defaults = {
+            "name": spec.name,
+            "description": spec.description,
+            "duration": timedelta(minutes=spec.minutes),
+            "buffer_after": timedelta(minutes=spec.buffer_after_minutes),
+            "modes": list(BOTH),
+            "active": True,
+            "position": position,
+        }
+        topic, _ = Topic.objects.update_or_create(office=office, slug=spec.slug, defaults=defaults | extra)
+        return topic
 
     def _user(self, username: str, *, first_name: str, last_name: str, admin: bool = False):
         user, created = get_user_model().objects.update_or_create(

@@ -77,7 +77,8 @@ def schedule_appointment_messages(
         ):
             common = {**base, "kind": declared.kind, "reminder_minutes": minutes, "due_at": due}
             rows.extend(_to_client(appointment, declared.routes, common, values))
-        if declared.route(Audience.CASEWORKER, Channel.EMAIL):
+        # A group session's hosts keep the session in their calendar, not an invite per place.
+        if declared.route(Audience.CASEWORKER, Channel.EMAIL) and appointment.group_session_id is None:
             rows.extend(_invites(appointment, declared.kind, previous_caseworker_email, base, now))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
 

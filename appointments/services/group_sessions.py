@@ -1,0 +1,213 @@
+"""Group sessions: scheduling them, booking and counting their places, cancelling them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.exceptions import ApplicationError, NotAllowed
+from appointments.models import Appointment, Caseworker, GroupSession, Language, Mode, Topic
+from appointments.services.booking import (
+    Booking,
+    booking_client,
+    cancel_appointment,
+    checked_phone,
+    confirm_booking,
+    new_booking,
+    use_verification,
+)
+from appointments.services.calls import new_call_room
+from appointments.services.clients import ClientDetails
+
+Status = Appointment.Status
+# The most places a session may have: what one Janus carried on 2 cores in our test, with margin.
+MOST_PLACES = 30
+# A peer-to-peer video call (VIDEO_BACKEND=builtin) carries this many people, hosts included.
+MESH_PEOPLE = 3
+
+
+def most_places(mode: str, hosts: int) -> int:
+    """How many places a session can have: a video session without Janus fits the mesh."""
+    if mode == Mode.VIDEO and settings.VIDEO_BACKEND != "janus":
+        return max(MESH_PEOPLE - hosts, 0)
+    return MOST_PLACES
+
+
+class SessionFull(ApplicationError):
+    """Every place is taken; `next_session` is the topic's next one with a place left, if any."""
+
+    status_code = 409
+    default_message = _("This group session is full.")
+
+    def __init__(self, next_session: GroupSession | None) -> None:
+        super().__init__(field="session")
+        self.next_session = next_session
+
+
+@dataclass(frozen=True)
+class SessionPlaces:
+    session: GroupSession
+    taken: int
+
+    @property
+    def left(self) -> int:
+        return max(self.session.capacity - self.taken, 0)
+
+
+def _taken() -> Count:
+    return Count("places", filter=~Q(places__status=Status.CANCELLED))
+
+
+def _bookable(topic: Topic, now: datetime) -> QuerySet[GroupSession]:
+    return GroupSession.objects.filter(
+        topic=topic, status=GroupSession.Status.SCHEDULED, start__gte=now + topic.office.min_notice
+    )
+
+
+def upcoming_sessions(topic: Topic, *, now: datetime | None = None) -> list[SessionPlaces]:
+    """The topic's sessions that can still be booked, with how many places are taken."""
+    now = now or timezone.now()
+    sessions = _bookable(topic, now).annotate(taken=_taken()).order_by("start")
+    return [SessionPlaces(session, session.taken) for session in sessions]
+
+
+def bookable_session(topic: Topic, pk: int, *, now: datetime | None = None) -> GroupSession | None:
+    """The topic's session `pk` if it can still be booked (full or not: booking counts the places)."""
+    return _bookable(topic, now or timezone.now()).filter(pk=pk).first()
+
+
+def next_session_with_places(session: GroupSession, *, now: datetime) -> GroupSession | None:
+    later = _bookable(session.topic, now).filter(start__gt=session.start).annotate(taken=_taken())
+    return later.filter(taken__lt=F("capacity")).order_by("start").first()
+
+
+def schedule_group_session(
+    *,
+    topic: Topic,
+    start: datetime,
+    hosts: Iterable[Caseworker],
+    capacity: int,
+    mode: str,
+    languages: Iterable[Language] = (),
+    now: datetime | None = None,
+) -> GroupSession:
+    """A new session of a group topic, hosted by caseworkers of its office who are free then."""
+    now = now or timezone.now()
+    hosts = list(hosts)
+    if not topic.group:
+        raise ApplicationError(_("This topic is not a group session."), field="topic")
+    if mode not in topic.modes:
+        raise ApplicationError(_("This topic cannot be booked for this kind of consultation."), field="mode")
+    if not hosts or any(host.office_id != topic.office_id or not host.active for host in hosts):
+        raise ApplicationError(_("Choose hosts of this office."), field="hosts")
+    most = most_places(mode, len(hosts))
+    if not 1 <= capacity <= most:
+        raise ApplicationError(
+            _("This group session can have between 1 and %(most)d places.") % {"most": most}
+            if most
+            else _("A video call without the group call server (Janus) carries at most 3 people."),
+            field="capacity",
+        )
+    if timezone.is_naive(start) or start < now:
+        raise ApplicationError(_("Choose a time in the future."), field="start")
+    session = GroupSession(topic=topic, mode=mode, capacity=capacity, call_room=new_call_room())
+    session.set_times(start)
+    with transaction.atomic():
+        # Lock the hosts, so that two sessions cannot give one host the same hour.
+        list(Caseworker.objects.select_for_update().filter(pk__in=[host.pk for host in hosts]))
+        _check_hosts_free(session, hosts)
+        session.save()
+        session.hosts.set(hosts)
+        session.languages.set(languages)
+    return session
+
+
+def _check_hosts_free(session: GroupSession, hosts: list[Caseworker]) -> None:
+    overlapping = Q(blocked_from__lt=session.blocked_until, blocked_until__gt=session.blocked_from)
+    busy = (
+        Appointment.objects.filter(overlapping, caseworker__in=hosts, group_session__isnull=True)
+        .exclude(status=Status.CANCELLED)
+        .exists()
+        or GroupSession.objects.filter(
+            overlapping, hosts__in=hosts, status=GroupSession.Status.SCHEDULED
+        ).exists()
+    )
+    if busy:
+        raise ApplicationError(_("A host has another appointment at this time."), field="hosts")
+
+
+def book_place(
+    *,
+    session: GroupSession,
+    client: ClientDetails,
+    verification_token: str | None = None,
+    booked_by: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """A place in a group session for a client; never more places than the session has.
+
+    The same checks of the client as `book_appointment` (code, calling code, cap on upcoming
+    bookings, the client's record); the session's row is locked while its places are counted.
+    """
+    now = now or timezone.now()
+    topic = session.topic
+    phone = checked_phone(topic=topic, client=client, booked_by=booked_by)
+    with transaction.atomic():
+        session = GroupSession.objects.select_for_update().select_related("topic__office").get(pk=session.pk)
+        if session.status != GroupSession.Status.SCHEDULED or session.start < now + topic.office.min_notice:
+            raise NotAllowed(_("This group session can no longer be booked."), field="session")
+        verified = use_verification(
+            topic=topic, phone=phone, token=verification_token, booked_by=booked_by, now=now
+        )
+        places = session.places.exclude(status=Status.CANCELLED)
+        if places.filter(client__phone=phone).exists():
+            raise NotAllowed(_("You already have a place in this group session."), field="session")
+        if places.count() >= session.capacity:
+            raise SessionFull(next_session_with_places(session, now=now))
+        found = booking_client(
+            topic=topic, phone=phone, details=client, verified=verified, booked_by=booked_by, now=now
+        )
+        place, token = new_booking(
+            client=found.client,
+            caseworker=session.hosts.order_by("pk").first(),
+            topic=topic,
+            mode=session.mode,
+            language=client.language,
+            group_session=session,
+            booked_by=booked_by,
+        )
+        place.set_times(session.start, topic)
+        place.save()
+        return confirm_booking(
+            appointment=place, manage_token=token, actor=booked_by, now=now, details_kept=found.details_kept
+        )
+
+
+def cancel_group_session(
+    *,
+    session: GroupSession,
+    reason: str = "",
+    actor: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> GroupSession:
+    """The session is called off: every booked place is cancelled with its message, the hosts are free."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = GroupSession.objects.select_for_update().get(pk=session.pk)
+        if session.status != GroupSession.Status.SCHEDULED or session.start <= now:
+            raise NotAllowed(_("This group session can no longer be changed."))
+        for place in session.places.filter(status=Status.BOOKED):
+            cancel_appointment(
+                appointment=place, by=Appointment.Party.STAFF, reason=reason, actor=actor, now=now
+            )
+        session.status = GroupSession.Status.CANCELLED
+        session.save(update_fields=["status"])
+    return session
