@@ -11,7 +11,7 @@ from appointments.services.texts import when
 
 def _label(moment) -> str:
     said = when(translation.get_language(), moment)
-    return f"{said['long_date']}, {said['time']}"
+    return _("%(date)s, %(time)s") % {"date": said["long_date"], "time": said["time"]}
 
 
 def sessions_page(topic: Topic) -> dict:
