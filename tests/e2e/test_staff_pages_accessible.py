@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.group_sessions import book_place, schedule_group_session
 from appointments.services.invitations import invite_client
+from tests.factories import TopicFactory
 from tests.realtime.conftest import session_cookie
 
 # Transactional, because the live server reads what the test writes; the languages come back afterwards.
@@ -30,6 +32,8 @@ PAGES = {
     "invite-known": "/fachkraft/einladen/?kunde={client}",
     "invitations": "/fachkraft/einladungen/",
     "invitation-import": "/fachkraft/einladungen/import/",
+    "group-sessions": "/fachkraft/gruppen/",
+    "group-session": "/fachkraft/gruppen/{session}/",
     "two-factor": "/konto/zwei-faktor/",
     "bad-date": "/fachkraft/?tag=9999-12-31",
 }
@@ -63,6 +67,19 @@ def coordinator_and_appointment(bookable):
         channels=["sms", "letter"],
         invited_by=coordinator.user,
     )
+    session = schedule_group_session(
+        topic=TopicFactory(office=bookable.office, group=True, modes=["video"]),
+        start=first.start + timedelta(days=1),
+        hosts=[coordinator],
+        capacity=2,
+        mode="video",
+    )
+    book_place(
+        session=session,
+        client=ClientDetails(name="Nour Haddad", phone="0151 23456781"),
+        booked_by=coordinator.user,
+    )
+    coordinator.group_session = session
     return coordinator, booking.appointment
 
 
@@ -75,7 +92,12 @@ def test_every_staff_page_passes_axe(browser, live_server, coordinator_and_appoi
     axe = Axe()
     reports = {}
     for label, path in PAGES.items():
-        response = page.goto(live_server.url + path.format(id=appointment.pk, client=appointment.client_id))
+        response = page.goto(
+            live_server.url
+            + path.format(
+                id=appointment.pk, client=appointment.client_id, session=coordinator.group_session.pk
+            )
+        )
         assert response.status == STATUS.get(label, 200), label
         page.screenshot(path=str(screenshots / f"staff-{label}.png"), full_page=True)
         results = axe.run(page)
