@@ -427,7 +427,7 @@ class GroupSession(models.Model):
 
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="group_sessions")
     hosts = models.ManyToManyField(Caseworker, related_name="group_sessions")
-    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.VIDEO)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     blocked_from = models.DateTimeField()

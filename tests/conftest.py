@@ -84,12 +84,6 @@ def running_janus(tmp_path_factory):
 
 
 @pytest.fixture
-def janus_backend(settings):
-    """Group sessions as with Janus (VIDEO_BACKEND=janus): up to 30 places, not the mesh's 3 people."""
-    settings.VIDEO_BACKEND = "janus"
-
-
-@pytest.fixture
 def no_sms_codes(office):
     """The test's office books without confirming numbers by SMS code first."""
     office.require_phone_verification = False
@@ -98,9 +92,13 @@ def no_sms_codes(office):
 
 @pytest.fixture
 def group_topic(office):
-    """A group topic (video, an hour) of the test's office."""
+    """A group topic (in person, an hour) of the test's office."""
     from tests.factories import TopicFactory
 
     return TopicFactory(
-        office=office, name="Gruppeninformation", group=True, modes=["video"], duration=timedelta(minutes=60)
+        office=office,
+        name="Gruppeninformation",
+        group=True,
+        modes=["in_person"],
+        duration=timedelta(minutes=60),
     )

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='GroupSession',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(choices=[('telephone', 'Telephone'), ('video', 'Video'), ('in_person', 'In person')], default='video', max_length=20, verbose_name='mode')),
+                ('mode', models.CharField(choices=[('telephone', 'Telephone'), ('video', 'Video'), ('in_person', 'In person')], default='in_person', max_length=20, verbose_name='mode')),
                 ('start', models.DateTimeField(verbose_name='start')),
                 ('end', models.DateTimeField(verbose_name='end')),
                 ('blocked_from', models.DateTimeField()),

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -28,17 +27,11 @@ from appointments.services.calls import new_call_room
 from appointments.services.clients import ClientDetails
 
 Status = Appointment.Status
-# The most places a session may have: what one Janus carried on 2 cores in our test, with margin.
+# The most places a session may have: what a room of the office, and later one Janus, carries.
 MOST_PLACES = 30
-# A peer-to-peer video call (VIDEO_BACKEND=builtin) carries this many people, hosts included.
-MESH_PEOPLE = 3
-
-
-def most_places(mode: str, hosts: int) -> int:
-    """How many places a session can have: a video session without Janus fits the mesh."""
-    if mode == Mode.VIDEO and settings.VIDEO_BACKEND != "janus":
-        return max(MESH_PEOPLE - hosts, 0)
-    return MOST_PLACES
+# How group sessions are held. In person only until their video call (Janus, services/janus.py)
+# has its browser side: a video session would leave clients with no way to join.
+GROUP_MODES = (Mode.IN_PERSON,)
 
 
 class SessionFull(ApplicationError):
@@ -95,7 +88,7 @@ def schedule_group_session(
     start: datetime,
     hosts: Iterable[Caseworker],
     capacity: int,
-    mode: str,
+    mode: str = Mode.IN_PERSON,
     languages: Iterable[Language] = (),
     now: datetime | None = None,
 ) -> GroupSession:
@@ -104,16 +97,16 @@ def schedule_group_session(
     hosts = list(hosts)
     if not topic.group:
         raise ApplicationError(_("This topic is not a group session."), field="topic")
-    if mode not in topic.modes:
-        raise ApplicationError(_("This topic cannot be booked for this kind of consultation."), field="mode")
+    if mode not in GROUP_MODES:
+        raise ApplicationError(
+            _("Group sessions are held at the job centre for now; their video call is not ready yet."),
+            field="mode",
+        )
     if not hosts or any(host.office_id != topic.office_id or not host.active for host in hosts):
         raise ApplicationError(_("Choose hosts of this office."), field="hosts")
-    most = most_places(mode, len(hosts))
-    if not 1 <= capacity <= most:
+    if not 1 <= capacity <= MOST_PLACES:
         raise ApplicationError(
-            _("This group session can have between 1 and %(most)d places.") % {"most": most}
-            if most
-            else _("A video call without the group call server (Janus) carries at most 3 people."),
+            _("This group session can have between 1 and %(most)d places.") % {"most": MOST_PLACES},
             field="capacity",
         )
     if timezone.is_naive(start) or start < now:

@@ -62,10 +62,7 @@ def booking_context(request: HttpRequest, managed: Managed) -> dict:
         "can_change": appointment.is_changeable(now),
         # A place in a group session is given up and another date booked, not moved.
         "can_move": appointment.group_session_id is None,
-        # A place in a group session has no room of its own (the group call is the session's).
-        "can_join": appointment.mode == Mode.VIDEO
-        and bool(appointment.call_room)
-        and appointment.is_call_open(now),
+        "can_join": appointment.mode == Mode.VIDEO and appointment.is_call_open(now),
         "join_url": reverse(
             "realtime:client-call", kwargs={"reference": appointment.reference, "token": token}
         )

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Caseworker, Language, Mode, Topic
+from appointments.models import Caseworker, Language, Topic
 from appointments.services.group_sessions import MOST_PLACES
 from frontend.fields import StepForm
 
@@ -12,7 +12,6 @@ class GroupSessionForm(StepForm):
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none(), empty_label=None)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    mode = forms.ChoiceField(label=_("Kind of consultation"), choices=Mode.choices, initial=Mode.VIDEO)
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=MOST_PLACES, initial=12)
     hosts = forms.ModelMultipleChoiceField(
         label=_("Hosts"), queryset=Caseworker.objects.none(), widget=forms.CheckboxSelectMultiple

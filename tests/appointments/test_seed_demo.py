@@ -236,12 +236,12 @@ class TestBookings:
 
 @pytest.mark.usefixtures("seeded")
 class TestGroupSession:
-    def test_one_session_tomorrow_with_the_places_the_mesh_carries_and_one_booked(self, now):
+    def test_one_session_tomorrow_at_the_office_with_one_place_booked(self, now):
         session = GroupSession.objects.get()
         office = session.topic.office
         assert session.start.astimezone(office.zone).date() == office.today(now) + timedelta(days=1)
-        assert session.mode == "video"
-        assert session.capacity == 2  # without Janus: 3 people in the call, the host included
+        assert session.mode == "in_person"
+        assert session.capacity == 12
         assert [place.client.name for place in session.places.all()] == ["Yusuf Karimi"]
         assert Notification.objects.filter(appointment__group_session=session, kind="confirmation").exists()
 

@@ -254,11 +254,9 @@ NAMED_OBJECTS = {
 
 def _group_session(a: Office) -> int:
     """A new group session of office A, hosted by its caseworker (each call its own)."""
-    topic = TopicFactory(office=a.caseworker.office, group=True, modes=["telephone"])
+    topic = TopicFactory(office=a.caseworker.office, group=True, modes=["in_person"])
     start = datetime(2026, 12, 20 + GroupSession.objects.count(), 9, 0, tzinfo=UTC)
-    return schedule_group_session(
-        topic=topic, start=start, hosts=[a.caseworker], capacity=2, mode="telephone"
-    ).pk
+    return schedule_group_session(topic=topic, start=start, hosts=[a.caseworker], capacity=2).pk
 
 
 def _invitation(a: Office) -> int:

@@ -23,13 +23,13 @@ def session(bookable):
         slug="gruppeninfo",
         name="Gruppeninformation",
         group=True,
-        modes=["video"],
+        modes=["in_person"],
         duration=timedelta(minutes=60),
         position=0,
     )
     host = bookable.caseworkers.get()
     start = (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    return schedule_group_session(topic=topic, start=start, hosts=[host], capacity=2, mode="video")
+    return schedule_group_session(topic=topic, start=start, hosts=[host], capacity=2, mode="in_person")
 
 
 @pytest.mark.parametrize("language", ["de", "ar"])
@@ -44,7 +44,7 @@ def test_a_client_books_a_place_on_a_small_phone(session, live_server, browser, 
     page.locator("label.choice", has=page.locator("input[value=gruppeninfo]")).click()
     walk.submit()
     walk.check("group-mode")
-    page.locator("label.choice", has=page.locator("input[value=video]")).click()
+    page.locator("label.choice", has=page.locator("input[value=in_person]")).click()
     walk.submit()
     page.locator("label.choice", has_text=LANGUAGE_CHOICE[language]).click()
     walk.submit()

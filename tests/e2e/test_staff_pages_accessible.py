@@ -68,11 +68,10 @@ def coordinator_and_appointment(bookable):
         invited_by=coordinator.user,
     )
     session = schedule_group_session(
-        topic=TopicFactory(office=bookable.office, group=True, modes=["video"]),
+        topic=TopicFactory(office=bookable.office, group=True, modes=["in_person"]),
         start=first.start + timedelta(days=1),
         hosts=[coordinator],
         capacity=2,
-        mode="video",
     )
     book_place(
         session=session,

@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def sessions(now, group_topic, caseworker):
     return [
         schedule_group_session(
-            topic=group_topic, start=at(TUESDAY, clock), hosts=[caseworker], capacity=2, mode="video"
+            topic=group_topic, start=at(TUESDAY, clock), hosts=[caseworker], capacity=2, mode="in_person"
         )
         for clock in ("10:00", "14:00")
     ]
@@ -38,7 +37,7 @@ def fill(session, count):
 
 def to_sessions(client, topic):
     client.post("/", {"topic": topic.slug})
-    client.post("/termin/art/", {"mode": "video"})
+    client.post("/termin/art/", {"mode": "in_person"})
     client.post("/termin/sprache/", {"language": "de"})
 
 
@@ -89,9 +88,9 @@ def test_the_last_place_gone_while_typing_names_the_next_date(
 def test_a_session_of_another_topic_or_a_past_one_cannot_be_chosen(
     client, sessions, group_topic, office, caseworker
 ):
-    other = TopicFactory(office=office, group=True, modes=["video"])
+    other = TopicFactory(office=office, group=True, modes=["in_person"])
     foreign = schedule_group_session(
-        topic=other, start=at(TUESDAY, "16:00"), hosts=[caseworker], capacity=2, mode="video"
+        topic=other, start=at(TUESDAY, "16:00"), hosts=[caseworker], capacity=2, mode="in_person"
     )
     to_sessions(client, group_topic)
     for value in (foreign.pk, "x", ""):
@@ -119,13 +118,3 @@ def test_a_place_is_cancelled_not_moved_on_its_manage_page(client, sessions):
     assert f'href="{base}zeit/"' not in page
     assert f'href="{base}absagen/"' in page
     assert client.get(f"{base}zeit/").url == base
-
-
-def test_a_place_offers_no_one_to_one_call_in_its_window(client, sessions, time_machine):
-    office = sessions[0].topic.office
-    office.require_phone_verification = False
-    office.save()
-    booking = book_place(session=sessions[0], client=AYLIN)
-    time_machine.move_to(sessions[0].start - timedelta(minutes=5))
-    page = client.get(f"/b/{booking.appointment.reference}/{booking.manage_token}/").text
-    assert "/video/" not in page

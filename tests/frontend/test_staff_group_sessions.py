@@ -12,7 +12,7 @@ from appointments.services.group_sessions import book_place, schedule_group_sess
 from tests.factories import CaseworkerFactory
 from tests.scenario import AYLIN, TUESDAY, at
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "janus_backend", "no_sms_codes")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "no_sms_codes")]
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def coordinator(office):
 @pytest.fixture
 def session(group_topic, caseworker):
     made = schedule_group_session(
-        topic=group_topic, start=at(TUESDAY, "10:00"), hosts=[caseworker], capacity=5, mode="video"
+        topic=group_topic, start=at(TUESDAY, "10:00"), hosts=[caseworker], capacity=5, mode="in_person"
     )
     for n in range(2):
         book_place(session=made, client=replace(AYLIN, name=f"Teilnehmerin {n}", phone=f"0151 2345{n:04d}"))
@@ -32,7 +32,7 @@ def session(group_topic, caseworker):
 
 def form(topic, host, clock: str, **changes) -> dict:
     """The scheduling form as a coordinator fills it in, for Tuesday at `clock`."""
-    fields = {"topic": topic.pk, "day": "2026-12-01", "time": clock, "mode": "video", "hosts": [host.pk]}
+    fields = {"topic": topic.pk, "day": "2026-12-01", "time": clock, "hosts": [host.pk]}
     return {**fields, "capacity": "5", **changes}
 
 

@@ -37,7 +37,7 @@ from appointments.models import (
 )
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
-from appointments.services.group_sessions import book_place, most_places, schedule_group_session
+from appointments.services.group_sessions import book_place, schedule_group_session
 from appointments.services.invitations import invitation_link, invite_client
 from appointments.services.own_calendars import read_calendar
 from appointments.services.references import new_reference
@@ -90,7 +90,7 @@ TOPICS = (
 GROUP_TOPIC = TopicSpec(
     "gruppeninfo",
     "Gruppeninformation: Neu im Jobcenter",
-    "Für alle, die neu beim Jobcenter sind: Rechte, Pflichten, Angebote. In der Gruppe, per Video.",
+    "Für alle, die neu beim Jobcenter sind: Rechte, Pflichten, Angebote. In der Gruppe, im Jobcenter.",
     60,
 )
 GROUP_CLIENT = ClientDetails(name="Yusuf Karimi", phone="+49 171 3920009", language="de", sms_consent=True)
@@ -374,9 +374,9 @@ class Command(BaseCommand):
         read_calendar(link, ics=(Path(__file__).parents[2] / "static" / DEMO_CALENDAR).read_bytes(), now=now)
 
     def _group_session(self, office: Office, host: Caseworker, now: datetime) -> None:
-        """A group information session tomorrow at the first hour the host is free, with one place
-        booked; as many places as the video backend carries (the mesh: 3 people, the host included)."""
-        topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=[Mode.VIDEO], group=True)
+        """A group information session at the office tomorrow, at the first hour the host is free,
+        with 12 places and one of them booked."""
+        topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=[Mode.IN_PERSON], group=True)
         if topic.group_sessions.exists():  # like the bookings: once, not again at every run
             return
         tomorrow = office.today(now) + timedelta(days=1)
@@ -386,8 +386,7 @@ class Command(BaseCommand):
                     topic=topic,
                     start=datetime.combine(tomorrow, time(hour), tzinfo=office.zone),
                     hosts=[host],
-                    capacity=most_places(Mode.VIDEO, 1),
-                    mode=Mode.VIDEO,
+                    capacity=12,
                     now=now,
                 )
             except ApplicationError:

@@ -24,12 +24,12 @@ from tests.factories import CaseworkerFactory, OfficeFactory, UserFactory
 from tests.icaljs import read_with_icaljs
 from tests.scenario import AYLIN, TUESDAY, at, book
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "janus_backend", "no_sms_codes")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "no_sms_codes")]
 
 
 def schedule(topic, host, *, clock="10:00", capacity=3, **extra):
     return schedule_group_session(
-        topic=topic, start=at(TUESDAY, clock), hosts=[host], capacity=capacity, mode="video", **extra
+        topic=topic, start=at(TUESDAY, clock), hosts=[host], capacity=capacity, mode="in_person", **extra
     )
 
 
@@ -55,7 +55,7 @@ def test_a_group_topic_offers_no_times_of_its_own(group_topic, caseworker):
     caseworker.topics.add(group_topic)
     assert free_slots(topic=group_topic, date_from=TUESDAY, date_to=TUESDAY) == []
     with pytest.raises(ApplicationError, match="Gruppenveranstaltung"):
-        book(group_topic, at(TUESDAY, "09:00"), mode="video")
+        book(group_topic, at(TUESDAY, "09:00"), mode="in_person")
 
 
 def test_a_host_with_an_appointment_then_cannot_host(group_topic, topic, caseworker):
@@ -73,6 +73,7 @@ def test_a_host_with_an_appointment_then_cannot_host(group_topic, topic, casewor
         ({"capacity": 0}, "capacity"),
         ({"capacity": 31}, "capacity"),
         ({"mode": "telephone"}, "mode"),
+        ({"mode": "video"}, "mode"),
         ({"host_elsewhere": True}, "hosts"),
     ],
 )
@@ -83,7 +84,7 @@ def test_a_session_must_make_sense(group_topic, caseworker, change, field):
         "start": at(TUESDAY, "10:00"),
         "hosts": [host],
         "capacity": 3,
-        "mode": "video",
+        "mode": "in_person",
     }
     with pytest.raises(ApplicationError) as refused:
         schedule_group_session(**{**values, **change})
@@ -165,15 +166,3 @@ def test_cancelling_a_session_cancels_its_places_and_frees_the_host(group_topic,
     with pytest.raises(NotAllowed):
         book_place(session=session, client=client(2))
     assert GroupSession.objects.get().status == "cancelled"
-
-
-def test_without_janus_a_video_session_fits_the_mesh(group_topic, caseworker, settings):
-    settings.VIDEO_BACKEND = "builtin"
-    assert schedule(group_topic, caseworker, capacity=2).capacity == 2
-    with pytest.raises(ApplicationError, match="1 bis 2 Plätze"):
-        schedule(group_topic, caseworker, clock="14:00", capacity=3)
-    three = [caseworker, *(CaseworkerFactory(office=group_topic.office) for _ in range(2))]
-    with pytest.raises(ApplicationError, match="höchstens 3 Personen"):
-        schedule_group_session(
-            topic=group_topic, start=at(TUESDAY, "16:00"), hosts=three, capacity=1, mode="video"
-        )

@@ -18,13 +18,12 @@ RACERS = 50
 
 
 @pytest.fixture
-def session(office, caseworker, settings):
-    settings.VIDEO_BACKEND = "janus"
+def session(office, caseworker):
     office.require_phone_verification = False
     office.save()
-    topic = TopicFactory(office=office, group=True, modes=["video"], duration=timedelta(minutes=60))
+    topic = TopicFactory(office=office, group=True, modes=["in_person"], duration=timedelta(minutes=60))
     return schedule_group_session(
-        topic=topic, start=at(TUESDAY, "10:00"), hosts=[caseworker], capacity=30, mode="video"
+        topic=topic, start=at(TUESDAY, "10:00"), hosts=[caseworker], capacity=30, mode="in_person"
     )
 
 
