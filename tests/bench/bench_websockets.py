@@ -38,7 +38,7 @@ CONCURRENCY = 50
 # the session and the caseworker; with CONN_MAX_AGE=0 that is a new PostgreSQL connection each time).
 DAPHNE_ENV = {"CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60")}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
-LAYERS = ("lists", "pubsub")
+LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
 FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
 KIB_PER_CONNECTION_LIMIT = 40
 CHURN_LIMIT_MIB = 20
@@ -97,11 +97,18 @@ class Dashboards:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     async def _connect(self, session, limit, base, path=None):
+        """One socket; a reset under the burst of connects (a full listen backlog) is tried again."""
         async with limit:
-            return await session.ws_connect(
-                base.replace("http", "ws", 1) + (path or self.path),
-                headers={"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})},
-            )
+            for attempt in range(3):
+                try:
+                    return await session.ws_connect(
+                        base.replace("http", "ws", 1) + (path or self.path),
+                        headers={"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})},
+                    )
+                except aiohttp.ClientOSError:
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.5)
 
     async def _listen(self, ws):
         async for message in ws:
