@@ -168,7 +168,11 @@ def redis_channel_layer(url: str, kind: str = CHANNEL_LAYER) -> dict:
     and tests/bench/bench_websockets.py show both.
     """
     host = {"address": url, "socket_timeout": 15, "max_connections": CHANNEL_LAYER_REDIS_CONNECTIONS}
-    config = {"hosts": [host]} | ({"capacity": CHANNEL_LAYER_CAPACITY} if kind == "lists" else {})
+    if kind == "lists":
+        config = {"hosts": [host], "capacity": CHANNEL_LAYER_CAPACITY}
+    else:  # Redis pub/sub ignores the database number: the prefix keeps databases' groups apart
+        database = urlsplit(url).path.strip("/") or "0"
+        config = {"hosts": [host], "prefix": f"asgi.db{database}."}
     return {"BACKEND": CHANNEL_LAYER_BACKENDS[kind], "CONFIG": config}
 
 
