@@ -144,10 +144,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# "pubsub" (the default): channels-redis's pub/sub layer publishes a group event once, and each
-# process hands it to its own members; "lists": its list layer, one Redis message per member.
-# tests/bench/bench_websockets.py measures both side by side (README, "Benchmarks").
-CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+# "lists" (the default): channels-redis's list layer, one Redis message per group member, every one
+# delivered; "pubsub": its pub/sub layer publishes a group event once and each process hands it to its
+# own members, faster, but at most once: it lost frames to 2,000 dashboards in
+# tests/bench/bench_websockets.py, which measures both side by side (README, "Benchmarks").
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "lists")
 # The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
 CHANNEL_LAYER_CAPACITY = envint("CHANNEL_LAYER_CAPACITY", 10_000)
