@@ -144,14 +144,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# channels-redis keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
+# "lists" (the default): channels-redis's list layer, one Redis message per group member, every one
+# delivered; "pubsub": its pub/sub layer publishes a group event once and each process hands it to its
+# own members, faster, but at most once: it lost frames to 2,000 dashboards in
+# tests/bench/bench_websockets.py, which measures both side by side (README, "Benchmarks").
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "lists")
+# The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
 CHANNEL_LAYER_CAPACITY = envint("CHANNEL_LAYER_CAPACITY", 10_000)
 CHANNEL_LAYER_REDIS_CONNECTIONS = envint("CHANNEL_LAYER_REDIS_CONNECTIONS", 2000)
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "lists": "channels_redis.core.RedisChannelLayer",
+}
 
 
-def redis_channel_layer(url: str) -> dict:
-    """channels-redis with room for big groups, and redis-py 8's new defaults undone.
+def redis_channel_layer(url: str, kind: str = CHANNEL_LAYER) -> dict:
+    """channels-redis (`kind` names the layer) with room for big groups, and redis-py 8's new defaults undone.
 
     redis-py 8 reads with a 5 s socket time-out, the same as channels-redis's BZPOPMIN wait, so an
     idle process's receive loop raises TimeoutError and daphne closes a websocket (1011) every few
@@ -160,10 +169,12 @@ def redis_channel_layer(url: str) -> dict:
     and tests/bench/bench_websockets.py show both.
     """
     host = {"address": url, "socket_timeout": 15, "max_connections": CHANNEL_LAYER_REDIS_CONNECTIONS}
-    return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [host], "capacity": CHANNEL_LAYER_CAPACITY},
-    }
+    if kind == "lists":
+        config = {"hosts": [host], "capacity": CHANNEL_LAYER_CAPACITY}
+    else:  # Redis pub/sub ignores the database number: the prefix keeps databases' groups apart
+        database = urlsplit(url).path.strip("/") or "0"
+        config = {"hosts": [host], "prefix": f"asgi.db{database}."}
+    return {"BACKEND": CHANNEL_LAYER_BACKENDS[kind], "CONFIG": config}
 
 
 if REDIS_URL:

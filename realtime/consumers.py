@@ -299,7 +299,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if not await self._still_allowed():
             await self.close(code=FORBIDDEN)
             return
-        await self.send_json(event["event"])
+        await self.send(text_data=event["text"])  # rendered once per event by appointments.events
 
 
 def _current_feed_groups(scope, feed_groups) -> list[str]:

@@ -1,9 +1,12 @@
 """Events go to the caseworker's and the office's groups after commit, and a dead layer loses only them."""
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 
+from appointments import events
 from appointments.events import caseworker_group, client_label, office_group
 from appointments.models import Appointment
 from appointments.providers import sms
@@ -22,7 +25,7 @@ def listen(group: str) -> str:
 
 
 def received(channel: str) -> dict:
-    return async_to_sync(get_channel_layer().receive)(channel)["event"]
+    return json.loads(async_to_sync(get_channel_layer().receive)(channel)["text"])
 
 
 def test_booking_and_cancelling_reach_caseworker_and_office(
@@ -42,6 +45,14 @@ def test_booking_and_cancelling_reach_caseworker_and_office(
     with django_capture_on_commit_callbacks(execute=True):
         cancel_appointment(appointment=booking.appointment, by=Appointment.Party.CLIENT)
     assert received(mine)["op"] == "cancelled"
+
+
+def test_an_event_is_rendered_once_for_all_its_groups(topic, monkeypatch, django_capture_on_commit_callbacks):
+    rendered = []
+    monkeypatch.setattr(events.json, "dumps", lambda event: rendered.append(event) or "{}")
+    with django_capture_on_commit_callbacks(execute=True):
+        book(topic, sms_consent=False)
+    assert [event["op"] for event in rendered] == ["booked"]  # one text for caseworker and office
 
 
 def test_nothing_is_published_before_commit(topic, django_capture_on_commit_callbacks):

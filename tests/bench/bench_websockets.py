@@ -1,11 +1,14 @@
-"""Staff websockets at scale: one daphne on Redis, 2,000 dashboards, event delay, memory, churn.
+"""Staff websockets at scale: 2,000 dashboards on one or two daphnes per channel layer, and a raw broadcast.
 
-Traps this measures around: channels-redis drops group messages silently once a channel holds
-`capacity` (default 100) undelivered messages, and `group_send` costs per member; a dashboard
-that reconnects must refetch its state over HTTP instead of trusting that it missed nothing.
+Traps this measures around: channels-redis's list layer drops group messages silently once a
+channel holds `capacity` (default 100) undelivered messages, and its `group_send` costs one Redis
+message per member; a dashboard that reconnects must refetch its state over HTTP instead of
+trusting that it missed nothing.
 """
 
 import asyncio
+import contextlib
+import json
 import os
 import resource
 import threading
@@ -19,22 +22,26 @@ from channels.layers import channel_layers
 from django.contrib.auth import get_user_model
 
 from appointments.events import publish_appointment
-from backend.settings import redis_channel_layer
+from backend.settings import CHANNEL_LAYER, redis_channel_layer
 from tests.bench.helpers import report
 from tests.factories import CaseworkerFactory
 from tests.realtime.conftest import make_call, session_cookie
-from tests.realtime.servers import daphne_process
+from tests.realtime.servers import daphne_process, server_process
 
 pytestmark = pytest.mark.postgres
 
 SOCKETS = int(os.environ.get("BENCH_WS_SOCKETS", 2000))
-EVENTS = 20
+EVENTS = int(os.environ.get("BENCH_WS_EVENTS", 20))
 CYCLES = int(os.environ.get("BENCH_WS_CYCLES", 10_000))
 CONCURRENCY = 50
 # Persistent database connections in daphne, as production should run it (each connect reads
 # the session and the caseworker; with CONN_MAX_AGE=0 that is a new PostgreSQL connection each time).
 DAPHNE_ENV = {"CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60")}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
+FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
+KIB_PER_CONNECTION_LIMIT = 40
+CHURN_LIMIT_MIB = 20
 
 
 def rss_kib(pid: int) -> int:
@@ -45,18 +52,22 @@ def rss_kib(pid: int) -> int:
 
 
 @pytest.fixture
-def redis_layer(settings):
+def redis_url():
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.flushdb()
     except redis.ConnectionError:
         pytest.skip(f"Redis at {REDIS_URL} is not reachable")
-    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
-    channel_layers.backends.clear()
     yield REDIS_URL
     channel_layers.backends.clear()
     client.flushdb()
     client.close()
+
+
+def use_layer(settings, kind: str) -> None:
+    """This process publishes through the same layer as the daphnes."""
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, kind)}
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
@@ -71,10 +82,10 @@ def open_files():
 
 
 class Dashboards:
-    """SOCKETS staff feeds held open by an event loop in a thread; the test thread publishes."""
+    """Feeds held open by an event loop in a thread, spread over the servers; the test thread publishes."""
 
-    def __init__(self, base: str, cookie: str) -> None:
-        self.base, self.cookie = base, cookie
+    def __init__(self, bases: list[str], path: str, cookie: str = "") -> None:
+        self.bases, self.path, self.cookie = bases, path, cookie
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -85,12 +96,19 @@ class Dashboards:
     def run(self, coroutine, timeout: float = 600):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    async def _connect(self, session, limit):
+    async def _connect(self, session, limit, base, path=None):
+        """One socket; a reset under the burst of connects (a full listen backlog) is tried again."""
         async with limit:
-            return await session.ws_connect(
-                self.base.replace("http", "ws", 1) + "/ws/staff/",
-                headers={"Origin": self.base, "Cookie": self.cookie},
-            )
+            for attempt in range(3):
+                try:
+                    return await session.ws_connect(
+                        base.replace("http", "ws", 1) + (path or self.path),
+                        headers={"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})},
+                    )
+                except aiohttp.ClientOSError:
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.5)
 
     async def _listen(self, ws):
         async for message in ws:
@@ -105,86 +123,142 @@ class Dashboards:
         limit = asyncio.Semaphore(CONCURRENCY)
         self.listeners = []
 
-        async def connect_and_listen():
-            ws = await self._connect(self.session, limit)
+        async def connect_and_listen(n):
+            ws = await self._connect(self.session, limit, self.bases[n % len(self.bases)])
             self.listeners.append(asyncio.ensure_future(self._listen(ws)))
             return ws
 
         self.expected = count
-        self.sockets = await asyncio.gather(*(connect_and_listen() for _ in range(count)))
+        self.sockets = await asyncio.gather(*(connect_and_listen(n) for n in range(count)))
+
+    async def publisher(self, path: str):
+        return await self._connect(self.session, asyncio.Semaphore(1), self.bases[0], path)
 
     async def churn(self, cycles: int) -> None:
         limit = asyncio.Semaphore(CONCURRENCY)
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
 
-            async def one():
-                ws = await self._connect(session, limit)
+            async def one(n):
+                ws = await self._connect(session, limit, self.bases[n % len(self.bases)])
                 await ws.close()
 
             for start in range(0, cycles, 1000):
-                await asyncio.gather(*(one() for _ in range(min(1000, cycles - start))))
+                await asyncio.gather(*(one(n) for n in range(start, min(start + 1000, cycles))))
 
     async def close(self) -> None:
         await asyncio.gather(*(ws.close() for ws in self.sockets))
         await asyncio.gather(*self.listeners, return_exceptions=True)
         await self.session.close()
 
+    def fan_out(self, publish) -> tuple[list[float], int]:
+        """Milliseconds from `publish(version)` to each dashboard's frame (EVENTS events), and frames lost."""
+        delays, lost = [], 0
+        for n in range(EVENTS):
+            version = 10_000 + n
+            self.done[version] = threading.Event()
+            sent = time.perf_counter()
+            publish(version)
+            self.done[version].wait(30)
+            arrived = self.received.get(version, [])
+            lost += self.expected - len(arrived)
+            delays += [(at - sent) * 1000 for at in arrived]
+        return sorted(delays), lost
+
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
 
 
-def test_two_thousand_dashboards(redis_layer, open_files):
+def percentiles(delays: list[float]) -> tuple[float, float]:
+    return delays[len(delays) // 2], delays[int(0.95 * len(delays)) - 1]
+
+
+def held_kib(process, dashboards: Dashboards) -> float:
+    """RSS per open connection: one feed opened and closed first (code paths warm), then SOCKETS."""
+    dashboards.run(dashboards.open(1))
+    dashboards.run(dashboards.close())
+    idle = rss_kib(process.pid)
+    dashboards.run(dashboards.open(SOCKETS))
+    return (rss_kib(process.pid) - idle) / SOCKETS
+
+
+def raw_broadcast(open_files) -> tuple[tuple[float, float], float]:
+    """The raw `websockets` server: fan-out (median, p95) and KiB per open connection."""
+    with server_process(["tests.bench.raw_broadcast"], open_files=open_files) as (base, process):
+        dashboards = Dashboards([base], "/dashboard")
+        try:
+            per_connection = held_kib(process, dashboards)
+            publisher = dashboards.run(dashboards.publisher("/publish"))
+            frames, _ = dashboards.fan_out(
+                lambda version: dashboards.run(publisher.send_str(json.dumps({"version": version})))
+            )
+            dashboards.run(dashboards.close())
+        finally:
+            dashboards.stop()
+    return percentiles(frames), per_connection
+
+
+def test_two_thousand_dashboards(redis_url, open_files, settings):
     call = make_call()
     coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True)
     cookie = session_cookie(get_user_model().objects.get(pk=coordinator.user_id))
     appointment = call.appointment
-    env = {**DAPHNE_ENV, "REDIS_URL": redis_layer}
-    with daphne_process(env=env, open_files=open_files) as (base, process):
-        dashboards = Dashboards(base, cookie)
-        try:
-            dashboards.run(dashboards.open(1))
-            dashboards.run(dashboards.close())
-            idle = rss_kib(process.pid)
-            began = time.perf_counter()
-            dashboards.run(dashboards.open(SOCKETS))
-            opened_in = time.perf_counter() - began
-            held = rss_kib(process.pid)
-            report(
-                f"websockets: {SOCKETS} staff feeds open in {opened_in:.1f} s "
-                f"({CONCURRENCY} at a time, CONN_MAX_AGE={DAPHNE_ENV['CONN_MAX_AGE']}); "
-                f"daphne RSS {idle / 1024:.0f} → {held / 1024:.0f} MiB, "
-                f"{(held - idle) / SOCKETS:.1f} KiB per connection"
-            )
 
-            delays = []
-            for n in range(EVENTS):
-                appointment.version = 10_000 + n
-                dashboards.done[appointment.version] = threading.Event()
-                sent = time.perf_counter()
-                publish_appointment(appointment, "rescheduled")  # autocommit: sent at once
-                arrived = dashboards.done[appointment.version].wait(30)
-                count = len(dashboards.received.get(appointment.version, []))
-                closed = sum(ws.closed for ws in dashboards.sockets)
-                assert arrived, f"event {n} reached {count} of {SOCKETS} dashboards ({closed} closed)"
-                delays += [(at - sent) * 1000 for at in dashboards.received[appointment.version]]
-            delays.sort()
-            median, p95 = delays[len(delays) // 2], delays[int(0.95 * len(delays)) - 1]
-            report(
-                f"websockets: booking event to {SOCKETS} dashboards ({EVENTS} events): "
-                f"median {median:.0f} ms, p95 {p95:.0f} ms, last dashboard {delays[-1]:.0f} ms"
-            )
-            dashboards.run(dashboards.close())
-            after_close = rss_kib(process.pid)
+    def publish(version):
+        appointment.version = version
+        publish_appointment(appointment, "rescheduled")  # autocommit: sent at once
 
-            began = time.perf_counter()
-            dashboards.run(dashboards.churn(CYCLES), timeout=1800)
-            churned_in = time.perf_counter() - began
-            churned = rss_kib(process.pid)
-            report(
-                f"websockets: {CYCLES} connect/disconnect cycles in {churned_in:.0f} s "
-                f"({CYCLES / churned_in:.0f}/s); daphne RSS {after_close / 1024:.0f} → "
-                f"{churned / 1024:.0f} MiB ({(churned - after_close) / 1024:+.1f} MiB)"
-            )
-        finally:
-            dashboards.stop()
+    (raw_median, raw_p95), raw_kib = raw_broadcast(open_files)
+    report(
+        f"websockets: raw `websockets` broadcast to {SOCKETS} sockets ({EVENTS} events): "
+        f"median {raw_median:.0f} ms, p95 {raw_p95:.0f} ms; {raw_kib:.1f} KiB per connection"
+    )
+    for kind in LAYERS:
+        use_layer(settings, kind)
+        env = {**DAPHNE_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
+        for processes in (1, 2):
+            with contextlib.ExitStack() as stack:
+                servers = [
+                    stack.enter_context(daphne_process(env=env, open_files=open_files))
+                    for _ in range(processes)
+                ]
+                dashboards = Dashboards([base for base, _ in servers], "/ws/staff/", cookie)
+                try:
+                    began = time.perf_counter()
+                    per_connection = held_kib(servers[0][1], dashboards) if processes == 1 else None
+                    if per_connection is None:
+                        dashboards.run(dashboards.open(SOCKETS))
+                    opened_in = time.perf_counter() - began
+                    delays, lost = dashboards.fan_out(publish)
+                    median, p95 = percentiles(delays)
+                    report(
+                        f"websockets [{kind}, {processes} daphne]: booking event to {SOCKETS} dashboards "
+                        f"({EVENTS} events, {lost} frames lost): median {median:.0f} ms, p95 {p95:.0f} ms; "
+                        f"limit {FAN_OUT_LIMIT}× raw p95 = {FAN_OUT_LIMIT * raw_p95:.0f} ms; "
+                        f"p95 ratio to raw {p95 / raw_p95:.1f}× (opened in {opened_in:.0f} s)"
+                    )
+                    assert kind != CHANNEL_LAYER or not lost, "the production layer lost events"
+                    if per_connection is not None:
+                        report(
+                            f"websockets [{kind}, 1 daphne]: {per_connection:.1f} KiB per open connection; "
+                            f"limit {KIB_PER_CONNECTION_LIMIT} KiB; raw {raw_kib:.1f} KiB, "
+                            f"ratio to raw {per_connection / raw_kib:.1f}×"
+                        )
+                    dashboards.run(dashboards.close())
+                    if processes == 1 and kind == CHANNEL_LAYER:  # the production default's churn
+                        churn(servers[0][1], dashboards)
+                finally:
+                    dashboards.stop()
+
+
+def churn(process, dashboards: Dashboards) -> None:
+    after_close = rss_kib(process.pid)
+    began = time.perf_counter()
+    dashboards.run(dashboards.churn(CYCLES), timeout=1800)
+    churned_in = time.perf_counter() - began
+    grown = (rss_kib(process.pid) - after_close) / 1024
+    report(
+        f"websockets [{CHANNEL_LAYER}, 1 daphne]: {CYCLES} connect/disconnect cycles in "
+        f"{churned_in:.0f} s ({CYCLES / churned_in:.0f}/s); daphne RSS {after_close / 1024:.0f} MiB "
+        f"{grown:+.1f} MiB; limit < {CHURN_LIMIT_MIB} MiB ({grown / CHURN_LIMIT_MIB:.0%} of it)"
+    )

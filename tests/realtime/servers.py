@@ -1,4 +1,7 @@
-"""Real daphne processes for browser, multi-process and benchmark tests (DAPHNE_LOG=file keeps their logs)."""
+"""Server processes (daphne, the raw broadcast) for browser, multi-process and benchmark tests.
+
+DAPHNE_LOG=file keeps their logs.
+"""
 
 import contextlib
 import os
@@ -34,16 +37,16 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 20) -> None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"server exited with {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on {port}")
+    raise RuntimeError(f"server did not listen on {port}")
 
 
 @contextlib.contextmanager
-def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None = None):
-    """A daphne process serving the project (plus static files); yields its base URL and the process."""
+def server_process(module: list[str], *, env: dict[str, str] | None = None, open_files: int | None = None):
+    """`python -m <module…> <port>` on a free port, in the project's environment; yields base URL, process."""
     port = free_port()
     environment = {
         **os.environ,
@@ -61,16 +64,7 @@ def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None 
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "tests.realtime.e2e_asgi:application",
-        ],
+        [sys.executable, "-m", *module, str(port)],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -87,6 +81,12 @@ def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None = None):
+    """A daphne process serving the project (plus static files); yields its base URL and the process."""
+    daphne_module = ["daphne", "-b", "127.0.0.1", "tests.realtime.e2e_asgi:application", "-p"]
+    return server_process(daphne_module, env=env, open_files=open_files)
 
 
 @contextlib.contextmanager

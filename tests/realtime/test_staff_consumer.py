@@ -2,12 +2,14 @@
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client as HttpClient
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from appointments.events import caseworker_group
 from appointments.models import Appointment, Caseworker
 from appointments.services.booking import cancel_appointment
 from realtime import consumers
@@ -165,5 +167,27 @@ def test_a_feed_whose_user_keeps_access_goes_on(db, monkeypatch):
         await sync_to_async(cancel)(call.appointment)
         assert (await socket.receive_json_from(timeout=2))["reference"] == call.reference
         await socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_feeds_forward_the_frame_as_rendered_and_leave_their_groups_on_disconnect(db):
+    """Each dashboard sends the event's text as appointments.events rendered it (once for all)."""
+    caseworker = CaseworkerFactory()
+    group = caseworker_group(caseworker.pk)
+    frame = '{"type":"appointment",  "op": "booked"}'  # spacing no json.dumps would make
+
+    async def scenario():
+        layer = get_channel_layer()
+        sockets = []
+        for _ in range(2):
+            socket, connected, _ = await open_socket("/ws/staff/", cookie=await cookie_for(caseworker.user))
+            assert connected
+            sockets.append(socket)
+        await layer.group_send(group, {"type": "event.message", "text": frame})
+        for socket in sockets:
+            assert await socket.receive_from(timeout=2) == frame
+            await socket.disconnect()
+        assert not layer.groups.get(group)
 
     async_to_sync(scenario)()
