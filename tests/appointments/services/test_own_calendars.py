@@ -45,7 +45,7 @@ def calendar(*events: str) -> bytes:
 
 # Tuesdays 10:00–11:00 from 20 October 2026 (summer time) for eight weeks; the one of 3 November
 # moved to Wednesday 14:00; 17 November cancelled; a day off on 22 October; a "free" reminder.
-WEEKLY = """BEGIN:VEVENT
+JOUR_FIXE = """BEGIN:VEVENT
 UID:jour-fixe@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Jour fixe
@@ -61,15 +61,15 @@ DTSTAMP:20261001T000000Z
 SUMMARY:Jour fixe (verschoben)
 DTSTART;TZID=Europe/Berlin:20261104T140000
 DTEND;TZID=Europe/Berlin:20261104T150000
-END:VEVENT
-BEGIN:VEVENT
+END:VEVENT"""
+DAY_OFF = """BEGIN:VEVENT
 UID:day-off@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Urlaub
 DTSTART;VALUE=DATE:20261022
 DTEND;VALUE=DATE:20261023
-END:VEVENT
-BEGIN:VEVENT
+END:VEVENT"""
+REMINDER = """BEGIN:VEVENT
 UID:reminder@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Nur eine Erinnerung
@@ -77,19 +77,22 @@ TRANSP:TRANSPARENT
 DTSTART;TZID=Europe/Berlin:20261021T090000
 DTEND;TZID=Europe/Berlin:20261021T093000
 END:VEVENT"""
+WEEKLY = "\n".join([JOUR_FIXE, DAY_OFF, REMINDER])
 
 
 class Served:
-    """An ICS file on a loopback HTTP server; a test changes `body` or `status` while it runs."""
+    """An ICS file on a loopback HTTP server; a test changes `body`, `status` or `location` while it runs."""
 
     def __init__(self) -> None:
         served = self
-        self.body, self.status = b"", 200
+        self.body, self.status, self.location = b"", 200, ""
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 self.send_response(served.status)
                 self.send_header("Content-Type", "text/calendar")
+                if served.location:
+                    self.send_header("Location", served.location)
                 self.end_headers()
                 self.wfile.write(served.body)
 
