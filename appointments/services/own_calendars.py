@@ -240,6 +240,22 @@ def link_from_office_templates() -> None:
         unlink(link)
 
 
+def link_calendar(
+    caseworker: Caseworker, *, kind: str, url: str, username: str, password: str
+) -> CalendarLink:
+    """The caseworker's own calendar from now on (replacing one from the office's template); an
+    empty password keeps the one stored. Its busy times stay until the new address is read."""
+    check_address(url)
+    link = CalendarLink.objects.filter(caseworker=caseworker).first() or CalendarLink(caseworker=caseworker)
+    if kind != CalendarLink.Kind.CALDAV:
+        username = password = ""
+    link.kind, link.url, link.username, link.from_office = kind, url, username, False
+    link.password = password or link.password if kind == CalendarLink.Kind.CALDAV else ""
+    link.last_tried_at, link.last_error = None, ""
+    link.save()
+    return link
+
+
 def unlink(link: CalendarLink) -> None:
     """The link goes, and its busy times with it."""
     with transaction.atomic():

@@ -9,6 +9,7 @@ from frontend.staff import (
     days,
     figures,
     invitations,
+    own_calendar,
     privacy,
     reassign,
 )
@@ -67,6 +68,9 @@ urlpatterns = [
     path("woche/", days.week, name="week"),
     path("team/", days.team, name="team"),
     path("kalender/neu/", days.reset_feed, name="feed-reset"),
+    path("mein-kalender/", own_calendar.own_calendar, name="own-calendar"),
+    path("mein-kalender/lesen/", own_calendar.read_now, name="own-calendar-read"),
+    path("mein-kalender/entfernen/", own_calendar.remove, name="own-calendar-remove"),
     path("termin/<int:appointment_id>/", include(appointment_urls)),
     path("buchen/", include(booking_urls)),
     path("verfuegbarkeit/", include(availability_urls)),
