@@ -40,6 +40,7 @@ from appointments.models import (
 from appointments.services.audit import record_audit
 from appointments.services.booking import cancel_appointment
 from appointments.services.calendar import revoke_feed
+from appointments.services.own_calendars import readable_address, unlink
 from appointments.services.phones import normalize_mobile_number
 from appointments.services.texts import mask_private
 
@@ -127,6 +128,7 @@ class OfficeAdmin(admin.ModelAdmin):
             },
         ),
         (_("Staff accounts"), {"fields": ("coordinators_need_second_factor",)}),
+        (_("Caseworkers' own calendars"), {"fields": ("own_calendar_template",)}),
         (
             _("Limits against abuse"),
             {"fields": ("extra_calling_codes", "sms_codes_per_day", "max_upcoming_per_client")},
@@ -603,16 +605,55 @@ class CalendarBusyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class CalendarLinkForm(forms.ModelForm):
+    """The CalDAV password is only ever set here: never shown back, kept when left empty."""
+
+    password = forms.CharField(
+        label=_("password (CalDAV)"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted and never shown; leave empty to keep the current one."),
+    )
+
+    class Meta:
+        model = CalendarLink
+        fields = ("caseworker", "kind", "url", "username", "password")
+
+    def clean_password(self):
+        return self.cleaned_data["password"] or (self.instance.password if self.instance.pk else "")
+
+    def clean_url(self):
+        return readable_address(self.cleaned_data["url"])
+
+
 @admin.register(CalendarLink)
 class CalendarLinkAdmin(admin.ModelAdmin):
-    """A caseworker's own calendar (an ICS address); its busy times block their consultation times."""
+    """A caseworker's own calendar (ICS or CalDAV); its busy times block their consultation times."""
 
-    list_display = ("caseworker", "last_read_at", "last_error")
+    form = CalendarLinkForm
+    list_display = ("caseworker", "kind", "from_office", "last_read_at", "last_error")
     list_select_related = ("caseworker",)
     search_fields = ("caseworker__display_name",)
-    fields = ("caseworker", "url", "last_read_at", "last_tried_at", "last_error")
-    readonly_fields = ("last_read_at", "last_tried_at", "last_error")
+    fields = (
+        "caseworker",
+        "kind",
+        "url",
+        "username",
+        "password",
+        "from_office",
+        "last_read_at",
+        "last_tried_at",
+        "last_error",
+    )
+    readonly_fields = ("from_office", "last_read_at", "last_tried_at", "last_error")
     inlines = [CalendarBusyInline]
+
+    def delete_model(self, request, obj):
+        unlink(obj)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset:
+            unlink(link)
 
 
 @admin.register(CalendarBusy)

@@ -134,6 +134,15 @@ class Office(models.Model):
         default=24,
         help_text=_("0: no reminder."),
     )
+    own_calendar_template = models.CharField(
+        _("caseworkers' calendar address (template)"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "Read for every caseworker without an own calendar, with {email} and {username} filled in, "
+            "e.g. https://outlook.office365.com/owa/calendar/{email}/calendar.ics"
+        ),
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -1023,11 +1032,24 @@ class StaffIdentity(models.Model):
 
 
 class CalendarLink(models.Model):
-    """A caseworker's own calendar (an ICS address, e.g. Outlook's "publish calendar"), whose busy
-    times block their consultation times; read by the message worker every few minutes."""
+    """A caseworker's own calendar (an ICS address, e.g. Outlook's "publish calendar", or a CalDAV
+    calendar), whose busy times block their consultation times; read every few minutes."""
+
+    class Kind(models.TextChoices):
+        ICS = "ics", _("ICS address")
+        CALDAV = "caldav", _("CalDAV calendar")
 
     caseworker = models.OneToOneField(Caseworker, on_delete=models.CASCADE, related_name="calendar_link")
-    url = models.URLField(_("calendar address (ICS)"), max_length=1000)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ICS)
+    url = models.URLField(_("calendar address"), max_length=1000)
+    username = models.CharField(_("user name (CalDAV)"), max_length=200, blank=True)
+    # Encrypted at rest and never shown back: the admin and the staff page only set it.
+    password = SealedTextField(_("password (CalDAV)"), blank=True)
+    from_office = models.BooleanField(
+        _("from the office's template"),
+        default=False,
+        help_text=_("Made from the office's calendar address template; a caseworker's own link replaces it."),
+    )
     last_read_at = models.DateTimeField(_("last read"), null=True, blank=True)
     last_tried_at = models.DateTimeField(_("last tried"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=200, blank=True)

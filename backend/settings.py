@@ -231,9 +231,17 @@ AUTHENTICATION_BACKENDS = [
 # group claim: OIDC_ROLE_MAP="jc-musterstadt-fachkraft=caseworker@musterstadt,
 # jc-musterstadt-koordination=coordinator@musterstadt,dolmetschpool=interpreter".
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
-# Caseworkers' own calendars (ICS addresses): how often the message worker reads them, how long it waits.
+# Caseworkers' own calendars (ICS addresses, CalDAV): how often the message worker reads them, how
+# long it waits for one, and for how long a round of reads may hold the worker (the rest wait a minute).
 OWN_CALENDAR_READ_MINUTES = envint("OWN_CALENDAR_READ_MINUTES", 5)
 OWN_CALENDAR_TIMEOUT_SECONDS = envint("OWN_CALENDAR_TIMEOUT_SECONDS", 10)
+OWN_CALENDAR_ROUND_SECONDS = envint("OWN_CALENDAR_ROUND_SECONDS", 20)
+# Addresses are https and on public networks only; the demo's calendar is served over http by
+# localhost, so DEBUG allows both (services/own_calendars.check_address).
+OWN_CALENDAR_ALLOW_HTTP = envbool("OWN_CALENDAR_ALLOW_HTTP", DEBUG)
+OWN_CALENDAR_ALLOWED_HOSTS = envlist(
+    "OWN_CALENDAR_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else []
+)
 OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
 OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email groups")

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from appointments.exceptions import NotFound
 from appointments.models import (
     Appointment,
+    CalendarLink,
     Caseworker,
     Client,
     GroupSession,
@@ -212,6 +213,19 @@ def can_invite_for(user, caseworker: Caseworker) -> bool:
     """Whether the user may invite clients to this caseworker (or withdraw and reprint those
     invitations): the same circle as seeing their day, named apart so the rules can part."""
     return can_view_caseworker(user, caseworker)
+
+
+def access_own_calendar(user) -> Caseworker:
+    """Whose own calendar the user may link, unlink and read: only their own (a coordinator too)."""
+    return access_own_caseworker(user)
+
+
+def calendar_links_visible_to(user) -> QuerySet[CalendarLink]:
+    """The calendar links a coordinator sees for their office (addresses, never passwords); none else."""
+    coordinator = coordinator_for(user)
+    if coordinator is None:
+        return CalendarLink.objects.none()
+    return CalendarLink.objects.filter(caseworker__office_id=coordinator.office_id)
 
 
 DATA_PROTECTION_PERMISSION = "appointments.process_all_client_data"

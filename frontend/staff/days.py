@@ -107,10 +107,8 @@ def day_row(appointment: Appointment, today: date) -> dict:
     }
 
 
-def _rows_with_conflicts(appointments, today: date, own_calendar: CalendarLink | None) -> list[dict]:
+def _marked_rows(appointments: list[Appointment], today: date, conflicts: set[int]) -> list[dict]:
     """Rows that also say when the caseworker's own calendar has since marked their time busy."""
-    appointments = list(appointments)
-    conflicts = calendar_conflicts(appointments) if own_calendar is not None else set()
     return [{**day_row(a, today), "calendar_conflict": a.pk in conflicts} for a in appointments]
 
 
@@ -143,6 +141,8 @@ def day(request):
     ]
     own = viewer is not None and viewer.pk == caseworker.pk
     own_calendar = CalendarLink.objects.filter(caseworker=caseworker).first()
+    appointments = list(day_for(caseworker, shown))
+    conflicts = calendar_conflicts(appointments) if own_calendar is not None else set()
     feed = reverse("calendar-feed", kwargs={"token": feed_token(caseworker)})
     return _render(
         request,
@@ -154,7 +154,7 @@ def day(request):
             "feed_url": request.build_absolute_uri(feed) if own else "",
             "day": shown,
             "is_today": shown == today,
-            "rows": _rows_with_conflicts(day_for(caseworker, shown), today, own_calendar),
+            "rows": _marked_rows(appointments, today, conflicts),
             "own_calendar": own_calendar,
             "to_call": to_call,
             "to_follow_up": [
@@ -193,9 +193,11 @@ def week(request):
         }
         for n in range(7)
     ]
-    for appointment in days_for(caseworker, monday, sunday):
+    appointments = list(days_for(caseworker, monday, sunday))
+    conflicts = calendar_conflicts(appointments)
+    for appointment, row in zip(appointments, _marked_rows(appointments, today, conflicts), strict=True):
         local = appointment.start.astimezone(caseworker.office.zone).date()
-        days[(local - monday).days]["rows"].append(day_row(appointment, today))
+        days[(local - monday).days]["rows"].append(row)
     return _render(
         request,
         "frontend/staff/week.html",
@@ -221,14 +223,16 @@ def team(request):
     today = _today(coordinator)
     shown = day_param(request.GET, "tag", today)
     team_url = reverse("staff:team")
+    office = office_day(coordinator.office, shown)
+    conflicts = calendar_conflicts([a for _, appointments in office for a in appointments])
     members = [
         {
             "caseworker": caseworker,
             "day_link": day_url(caseworker, shown, coordinator),
             "week_link": _week_url(caseworker, shown, coordinator),
-            "rows": [day_row(a, today) for a in appointments],
+            "rows": _marked_rows(appointments, today, conflicts),
         }
-        for caseworker, appointments in office_day(coordinator.office, shown)
+        for caseworker, appointments in office
     ]
     return _render(
         request,

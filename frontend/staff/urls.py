@@ -10,6 +10,7 @@ from frontend.staff import (
     figures,
     group_sessions,
     invitations,
+    own_calendar,
     privacy,
     reassign,
 )
@@ -68,6 +69,9 @@ urlpatterns = [
     path("woche/", days.week, name="week"),
     path("team/", days.team, name="team"),
     path("kalender/neu/", days.reset_feed, name="feed-reset"),
+    path("mein-kalender/", own_calendar.own_calendar, name="own-calendar"),
+    path("mein-kalender/lesen/", own_calendar.read_now, name="own-calendar-read"),
+    path("mein-kalender/entfernen/", own_calendar.remove, name="own-calendar-remove"),
     path("termin/<int:appointment_id>/", include(appointment_urls)),
     path("buchen/", include(booking_urls)),
     path("verfuegbarkeit/", include(availability_urls)),

@@ -136,6 +136,9 @@ URLS = {
     "staff:week": ("staff", {}),
     "staff:team": ("coordinator", {}),
     "staff:feed-reset": ("own_feed", {}),
+    "staff:own-calendar": ("staff", {}),
+    "staff:own-calendar-read": ("staff", {}),
+    "staff:own-calendar-remove": ("staff", {}),
     "staff:outcome": ("staff_obj", {}),
     "staff:appointment": ("staff_obj", {}),
     "staff:appointment-contact": ("staff_obj", {}),
@@ -317,6 +320,8 @@ def _method(name: str) -> str:
         "staff:invitation-reprint",
         "staff:absence-reassign",
         "staff:invitation-letters",
+        "staff:own-calendar-read",
+        "staff:own-calendar-remove",
     }
     return "post" if posted else "get"
 

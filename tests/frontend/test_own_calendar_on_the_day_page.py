@@ -27,4 +27,4 @@ def test_the_day_page_shows_the_calendars_last_reading_and_a_conflict(client, to
     assert "zuletzt gelesen 30.11. 07:00" in page
     assert "die letzte gute Kopie gilt" in page
     row = page.split(f'data-reference="{appointment.reference}"', 1)[1].split("</tr>", 1)[0]
-    assert "Konflikt: Ihr eigener Kalender ist zu dieser Zeit belegt" in row
+    assert "Konflikt: Der eigene Kalender ist zu dieser Zeit belegt" in row

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appointments.models import Appointment
+from appointments.models import Appointment, CalendarLink
+from appointments.services.own_calendars import replace_busy_times
 from tests.factories import (
     CaseworkerFactory,
     ExtraHoursFactory,
@@ -25,6 +26,12 @@ def make_coordinator(caseworker):
     caseworker.is_coordinator = True
     caseworker.save(update_fields=["is_coordinator"])
     return caseworker
+
+
+def busy_in_own_calendar(caseworker, start, end) -> None:
+    """The caseworker's own calendar has since marked this span busy (as a read would write it)."""
+    link = CalendarLink.objects.create(caseworker=caseworker, url="https://outlook.example/k.ics")
+    replace_busy_times(link, [(start, end, False)])
 
 
 def statements(queries) -> list[str]:
@@ -152,6 +159,7 @@ def test_the_week_needs_the_same_queries_for_1_and_20_appointments(client, topic
             phone=f"0151 2345{n:04d}",
             mode="video" if n % 2 else "telephone",
         )
+    busy_in_own_calendar(caseworker, MONDAY_9, MONDAY_9 + timedelta(days=5))
     client.force_login(caseworker.user)
     client.get("/fachkraft/woche/")  # the first view gives each video appointment its room
 
@@ -159,8 +167,10 @@ def test_the_week_needs_the_same_queries_for_1_and_20_appointments(client, topic
         page = client.get("/fachkraft/woche/")
 
     assert page.text.count("data-reference=") == count
-    # session, user, TOTP devices, caseworker, office, the week, and the session's idle-timeout refresh
-    assert len(statements(queries)) == 7
+    assert page.text.count("data-calendar-conflict") == count
+    # session, user, TOTP devices, caseworker, office, the week, its calendar conflicts, and the
+    # session's idle-timeout refresh
+    assert len(statements(queries)) == 8
 
 
 def test_week_fragment_is_only_the_rows(client, topic, caseworker):
@@ -266,6 +276,7 @@ def test_the_team_needs_the_same_queries_for_1_and_20_appointments(client, topic
             phone=f"0151 2345{n:04d}",
             mode="video" if n % 3 else "telephone",
         )
+    busy_in_own_calendar(colleague, MONDAY_9, MONDAY_9 + timedelta(days=1))
     client.force_login(coordinator.user)
     client.get("/fachkraft/team/")  # the first view gives each video and telephone appointment its room
 
@@ -273,8 +284,10 @@ def test_the_team_needs_the_same_queries_for_1_and_20_appointments(client, topic
         page = client.get("/fachkraft/team/")
 
     assert page.text.count("data-reference=") == count
-    # session, user, TOTP devices, caseworker, office, the office's caseworkers, their day, session refresh
-    assert len(statements(queries)) == 8
+    assert page.text.count("data-calendar-conflict") == count // 2  # the colleague's only
+    # session, user, TOTP devices, caseworker, office, the office's caseworkers, their day, its calendar
+    # conflicts, session refresh
+    assert len(statements(queries)) == 9
 
 
 def test_team_fragment_is_only_the_rows(client, topic, caseworker):

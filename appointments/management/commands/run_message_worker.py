@@ -1,7 +1,7 @@
 """manage.py run_message_worker: send due messages, climb the interpreter escalation ladder, expire
 and remind unanswered invitations, read caseworkers' own calendars every minute (each as often as
-OWN_CALENDAR_READ_MINUTES says), and once an hour anonymise what outlived the retention period and
-clear expired sessions."""
+OWN_CALENDAR_READ_MINUTES says, for at most OWN_CALENDAR_ROUND_SECONDS a round), and once an hour
+anonymise what outlived the retention period and clear expired sessions."""
 
 import signal
 import time

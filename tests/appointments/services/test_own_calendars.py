@@ -15,7 +15,7 @@ from appointments.services.own_calendars import (
     read_calendar,
     read_due_calendars,
 )
-from tests.factories import OfficeFactory
+from tests.factories import CaseworkerFactory, OfficeFactory
 from tests.scenario import TUESDAY, TUESDAY_9, TUESDAY_10, at, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
@@ -45,7 +45,7 @@ def calendar(*events: str) -> bytes:
 
 # Tuesdays 10:00–11:00 from 20 October 2026 (summer time) for eight weeks; the one of 3 November
 # moved to Wednesday 14:00; 17 November cancelled; a day off on 22 October; a "free" reminder.
-WEEKLY = """BEGIN:VEVENT
+JOUR_FIXE = """BEGIN:VEVENT
 UID:jour-fixe@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Jour fixe
@@ -61,15 +61,15 @@ DTSTAMP:20261001T000000Z
 SUMMARY:Jour fixe (verschoben)
 DTSTART;TZID=Europe/Berlin:20261104T140000
 DTEND;TZID=Europe/Berlin:20261104T150000
-END:VEVENT
-BEGIN:VEVENT
+END:VEVENT"""
+DAY_OFF = """BEGIN:VEVENT
 UID:day-off@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Urlaub
 DTSTART;VALUE=DATE:20261022
 DTEND;VALUE=DATE:20261023
-END:VEVENT
-BEGIN:VEVENT
+END:VEVENT"""
+REMINDER = """BEGIN:VEVENT
 UID:reminder@example
 DTSTAMP:20261001T000000Z
 SUMMARY:Nur eine Erinnerung
@@ -77,19 +77,22 @@ TRANSP:TRANSPARENT
 DTSTART;TZID=Europe/Berlin:20261021T090000
 DTEND;TZID=Europe/Berlin:20261021T093000
 END:VEVENT"""
+WEEKLY = "\n".join([JOUR_FIXE, DAY_OFF, REMINDER])
 
 
 class Served:
-    """An ICS file on a loopback HTTP server; a test changes `body` or `status` while it runs."""
+    """An ICS file on a loopback HTTP server; a test changes `body`, `status` or `location` while it runs."""
 
     def __init__(self) -> None:
         served = self
-        self.body, self.status = b"", 200
+        self.body, self.status, self.location = b"", 200, ""
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 self.send_response(served.status)
                 self.send_header("Content-Type", "text/calendar")
+                if served.location:
+                    self.send_header("Location", served.location)
                 self.end_headers()
                 self.wfile.write(served.body)
 
@@ -185,3 +188,54 @@ def test_a_booking_the_calendar_marks_busy_later_is_a_conflict_not_moved(topic, 
     assert calendar_conflicts([appointment, other]) == {appointment.pk}
     appointment.refresh_from_db()
     assert appointment.start == TUESDAY_10
+
+
+def test_an_office_template_reads_everyone_without_an_own_link(caseworker, served, settings):
+    settings.OWN_CALENDAR_READ_MINUTES = 5
+    served.body = calendar(WEEKLY.replace("20261020T", "20261124T"))
+    office = caseworker.office
+    caseworker.user.email = "m.yilmaz@jobcenter.example"
+    caseworker.user.save()
+    own = CaseworkerFactory(office=office, user__email="a.berg@jobcenter.example")
+    own_link = CalendarLink.objects.create(caseworker=own, url=served.url.replace("kalender", "eigen"))
+    no_email = CaseworkerFactory(office=office, user__email="")  # no address: no link
+    CaseworkerFactory(office=office, active=False, user__email="weg@jobcenter.example")
+    office.own_calendar_template = served.url.replace("kalender.ics", "{email}/{username}.ics")
+    office.save()
+    now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+    assert read_due_calendars(now=now) == 2
+    link = CalendarLink.objects.get(caseworker=caseworker)
+    assert link.from_office
+    assert link.url == served.url.replace(
+        "kalender.ics", f"m.yilmaz@jobcenter.example/{caseworker.user.username}.ics"
+    )
+    assert CalendarBusy.objects.filter(caseworker=caseworker).exists()
+    assert CalendarLink.objects.get(caseworker=own) == own_link  # an own link wins
+    assert CalendarLink.objects.count() == 2
+
+    office.own_calendar_template = served.url.replace("kalender.ics", "neu/{username}.ics")
+    office.save()
+    # the changed address is read at once, and the one without an e-mail now has one by user name
+    assert read_due_calendars(now=now + timedelta(minutes=1)) == 2
+    assert CalendarLink.objects.get(caseworker=caseworker).url.endswith(
+        f"/neu/{caseworker.user.username}.ics"
+    )
+    assert CalendarLink.objects.get(caseworker=no_email).from_office
+
+    office.own_calendar_template = ""
+    office.save()
+    read_due_calendars(now=now + timedelta(minutes=2))
+    assert not CalendarLink.objects.filter(from_office=True).exists()
+    assert not CalendarBusy.objects.filter(caseworker=caseworker).exists()
+    assert CalendarLink.objects.filter(caseworker=own).exists()
+
+
+def test_a_round_of_reads_stops_when_its_time_is_up(link, served, settings):
+    served.body = calendar(WEEKLY)
+    settings.OWN_CALENDAR_ROUND_SECONDS = 0
+    assert read_due_calendars() == 0
+    link.refresh_from_db()
+    assert link.last_tried_at is None  # left for the next round
+    settings.OWN_CALENDAR_ROUND_SECONDS = 20
+    assert read_due_calendars() == 1
