@@ -36,7 +36,9 @@ def test_a_spoken_language_interpreter_may_come_on_the_telephone(topic):
 def test_moving_a_sign_language_appointment_to_the_telephone_is_refused(topic):
     appointment = book(topic, THURSDAY_9, mode="video", interpreter_language="dgs").appointment
     with pytest.raises(ApplicationError, match=SIGN_ONLY_ON_VIDEO):
-        reschedule_appointment(appointment=appointment, start=THURSDAY_9 + timedelta(hours=1), mode="telephone")
+        reschedule_appointment(
+            appointment=appointment, start=THURSDAY_9 + timedelta(hours=1), mode="telephone"
+        )
 
 
 def test_staff_cannot_ask_for_sign_language_on_a_telephone_appointment(topic):
