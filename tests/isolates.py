@@ -9,7 +9,8 @@ TIME = r"\b\d{1,2}:\d{2}\b"
 LINK = r"https?://\S+|www\.\S+|/[bem]/\S+"
 EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-SKIPPED = {"script", "style", "title", "template"}
+# An option holds text only, no isolate; a select shows it on its own line.
+SKIPPED = {"script", "style", "title", "template", "option"}
 
 
 def _isolating(tag: str, attributes: dict[str, str | None]) -> bool:

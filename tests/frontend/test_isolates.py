@@ -79,3 +79,10 @@ def test_the_interpreter_page_in_arabic(arabic, now, caseworker, topic):
     assert page(arabic, "/dolmetschen/") == []
     arabic.post(f"/dolmetschen/{appointment.interpreter_request.pk}/annehmen/")
     assert page(arabic, "/dolmetschen/", appointment.reference) == []
+
+
+def test_the_staff_appointment_and_day_in_arabic(arabic, now, caseworker, topic):
+    appointment = book(topic, THURSDAY_9, mode="telephone", by_staff=True).appointment
+    arabic.force_login(caseworker.user)
+    for url in (f"/fachkraft/termin/{appointment.pk}/", "/fachkraft/?tag=2026-12-03", "/fachkraft/woche/"):
+        assert page(arabic, url, appointment.reference) == [], url
