@@ -13,7 +13,7 @@ register = template.Library()
 
 
 def _may_break(text: str) -> bool:
-    return "/" in text or "@" in text
+    return "/" in text or "@" in text or text.startswith("www.")
 
 
 @register.filter
