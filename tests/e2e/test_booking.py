@@ -37,6 +37,8 @@ class Walk:
         page = self.page
         assert page.locator("html").get_attribute("lang") == self.language
         assert page.locator("html").get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
+        backwards = reversed_isolates(page)
+        assert not backwards, f"{name}: shown right to left: {backwards}"
         split = split_lines(page)
         assert not split, f"{name}: a line of the list is laid out in columns: {split}"
         assert overflow(page, PHONE_SIZE["width"]) == 0, (
@@ -87,6 +89,22 @@ SPLIT_LINES = """() => [...document.querySelectorAll("main li")].flatMap((li) =>
 def split_lines(page):
     """The texts of the list items whose sentence is laid out as side-by-side boxes."""
     return page.evaluate(SPLIT_LINES)
+
+
+# An isolate on one line reads left to right: its first character stands left of its last.
+REVERSED_ISOLATES = """() => [...document.querySelectorAll("bdi.ltr")].flatMap((bdi) => {
+  const text = bdi.firstChild;
+  const oneLine = new Set([...bdi.getClientRects()].map((rect) => Math.round(rect.top))).size === 1;
+  if (!text || text.nodeType !== Node.TEXT_NODE || text.length < 2 || !oneLine) return [];
+  const left = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+    return r.getBoundingClientRect().left; };
+  return left(0) < left(text.length - 1) ? [] : [bdi.textContent];
+})"""
+
+
+def reversed_isolates(page):
+    """The texts of left-to-right isolates that the page shows in the wrong order."""
+    return page.evaluate(REVERSED_ISOLATES)
 
 
 def sms_code(phone_e164):
