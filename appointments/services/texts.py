@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import dateformat, translation
 
 # A client's private links (manage /m/<token>, invitation /e/<token>) and one-time codes.
@@ -53,10 +54,11 @@ MAX_SMS_SEGMENTS = 2
 
 
 def _right_to_left(language: str) -> bool:
+    """By Django's language info; one it does not know (Dari, Pashto) counts if LANGUAGES_BIDI names it."""
     try:
         return translation.get_language_info(language)["bidi"]
     except KeyError:
-        return False
+        return language in settings.LANGUAGES_BIDI
 
 
 def _isolated(values: dict[str, object], names: frozenset[str]) -> dict[str, object]:

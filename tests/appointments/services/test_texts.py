@@ -147,3 +147,9 @@ def test_a_short_arabic_sms_isolates_its_date_and_time_too():
     body = render("ar", "sms", "reply_confirmed", date="30/12", time="11:45")
     assert f"{LRI}30/12{PDI}" in body
     assert f"{LRI}11:45{PDI}" in body
+
+
+def test_a_language_django_does_not_know_is_right_to_left_when_languages_bidi_names_it(settings):
+    settings.LANGUAGES_BIDI = [*settings.LANGUAGES_BIDI, "prs"]
+    body = render("prs", "sms", "reply_confirmed", date="30/12", time="11:45")
+    assert f"{LRI}11:45{PDI}" in body
