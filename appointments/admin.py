@@ -146,6 +146,19 @@ class OfficeAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Legal pages"),
+            {
+                "fields": (
+                    "address",
+                    "email",
+                    "represented_by",
+                    "data_protection_officer",
+                    "supervisory_authority",
+                    "accessibility_enforcement_body",
+                )
+            },
+        ),
     )
 
 
@@ -160,7 +173,7 @@ class OfficeClosureAdmin(admin.ModelAdmin):
 
 @admin.register(Language)
 class LanguageAdmin(admin.ModelAdmin):
-    list_display = ("code", "name")
+    list_display = ("code", "name", "sign_language")
     search_fields = ("code", "name")
 
 

@@ -143,6 +143,23 @@ class Office(models.Model):
             "e.g. https://outlook.office365.com/owa/calendar/{email}/calendar.ics"
         ),
     )
+    # The legal pages (frontend/public/legal.py): imprint, privacy notice and accessibility statement.
+    address = models.TextField(_("postal address"), blank=True)
+    email = models.EmailField(_("public e-mail"), blank=True)
+    represented_by = models.CharField(
+        _("represented by"), max_length=200, blank=True, help_text=_("e.g. the managing director")
+    )
+    data_protection_officer = models.TextField(
+        _("data protection officer (name, address, e-mail)"), blank=True
+    )
+    supervisory_authority = models.TextField(
+        _("data protection supervisory authority (name and address)"),
+        blank=True,
+        help_text=_("The Federal Commissioner (BfDI) for joint institutions, the Land's for municipal ones."),
+    )
+    accessibility_enforcement_body = models.TextField(
+        _("the Land's enforcement body for accessibility (name and address)"), blank=True
+    )
 
     class Meta:
         verbose_name = _("office")
@@ -194,6 +211,9 @@ class Language(models.Model):
 
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=80)
+    sign_language = models.BooleanField(
+        _("sign language"), default=False, help_text=_("Interpreted only in video consultations.")
+    )
 
     class Meta:
         verbose_name = _("language")

@@ -1,11 +1,15 @@
 """Form fields and bases every page shares: dates, mobile numbers, one-time codes, step forms."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from appointments.dates import parse_day
 from appointments.exceptions import ApplicationError, InvalidDate
 from appointments.services.phones import normalize_mobile_number
+from frontend.templatetags.bidi import ltr
 
 
 class DayField(forms.DateField):
@@ -38,12 +42,22 @@ class MobileNumberMixin:
             raise forms.ValidationError(exc.message) from exc
 
 
+def _phone_examples() -> str:
+    return format_html(
+        gettext("For example {local} or {international}."),
+        local=ltr("0151 23456789"),
+        international=ltr("+49 151 23456789"),
+    )
+
+
+# In the language of the request that renders the form, not of the import.
+phone_examples = lazy(_phone_examples, str)
+
+
 def mobile_number_field() -> forms.CharField:
     return forms.CharField(
         label=_("Your mobile number"),
-        help_text=_(
-            'For example <span dir="ltr">0151 23456789</span> or <span dir="ltr">+49 151 23456789</span>.'
-        ),
+        help_text=phone_examples(),
         max_length=40,
         error_messages={"required": _("Please enter your mobile number.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),

@@ -24,7 +24,11 @@ from appointments.services.audit import record_audit
 from appointments.services.availability import check_start
 from appointments.services.calls import new_call_room
 from appointments.services.clients import DETAILS_KEPT, BookingClient, ClientDetails, client_for_booking
-from appointments.services.interpreter_requests import appointment_changed, request_interpreter
+from appointments.services.interpreter_requests import (
+    appointment_changed,
+    check_interpreter_language,
+    request_interpreter,
+)
 from appointments.services.limits import check_upcoming_cap, client_mobile_number
 from appointments.services.locks import locked, locked_before_start
 from appointments.services.outbox.compose import schedule_appointment_messages
@@ -222,7 +226,7 @@ def book_appointment(
     if not topic.self_booking and booked_by is None:
         raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
     check_language(language, "language")
-    check_language(interpreter_language, "interpreter_language")
+    check_interpreter_language(interpreter_language, modes=[mode], field="interpreter_language")
     phone = checked_phone(topic=topic, client=client, booked_by=booked_by)
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
 
@@ -312,6 +316,7 @@ def reschedule_appointment(
         topic = appointment.topic
         mode = mode or appointment.mode
         _check_request(topic=topic, mode=mode, start=start)
+        check_interpreter_language(appointment.interpreter_language, modes=[mode], field="mode")
         spoken = consultation_language(
             language=appointment.language, interpreter_language=appointment.interpreter_language
         )

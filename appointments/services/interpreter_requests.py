@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +17,7 @@ from appointments.models import (
     Interpreter,
     InterpreterRequest,
     Language,
+    Mode,
     Notification,
 )
 from appointments.services.audit import record_audit
@@ -31,6 +33,20 @@ from appointments.services.locks import locked_before_start
 from appointments.services.overlaps import INTERPRETER_OVERLAP, is_overlap
 
 Status = InterpreterRequest.Status
+
+
+def check_interpreter_language(code: str | None, *, modes: Iterable[str], field: str) -> None:
+    """An interpreter language must exist; a sign language (DGS) is interpreted only on video,
+    where the interpreter can be seen: every mode the client may end up in must be video."""
+    if not code:
+        return
+    language = Language.objects.filter(code=code).first()
+    if language is None:
+        raise ApplicationError(_("This language is not available."), field=field)
+    if language.sign_language and any(mode != Mode.VIDEO for mode in modes):
+        raise ApplicationError(
+            _("Sign language interpreting is only possible in a video consultation."), field=field
+        )
 
 
 def request_interpreter(
@@ -92,8 +108,7 @@ def ask_for_interpreter(
 ) -> InterpreterRequest:
     """Staff ask for an interpreter for a booked appointment, naming one they prefer if they like."""
     now = now or timezone.now()
-    if not Language.objects.filter(pk=language).exists():
-        raise ApplicationError(_("This language is not available."), field="language")
+    check_interpreter_language(language, modes=[appointment.mode], field="language")
     if preferred is not None and not preferred.languages.filter(language_id=language).exists():
         raise ApplicationError(_("This interpreter does not work in this language."), field="preferred")
     with transaction.atomic():

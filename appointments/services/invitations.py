@@ -48,6 +48,7 @@ from appointments.services.booking import (
 )
 from appointments.services.calls import new_call_room
 from appointments.services.clients import client_for_booking
+from appointments.services.interpreter_requests import check_interpreter_language
 from appointments.services.limits import client_mobile_number
 from appointments.services.outbox.compose import schedule_invitation_messages
 from appointments.services.permissions import can_invite_for
@@ -255,7 +256,7 @@ def invite_client(
         now=now,
     )
     check_language(language, "language")
-    check_language(interpreter_language, "interpreter_language")
+    check_interpreter_language(interpreter_language, modes=modes, field="interpreter_language")
     if len(note) > 500:
         raise ApplicationError(_("The note can have at most 500 characters."), field="note")
     with transaction.atomic():

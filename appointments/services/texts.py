@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import dateformat, translation
 
 # A client's private links (manage /m/<token>, invitation /e/<token>) and one-time codes.
@@ -42,8 +43,36 @@ def text(language: str, *path: str) -> str:
     raise KeyError(".".join(path))
 
 
+# In an SMS of a right-to-left language these values are wrapped in LEFT-TO-RIGHT ISOLATE … POP
+# DIRECTIONAL ISOLATE, so a phone shows "+49 151 …", a code and a link as written, not reordered
+# by the Arabic around them. Two characters each: where all of them would make a third segment,
+# only links, codes and numbers are isolated (a date such as 30/12 reads the same either way).
+LINKS_AND_CODES = frozenset({"reference", "code", "phone", "manage_url", "book_url", "find_url", "url"})
+LTR_VALUES = LINKS_AND_CODES | {"date", "time", "deadline"}
+LRI, PDI = "\u2066", "\u2069"
+MAX_SMS_SEGMENTS = 2
+
+
+def _right_to_left(language: str) -> bool:
+    """By Django's language info; one it does not know (Dari, Pashto) counts if LANGUAGES_BIDI names it."""
+    try:
+        return translation.get_language_info(language)["bidi"]
+    except KeyError:
+        return language in settings.LANGUAGES_BIDI
+
+
+def _isolated(values: dict[str, object], names: frozenset[str]) -> dict[str, object]:
+    return {name: f"{LRI}{value}{PDI}" if name in names else value for name, value in values.items()}
+
+
 def render(language: str, /, *path: str, **values: object) -> str:
-    return text(language, *path).format(**values)
+    template = text(language, *path)
+    if path[:1] == ("sms",) and _right_to_left(language):
+        for names in (LTR_VALUES, LINKS_AND_CODES):
+            body = template.format(**_isolated(values, names))
+            if sms_segments(body) <= MAX_SMS_SEGMENTS:
+                return body
+    return template.format(**values)
 
 
 def when(language: str, moment: datetime) -> dict[str, str]:

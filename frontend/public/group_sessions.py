@@ -19,10 +19,12 @@ def sessions_page(topic: Topic) -> dict:
     sessions = []
     for entry in upcoming_sessions(topic):
         session = entry.session
+        said = when(translation.get_language(), session.start.astimezone(zone))
         sessions.append(
             {
                 "value": session.pk,
-                "label": _label(session.start.astimezone(zone)),
+                "date": said["long_date"],
+                "time": said["time"],
                 "left": entry.left,
                 "places": ngettext("%(left)d place left", "%(left)d places left", entry.left)
                 % {"left": entry.left},

@@ -1,4 +1,4 @@
-"""URLs of the client's pages: the booking steps, managing a booking, and the accessibility statement."""
+"""URLs of the client's pages: the booking steps, managing a booking, and the legal pages."""
 
 from django.urls import path
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("e/<str:token>/zeit/", invitations.choose_time, name="invitation-time"),
     path("e/<str:token>/absagen/", invitations.decline, name="invitation-decline"),
     path("barrierefreiheit/", legal.accessibility, name="accessibility"),
+    path("impressum/", legal.imprint, name="imprint"),
+    path("datenschutz/", legal.privacy, name="privacy"),
 ]

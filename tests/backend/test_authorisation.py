@@ -199,6 +199,8 @@ URLS = {
     "frontend:found-cancel": ("session", {}),
     "frontend:manage-short": ("open", {"token": "x"}),
     "frontend:accessibility": ("open", {}),
+    "frontend:imprint": ("open", {}),
+    "frontend:privacy": ("open", {}),
     "frontend:invitation-code": ("open", {}),
     "frontend:invitation-short": ("invitation", {}),
     "frontend:invitation": ("invitation", {}),

@@ -1,4 +1,7 @@
-"""A new user books, reschedules and cancels at 360×640 in German and Arabic; and books without JavaScript."""
+"""A new user books, reschedules and cancels at 360×640 in German, Arabic and English; books without JS.
+
+Every step is photographed into tests/e2e/screenshots/ (de-03-time.png …) for a person to look at.
+"""
 
 import re
 import time
@@ -13,8 +16,9 @@ from tests.e2e.conftest import PHONE_SIZE
 # Transactional, because the live server reads what the test writes; the languages come back afterwards.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-LANGUAGE_BUTTON = {"de": "Deutsch", "ar": "العربيّة"}
-LANGUAGE_CHOICE = {"de": "Deutsch", "ar": "العربية"}
+LANGUAGE_BUTTON = {"de": "Deutsch", "ar": "العربيّة", "en": "English"}
+# The language of the consultation: the caseworker speaks German and Arabic.
+LANGUAGE_CHOICE = {"de": "Deutsch", "ar": "العربية", "en": "Deutsch"}
 SLOT_PAGE_BUDGET = 60 * 1024
 ZOOMED_SIZE = {"width": PHONE_SIZE["width"] // 2, "height": PHONE_SIZE["height"] // 2}
 
@@ -33,6 +37,10 @@ class Walk:
         page = self.page
         assert page.locator("html").get_attribute("lang") == self.language
         assert page.locator("html").get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
+        backwards = reversed_isolates(page)
+        assert not backwards, f"{name}: shown right to left: {backwards}"
+        split = split_lines(page)
+        assert not split, f"{name}: a line of the list is laid out in columns: {split}"
         assert overflow(page, PHONE_SIZE["width"]) == 0, (
             f"{name}: scrolls sideways at {PHONE_SIZE['width']}px"
         )
@@ -67,6 +75,38 @@ def overflow(page, width):
     )
 
 
+# Each text item of a list of steps is one paragraph: a piece of its sentence (the phone number) must not
+# become a box of its own beside the rest, as a flex or grid item does. The pictogram is the one box allowed.
+SPLIT_LINES = """() => [...document.querySelectorAll("main li")].flatMap((li) => {
+  const layout = getComputedStyle(li).display;
+  if (!/flex|grid/.test(layout)) return [];
+  const boxes = [...li.children].filter((child) => child.textContent.trim() !== "");
+  const loose = [...li.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.data.trim());
+  return boxes.length + (loose ? 1 : 0) > 1 ? [li.textContent.trim()] : [];
+})"""
+
+
+def split_lines(page):
+    """The texts of the list items whose sentence is laid out as side-by-side boxes."""
+    return page.evaluate(SPLIT_LINES)
+
+
+# An isolate on one line reads left to right: its first character stands left of its last.
+REVERSED_ISOLATES = """() => [...document.querySelectorAll("bdi.ltr")].flatMap((bdi) => {
+  const text = bdi.firstChild;
+  const oneLine = new Set([...bdi.getClientRects()].map((rect) => Math.round(rect.top))).size === 1;
+  if (!text || text.nodeType !== Node.TEXT_NODE || text.length < 2 || !oneLine) return [];
+  const left = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+    return r.getBoundingClientRect().left; };
+  return left(0) < left(text.length - 1) ? [] : [bdi.textContent];
+})"""
+
+
+def reversed_isolates(page):
+    """The texts of left-to-right isolates that the page shows in the wrong order."""
+    return page.evaluate(REVERSED_ISOLATES)
+
+
 def sms_code(phone_e164):
     for _ in range(50):
         mine = [message for message in sms.outbox if message.to == phone_e164]
@@ -92,7 +132,7 @@ def slot_page_transfer(browser, context, url):
     return total, len(finished)
 
 
-def book(walk, live_server, browser, context, name, phone):
+def book(walk, live_server, browser, context, name, phone, mode="video"):
     page = walk.page
     page.goto(live_server.url + "/")
     if walk.language != "de":
@@ -102,10 +142,11 @@ def book(walk, live_server, browser, context, name, phone):
     page.locator("label.choice").first.click()
     walk.submit()
     walk.check("mode")
-    page.locator("label.choice", has=page.locator("input[value=video]")).click()
+    page.locator("label.choice", has=page.locator(f"input[value={mode}]")).click()
     walk.submit()
     walk.check("language")
-    page.locator("label.choice", has_text=LANGUAGE_CHOICE[walk.language]).click()
+    choice = page.get_by_text(LANGUAGE_CHOICE[walk.language], exact=True)
+    page.locator("label.choice", has=choice).click()
     walk.submit()
     page.wait_for_selector("button.time")
     walk.check("time")
@@ -126,12 +167,14 @@ def book(walk, live_server, browser, context, name, phone):
     return reference
 
 
-@pytest.mark.parametrize("language", ["de", "ar"])
-def test_book_reschedule_and_cancel_on_a_small_phone(bookable, live_server, browser, screenshots, language):
+@pytest.mark.parametrize(("language", "mode"), [("de", "telephone"), ("ar", "telephone"), ("en", "video")])
+def test_book_reschedule_and_cancel_on_a_small_phone(
+    bookable, live_server, browser, screenshots, language, mode
+):
     context = browser.new_context(viewport=PHONE_SIZE, locale="de-DE")
     page = context.new_page()
     walk = Walk(page, language, screenshots)
-    reference = book(walk, live_server, browser, context, "Aylin Demir", "0151 23456789")
+    reference = book(walk, live_server, browser, context, "Aylin Demir", "0151 23456789", mode)
     first_start = Appointment.objects.get(reference=reference).start
 
     page.locator("section.box a.link").click()

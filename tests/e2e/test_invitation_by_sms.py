@@ -68,7 +68,8 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     assert invitation.language == "ar"
     sms = Notification.objects.get(invitation=invitation, channel=Notification.Channel.SMS)
     assert sms.language == "ar"
-    link = re.search(r"https?://\S+/e/\S+", sms.body).group(0)
+    # In Arabic the link sits between LRI and PDI (texts.render), which end it as a space would.
+    link = re.search(r"https?://\S+/e/[^\s\u2069]+", sms.body).group(0)
     # The letter the caseworker downloaded carries the same link, as its QR code.
     assert page_qr_codes(letter) == [[link]]
 

@@ -117,9 +117,9 @@ def test_booking_with_the_sms_code_shows_the_confirmation(at_code_step, sms_outb
     assert answer.url == "/termin/fertig/"
     page = at_code_step.get(answer.url).text
     appointment = Appointment.objects.get()
-    assert f'<p class="reference" dir="ltr">{appointment.reference}</p>' in page
+    assert f'<p class="reference"><bdi dir="ltr" class="ltr">{appointment.reference}</bdi></p>' in page
     assert "Montag, 30. November 2026" in page
-    assert "um 09:00 Uhr" in page
+    assert 'um <bdi dir="ltr" class="ltr">09:00</bdi> Uhr' in page
     assert f"/api/v1/bookings/{appointment.reference}/calendar.ics?token=" in page
     assert f"/b/{appointment.reference}/" in page
     assert appointment.mode == "video"

@@ -106,6 +106,9 @@ def test_the_sessions_page_in_arabic(client, sessions, group_topic):
     assert page.status_code == 200
     assert 'dir="rtl"' in page.text
     assert "Which date suits you?" not in page.text
+    # Each session's time and the office's number read left to right inside the Arabic text.
+    assert len(re.findall(r'<bdi dir="ltr" class="ltr">\d\d:\d\d</bdi>', page.text)) == len(sessions)
+    assert '<bdi dir="ltr" class="ltr">0611 123 4567</bdi>' in page.text
 
 
 def test_a_place_is_cancelled_not_moved_on_its_manage_page(client, sessions):

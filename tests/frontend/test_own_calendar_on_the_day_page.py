@@ -24,7 +24,7 @@ def test_the_day_page_shows_the_calendars_last_reading_and_a_conflict(client, to
     link.last_read_at, link.last_error = now, "HTTPError"
     link.save()
     page = client.get(f"/fachkraft/?tag={TUESDAY.isoformat()}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert "zuletzt gelesen 30.11. 07:00" in page
+    assert 'zuletzt gelesen <bdi dir="ltr" class="ltr">30.11. 07:00</bdi>' in page
     assert "die letzte gute Kopie gilt" in page
     row = page.split(f'data-reference="{appointment.reference}"', 1)[1].split("</tr>", 1)[0]
     assert "Konflikt: Der eigene Kalender ist zu dieser Zeit belegt" in row

@@ -87,7 +87,8 @@ def test_page_shows_hours_absences_extra_hours_and_the_next_free_times(client, c
     assert "My availability" in page.text
     assert page.text.count('action="/fachkraft/verfuegbarkeit/wochenzeiten/') == 5  # Monday to Friday
     monday = page.text.split('<th scope="row">Monday</th>')[1].split("</tr>")[0]
-    assert "<td>09:00</td>\n<td>12:00</td>\n<td>Telephone, Video</td>\n<td>always</td>" in monday
+    hours = '<td><bdi dir="ltr" class="ltr">09:00</bdi></td>\n<td><bdi dir="ltr" class="ltr">12:00</bdi></td>'
+    assert f"{hours}\n<td>Telephone, Video</td>\n<td>always</td>" in monday
     assert "Sat, 5.12.2026" in page.text
     assert "14:00–15:00" in page.text
     assert "Holiday" in page.text

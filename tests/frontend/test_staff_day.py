@@ -315,10 +315,13 @@ def test_rows_are_readable_and_link_to_the_appointment(client, topic, caseworker
     appointment = book(topic, MONDAY_9, caseworker=caseworker, by_staff=True).appointment
     client.force_login(caseworker.user)
     page = client.get("/fachkraft/", headers=ENGLISH).text
-    assert '<th scope="row"><strong>09:00–09:30</strong></th>' in page
+    assert '<th scope="row"><strong><bdi dir="ltr" class="ltr">09:00–09:30</bdi></strong></th>' in page
     assert page.count('<th scope="col">') == 6
     detail = reverse("staff:appointment", args=[appointment.pk])
-    assert f'<a href="{detail}">Details<span class="visually-hidden"> Aylin D., 09:00</span></a>' in page
+    assert (
+        f'<a href="{detail}">Details<span class="visually-hidden"> Aylin D., '
+        '<bdi dir="ltr" class="ltr">09:00</bdi></span></a>' in page
+    )
 
 
 def test_waiting_video_client_gets_a_one_click_admit(client, topic, caseworker):

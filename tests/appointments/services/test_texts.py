@@ -4,7 +4,16 @@ from datetime import datetime
 
 import pytest
 
-from appointments.services.texts import _catalogue, available_languages, render, sms_segments, when
+from appointments.services.texts import (
+    LINKS_AND_CODES,
+    LRI,
+    PDI,
+    _catalogue,
+    available_languages,
+    render,
+    sms_segments,
+    when,
+)
 from tests.scenario import BERLIN
 
 LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
@@ -58,6 +67,35 @@ def test_every_sms_fits_two_segments(language, key, mode):
     )
 
 
+RIGHT_TO_LEFT = ["ar"]
+
+
+@pytest.mark.parametrize("language", RIGHT_TO_LEFT)
+@pytest.mark.parametrize("key", sorted(_catalogue("de")["sms"]))
+def test_sms_in_right_to_left_languages_isolate_numbers_codes_and_links(language, key):
+    values = {**LONG_VALUES, "mode": render(language, "modes", "video"), **when(language, LONG_MOMENT)}
+    values["deadline"] = "30/12 11:45"
+    body = render(language, "sms", key, **values)
+    for name in LINKS_AND_CODES:
+        if f"{{{name}}}" in _catalogue(language)["sms"][key]:
+            assert f"{LRI}{values[name]}{PDI}" in body, f"{key}: {name} not isolated"
+    assert body.count(LRI) == body.count(PDI)
+    assert sms_segments(body) <= 2, f"{language}.{key}: {sms_segments(body)} segments: {body!r}"
+
+
+@pytest.mark.parametrize("language", ["de", "tr", "en"])
+def test_sms_in_left_to_right_languages_have_no_isolates(language):
+    values = {**LONG_VALUES, "mode": "Video", "date": "30.12.", "time": "11:45"}
+    body = render(language, "sms", "confirmation", **values)
+    assert LRI not in body
+    assert PDI not in body
+
+
+def test_e_mails_have_no_isolates_even_in_arabic():
+    values = {**LONG_VALUES, "mode": "فيديو", "next_steps": "", **when("ar", LONG_MOMENT)}
+    assert LRI not in render("ar", "email", "confirmation", **values)
+
+
 @pytest.mark.parametrize(
     ("body", "segments"),
     [
@@ -103,3 +141,15 @@ def test_every_interpreter_sms_fits_two_segments(language, key):
     }
     body = render(language, "interpreter", key, **values)
     assert sms_segments(body) <= 2, f"{language}.{key}: {len(body)} chars: {body}"
+
+
+def test_a_short_arabic_sms_isolates_its_date_and_time_too():
+    body = render("ar", "sms", "reply_confirmed", date="30/12", time="11:45")
+    assert f"{LRI}30/12{PDI}" in body
+    assert f"{LRI}11:45{PDI}" in body
+
+
+def test_a_language_django_does_not_know_is_right_to_left_when_languages_bidi_names_it(settings):
+    settings.LANGUAGES_BIDI = [*settings.LANGUAGES_BIDI, "prs"]
+    body = render("prs", "sms", "reply_confirmed", date="30/12", time="11:45")
+    assert f"{LRI}11:45{PDI}" in body
