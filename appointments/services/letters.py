@@ -26,6 +26,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from appointments.models import Invitation
+from appointments.services.content import localized
 from appointments.services.invitations import code_entry_url, reissue_letter_codes
 from appointments.services.texts import DEFAULT_LANGUAGE, available_languages, render, text, when
 
@@ -144,7 +145,7 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
         pdf.ln(gap)
 
     # Sender and date, then the addressee: the layout of a short business letter.
-    paragraph(office.name, size=12, style="B", gap=0)
+    paragraph(localized(office, "name", language).text, size=12, style="B", gap=0)
     if office.phone:
         paragraph(say("phone", phone=office.phone), size=10, gap=0)
     paragraph(say("dated", date=when(language, now.astimezone(zone))["long_date"]), size=10)
@@ -154,7 +155,9 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
     paragraph(text(language, "letter", "title"), size=18, style="B", gap=4)
     paragraph(say("greeting", name=invitation.client.name))
     caseworker = invitation.caseworker.display_name
-    paragraph(say("invited_by", caseworker=caseworker, topic=invitation.topic.name))
+    paragraph(
+        say("invited_by", caseworker=caseworker, topic=localized(invitation.topic, "name", language).text)
+    )
     paragraph(say("modes", modes=", ".join(text(language, "modes", mode) for mode in invitation.modes)))
     deadline = when(language, invitation.deadline.astimezone(zone))
     answer = {"deadline": deadline["long_date"], "deadline_time": deadline["time"]}
@@ -200,7 +203,7 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
 
     if office.phone:
         paragraph(say("questions", phone=office.phone))
-    notice = invitation.topic.invitation_notice.strip()
+    notice = localized(invitation.topic, "invitation_notice", language).text.strip()
     if notice:
         pdf.ln(2)
         paragraph(text(language, "letter", "notice"), size=10, style="B", gap=0)

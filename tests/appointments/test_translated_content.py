@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 
 from appointments.models import Topic
 from appointments.services.content import localized
+from appointments.services.outbox.compose import appointment_values
 from tests.factories import TopicFactory, UserFactory
+from tests.scenario import book
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,11 @@ def test_a_notice_keeps_its_lines_and_marks_german(topic):
             Context({"topic": topic})
         )
     assert shown == '<span lang="de">Erste Zeile<br>Zweite &lt;b&gt;Zeile&lt;/b&gt;</span>'
+
+
+def test_messages_name_the_office_in_the_clients_language(topic, now, caseworker):
+    topic.office.translations = {"ar": {"name": "مركز العمل"}}
+    topic.office.save()
+    appointment = book(topic, client_language="ar").appointment
+    assert appointment_values(appointment, "ar", None)["office"] == "مركز العمل"
+    assert appointment_values(appointment, "tr", None)["office"] == topic.office.name
