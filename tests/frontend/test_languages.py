@@ -43,5 +43,6 @@ def test_leichte_sprache_is_german_to_screen_readers_and_german_where_it_has_no_
     client.post("/i18n/setlang/", {"language": "de-x-ls", "next": "/"})
     page = client.get("/").text
     assert '<html lang="de-x-ls" dir="ltr"' in page
+    assert "Einen Termin machen" in page  # "Book an appointment" in Leichte Sprache
     with translation.override("de-x-ls"):
         assert translation.gettext("Log in") == "Anmelden"  # staff page: German, not English
