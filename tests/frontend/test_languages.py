@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import check_for_language, get_language_info
+from django.utils.translation import check_for_language, get_language_info, to_locale
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,12 @@ def test_leichte_sprache_is_german_to_screen_readers_and_german_where_it_has_no_
     assert "Einen Termin machen" in page  # "Book an appointment" in Leichte Sprache
     with translation.override("de-x-ls"):
         assert translation.gettext("Log in") == "Anmelden"  # staff page: German, not English
+
+
+def test_every_catalogue_is_a_configured_language_with_plural_forms():
+    locales = {to_locale(code) for code in CONFIGURED}
+    catalogues = list(settings.LOCALE_PATHS[0].glob("*/LC_MESSAGES/django.po"))
+    assert len(catalogues) >= 7
+    for catalogue in catalogues:
+        assert catalogue.parent.parent.name in locales, catalogue
+        assert '"Plural-Forms: nplurals=' in catalogue.read_text(encoding="utf-8"), catalogue
