@@ -25,9 +25,6 @@ class Localized:
     def fell_back(self) -> bool:
         return self.language == DEFAULT_LANGUAGE
 
-    def __bool__(self) -> bool:
-        return bool(self.text)
-
 
 def localized(obj, field: str, language: str | None = None) -> Localized:
     """The field of an office or topic in the language (default: the active one), else in German."""
