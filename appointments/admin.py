@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from appointments.admin_content import TranslatedTextsAdmin
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber
 from appointments.models import (
     Absence,
@@ -105,7 +106,7 @@ class OfficeClosureInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(TranslatedTextsAdmin, admin.ModelAdmin):
     list_display = ("name", "slug", "state", "time_zone", "phone", "require_phone_verification")
     list_filter = ("state", "require_phone_verification")
     search_fields = ("name", "slug")
@@ -181,7 +182,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ModesAsCheckboxes, admin.ModelAdmin):
+class TopicAdmin(TranslatedTextsAdmin, ModesAsCheckboxes, admin.ModelAdmin):
     list_display = (
         "name",
         "slug",

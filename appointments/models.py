@@ -79,6 +79,12 @@ class Office(models.Model):
     )
     state = models.CharField(_("federal state"), max_length=2, choices=FederalState.choices)
     phone = models.CharField(_("public phone number"), max_length=40, blank=True)
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_("Texts in other languages, by language code; German is the text above."),
+    )
     min_notice = models.DurationField(_("minimum notice"), default=timedelta(hours=2))
     horizon_days = models.PositiveIntegerField(_("booking horizon (days)"), default=28)
     slot_step_minutes = models.PositiveIntegerField(_("minutes between start times"), default=15)
@@ -252,6 +258,12 @@ class Topic(models.Model):
         _("notice sent with every invitation"),
         blank=True,
         help_text=_("For example the notice on legal consequences (Rechtsfolgenbelehrung)."),
+    )
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_("Texts in other languages, by language code; German is the text above."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
 

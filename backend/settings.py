@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -194,6 +195,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "de"
+# Right to left: Django's own list, and Dari and Pashto, which Django has no locale of.
+LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "prs", "ps"]
 LANGUAGES = [
     ("de", "Deutsch"),
     ("en", "English"),
@@ -201,7 +204,31 @@ LANGUAGES = [
     ("ar", "العربية"),
     ("uk", "Українська"),
     ("ru", "Русский"),
+    ("fa", "فارسی"),
+    ("prs", "دری"),
+    ("ps", "پښتو"),
+    ("kmr", "Kurmancî"),
+    ("ti", "ትግርኛ"),
+    ("so", "Soomaali"),
+    ("pl", "Polski"),
+    ("ro", "Română"),
+    ("bg", "Български"),
+    # Leichte Sprache (easy German): a private-use BCP 47 tag, so screen readers still speak German.
+    # Its catalogue is frontend/locale/de_X-ls (Django's to_locale); what it lacks comes from German.
+    ("de-x-ls", "Leichte Sprache"),
 ]
+# Languages Django does not know or names otherwise (django.conf.locale.LANG_INFO); frontend.apps adds them.
+EXTRA_LANG_INFO = {
+    "prs": {"bidi": True, "code": "prs", "name": "Dari", "name_local": "دری"},
+    "ps": {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"},
+    "kmr": {"bidi": False, "code": "kmr", "name": "Kurmanji Kurdish", "name_local": "Kurmancî"},
+    "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+    "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+    # Django names these in lower case; a menu of languages starts each with a capital.
+    "pl": {"bidi": False, "code": "pl", "name": "Polish", "name_local": "Polski"},
+    "bg": {"bidi": False, "code": "bg", "name": "Bulgarian", "name_local": "Български"},
+    "de-x-ls": {"bidi": False, "code": "de-x-ls", "name": "Easy German", "name_local": "Leichte Sprache"},
+}
 LOCALE_PATHS = [BASE_DIR / "frontend" / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True

@@ -14,6 +14,7 @@ from appointments.api.fields import NamedChoiceField, SlugLookupField
 from appointments.models import Appointment, InterpreterRequest, Language, Mode, Topic
 from appointments.selectors import self_bookable_topics
 from appointments.services.availability import bookable_window
+from appointments.services.content import localized
 
 MAX_SLOT_RANGE_DAYS = 31
 DEFAULT_SLOT_RANGE_DAYS = 7
@@ -48,9 +49,22 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class TopicSerializer(serializers.ModelSerializer):
-    """A bookable topic with its duration and the modes it can be held in."""
+class LocalizedField(serializers.CharField):
+    """An office's text in the request's language (Accept-Language), German where it is not translated."""
 
+    def __init__(self, field: str, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+        self.text_field = field
+
+    def to_representation(self, value) -> str:
+        return localized(value, self.text_field).text
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    """A bookable topic with its duration and the modes it can be held in, named in the request's language."""
+
+    name = LocalizedField("name")
+    description = LocalizedField("description")
     duration_minutes = serializers.IntegerField(source="minutes")
     modes = serializers.ListField(child=NamedChoiceField(schema_name="Mode", choices=Mode.choices))
     office = serializers.CharField(source="office.slug")

@@ -20,6 +20,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from appointments.events import client_label, first_name
 from appointments.models import Appointment, Caseworker, Interpreter
+from appointments.services.content import localized
 from appointments.services.texts import render, when
 from appointments.services.vtimezone import vtimezone
 
@@ -112,7 +113,7 @@ def _event(
     local_start = appointment.start.astimezone(office.zone)
     mode = render(language, "modes", appointment.mode)
     values = {
-        "office": office.name,
+        "office": localized(office, "name", language).text,
         "mode": mode,
         "reference": appointment.reference,
         "manage_url": link,

@@ -26,10 +26,17 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from appointments.models import Invitation
+from appointments.services.content import localized
 from appointments.services.invitations import code_entry_url, reissue_letter_codes
-from appointments.services.texts import DEFAULT_LANGUAGE, available_languages, render, text, when
+from appointments.services.texts import (
+    DEFAULT_LANGUAGE,
+    available_languages,
+    is_right_to_left,
+    render,
+    text,
+    when,
+)
 
-RIGHT_TO_LEFT = {"ar", "fa", "he", "ur"}
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 CODE_FONT_FILE = "DejaVuSansMono-Bold.ttf"
 MARGIN = 20  # mm, DIN 5008 leaves at least 20 mm on the left
@@ -117,7 +124,7 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
     language = _language(invitation)
     office = invitation.topic.office
     zone = office.zone
-    rtl = language in RIGHT_TO_LEFT
+    rtl = is_right_to_left(language)
     align = "R" if rtl else "L"
     pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr")
     pdf.add_page()
@@ -144,7 +151,7 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
         pdf.ln(gap)
 
     # Sender and date, then the addressee: the layout of a short business letter.
-    paragraph(office.name, size=12, style="B", gap=0)
+    paragraph(localized(office, "name", language).text, size=12, style="B", gap=0)
     if office.phone:
         paragraph(say("phone", phone=office.phone), size=10, gap=0)
     paragraph(say("dated", date=when(language, now.astimezone(zone))["long_date"]), size=10)
@@ -154,7 +161,9 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
     paragraph(text(language, "letter", "title"), size=18, style="B", gap=4)
     paragraph(say("greeting", name=invitation.client.name))
     caseworker = invitation.caseworker.display_name
-    paragraph(say("invited_by", caseworker=caseworker, topic=invitation.topic.name))
+    paragraph(
+        say("invited_by", caseworker=caseworker, topic=localized(invitation.topic, "name", language).text)
+    )
     paragraph(say("modes", modes=", ".join(text(language, "modes", mode) for mode in invitation.modes)))
     deadline = when(language, invitation.deadline.astimezone(zone))
     answer = {"deadline": deadline["long_date"], "deadline_time": deadline["time"]}
@@ -200,7 +209,7 @@ def _write_letter(pdf: FPDF, letter: Letter, *, now: datetime) -> None:
 
     if office.phone:
         paragraph(say("questions", phone=office.phone))
-    notice = invitation.topic.invitation_notice.strip()
+    notice = localized(invitation.topic, "invitation_notice", language).text.strip()
     if notice:
         pdf.ln(2)
         paragraph(text(language, "letter", "notice"), size=10, style="B", gap=0)

@@ -53,7 +53,7 @@ LRI, PDI = "\u2066", "\u2069"
 MAX_SMS_SEGMENTS = 2
 
 
-def _right_to_left(language: str) -> bool:
+def is_right_to_left(language: str) -> bool:
     """By Django's language info; one it does not know (Dari, Pashto) counts if LANGUAGES_BIDI names it."""
     try:
         return translation.get_language_info(language)["bidi"]
@@ -67,7 +67,7 @@ def _isolated(values: dict[str, object], names: frozenset[str]) -> dict[str, obj
 
 def render(language: str, /, *path: str, **values: object) -> str:
     template = text(language, *path)
-    if path[:1] == ("sms",) and _right_to_left(language):
+    if path[:1] == ("sms",) and is_right_to_left(language):
         for names in (LTR_VALUES, LINKS_AND_CODES):
             body = template.format(**_isolated(values, names))
             if sms_segments(body) <= MAX_SMS_SEGMENTS:

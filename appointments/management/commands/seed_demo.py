@@ -85,6 +85,64 @@ TOPICS = (
     TopicSpec("weiterbildung", "Weiterbildung", "Kurse, Bildungsgutschein, Sprachkurse.", 30),
     TopicSpec("kurze-rueckfrage", "Kurze Rückfrage", "Eine kurze Frage, die schnell geklärt ist.", 15),
 )
+# The topics in other languages (written by the project team); the rest of the languages show German.
+TOPIC_TRANSLATIONS = {
+    "gruppeninfo": {
+        "en": {
+            "name": "Group information: new at the job centre",
+            "description": "New at the job centre? Rights, duties, offers. In a group, in person.",
+        },
+        "tr": {
+            "name": "Grup bilgilendirmesi: Jobcenter'da yeni",
+            "description": "Jobcenter'a yeni misiniz? Haklar, görevler, imkânlar. Grupla, yüz yüze.",
+        },
+        "ar": {
+            "name": "جلسة معلومات جماعية: جديد في مركز العمل",
+            "description": "لكل من هو جديد في مركز العمل: الحقوق والواجبات والعروض. في مجموعة، حضورياً.",
+        },
+    },
+    "buergergeld": {
+        "en": {
+            "name": "Questions about Bürgergeld",
+            "description": "Application, decision, renewal, documents.",
+        },
+        "tr": {
+            "name": "Vatandaşlık parası (Bürgergeld) soruları",
+            "description": "Başvuru, karar, uzatma, belgeler.",
+        },
+        "ar": {
+            "name": "أسئلة حول إعانة المواطن (Bürgergeld)",
+            "description": "الطلب، القرار، التمديد، المستندات.",
+        },
+        "de-x-ls": {
+            "name": "Fragen zum Bürgergeld",
+            "description": (
+                "Bürgergeld ist Geld vom Jobcenter.\n"
+                "Sie haben Fragen zum Antrag?\n"
+                "Oder zum Brief vom Jobcenter?"
+            ),
+        },
+    },
+    "arbeitsvermittlung": {
+        "en": {"name": "Finding work", "description": "Job search, applications, integration agreement."},
+        "tr": {"name": "İş bulma", "description": "İş arama, başvurular, entegrasyon anlaşması."},
+        "ar": {"name": "البحث عن عمل", "description": "البحث عن وظيفة، طلبات التوظيف، اتفاقية الاندماج."},
+        "de-x-ls": {
+            "name": "Arbeit finden",
+            "description": "Sie suchen eine Arbeit?\nWir helfen Ihnen dabei.",
+        },
+    },
+    "weiterbildung": {
+        "en": {"name": "Further training", "description": "Courses, education voucher, language courses."},
+        "tr": {"name": "Mesleki eğitim", "description": "Kurslar, eğitim çeki, dil kursları."},
+        "ar": {"name": "التدريب المهني", "description": "دورات، قسيمة التعليم، دورات اللغة."},
+    },
+    "kurze-rueckfrage": {
+        "en": {"name": "Quick question", "description": "A short question that is quickly answered."},
+        "tr": {"name": "Kısa soru", "description": "Hızlıca yanıtlanabilecek kısa bir soru."},
+        "ar": {"name": "سؤال قصير", "description": "سؤال قصير تتم الإجابة عليه بسرعة."},
+    },
+}
 
 # A group information session (tomorrow), and the client who has already booked a place in it.
 GROUP_TOPIC = TopicSpec(
@@ -415,6 +473,7 @@ class Command(BaseCommand):
         defaults = {
             "name": spec.name,
             "description": spec.description,
+            "translations": TOPIC_TRANSLATIONS.get(spec.slug, {}),
             "duration": timedelta(minutes=spec.minutes),
             "buffer_after": timedelta(minutes=spec.buffer_after_minutes),
             "modes": list(BOTH),

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from appointments.models import Appointment, Invitation, Notification, Office
 from appointments.outbox_kinds import KINDS, REPLY_REMINDER_MINUTES, Route, caused_by
 from appointments.services.calendar import book_url, interpreter_url, manage_url
+from appointments.services.content import localized
 from appointments.services.texts import render, when
 
 Kind = Notification.Kind
@@ -23,7 +24,7 @@ def appointment_values(appointment: Appointment, language: str, manage_token: st
     """The placeholders of a client's texts about an appointment."""
     office = appointment.topic.office
     return {
-        "office": office.name,
+        "office": localized(office, "name", language).text,
         "mode": render(language, "modes", appointment.mode),
         "reference": appointment.reference,
         "manage_url": manage_url(manage_token),
@@ -204,16 +205,18 @@ def schedule_invitation_messages(
     zone = office.zone
     deadline = when(language, invitation.deadline.astimezone(zone))
     values = {
-        "office": office.name,
+        "office": localized(office, "name", language).text,
         "caseworker": invitation.caseworker.display_name,
-        "topic": invitation.topic.name,
+        "topic": localized(invitation.topic, "name", language).text,
         "modes": ", ".join(render(language, "modes", mode) for mode in invitation.modes),
         "deadline": f"{deadline['date']} {deadline['time']}",
         "url": link,
         "code": code,
         "code_url": f"{settings.SITE_URL}/e/",
         "details": "".join(
-            f"\n{text}\n" for text in (invitation.note, invitation.topic.invitation_notice) if text
+            f"\n{text}\n"
+            for text in (invitation.note, localized(invitation.topic, "invitation_notice", language).text)
+            if text
         ),
         "window_from": "",
         "window_until": "",

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from django.conf import settings
 
 from appointments.services.texts import (
     LINKS_AND_CODES,
@@ -10,13 +11,16 @@ from appointments.services.texts import (
     PDI,
     _catalogue,
     available_languages,
+    is_right_to_left,
     render,
     sms_segments,
     when,
 )
 from tests.scenario import BERLIN
 
-LANGUAGES = ["de", "en", "tr", "ar", "uk", "ru"]
+# Every catalogue in appointments/texts: a new language's file is checked as soon as it is there.
+LANGUAGES = available_languages()
+CONFIGURED = [code for code, _ in settings.LANGUAGES]
 
 # The longest values a real message can carry.
 LONG_VALUES = {
@@ -34,8 +38,20 @@ LONG_VALUES = {
 LONG_MOMENT = datetime(2026, 12, 30, 11, 45, tzinfo=BERLIN)
 
 
-def test_the_six_languages_are_there():
-    assert set(LANGUAGES) <= set(available_languages())
+def test_the_first_languages_and_leichte_sprache_are_there():
+    assert {"de", "en", "tr", "ar", "uk", "ru", "de-x-ls"} <= set(LANGUAGES)
+
+
+def test_every_catalogue_is_a_configured_language():
+    assert set(LANGUAGES) <= set(CONFIGURED)
+
+
+@pytest.mark.parametrize("language", sorted(set(CONFIGURED) - set(LANGUAGES)) or ["xx"])
+def test_a_configured_language_without_its_file_gets_german(language):
+    moment = when(language, LONG_MOMENT)  # German formats
+    assert moment["time"] == "11:45"
+    values = {**LONG_VALUES, "mode": render(language, "modes", "video"), **moment, "deadline": ""}
+    assert render(language, "sms", "confirmation", **values) == render("de", "sms", "confirmation", **values)
 
 
 def flatten(catalogue: dict, prefix: str = "") -> set[str]:
@@ -67,7 +83,7 @@ def test_every_sms_fits_two_segments(language, key, mode):
     )
 
 
-RIGHT_TO_LEFT = ["ar"]
+RIGHT_TO_LEFT = [code for code, _name in settings.LANGUAGES if is_right_to_left(code)]
 
 
 @pytest.mark.parametrize("language", RIGHT_TO_LEFT)
