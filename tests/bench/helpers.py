@@ -4,8 +4,11 @@ Timings use `time.perf_counter()`: time_machine freezes the wall clock (`time.ti
 `datetime.now`) but leaves the performance counter running.
 """
 
+import cProfile
 import gc
+import io
 import math
+import pstats
 import random
 import statistics
 import time
@@ -145,3 +148,15 @@ def measure(call: Callable[[], object], *, repetitions: int = 30, warmup: int = 
         call()
         samples.append((time.perf_counter() - began) * 1000)
     return Timings(samples)
+
+
+def profile(call: Callable[[], object], *, repetitions: int, top: int = 20) -> str:
+    """The `top` functions by cumulative time over `repetitions` calls, as pstats prints them."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repetitions):
+        call()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
