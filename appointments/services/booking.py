@@ -178,7 +178,11 @@ def book_appointment(
     if not topic.self_booking and booked_by is None:
         raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
     check_languages(
-        {"language": language, "interpreter_language": interpreter_language, "client.language": client.language}
+        {
+            "language": language,
+            "interpreter_language": interpreter_language,
+            "client.language": client.language,
+        }
     )
     phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
     if not client.name.strip():

@@ -125,7 +125,8 @@ def test_booking_profile(now):
     """Where one booking's time goes, and how many queries it makes (pinned in the tests)."""
     topic = build_office(10, name="profile")
     staff = UserFactory(username="bench-profile-desk")
-    slots = iter(free_slots(topic=topic, date_from=FIRST_DAY, date_to=FIRST_DAY + timedelta(days=13), now=now))
+    last_day = FIRST_DAY + timedelta(days=13)
+    slots = iter(free_slots(topic=topic, date_from=FIRST_DAY, date_to=last_day, now=now))
     numbers = itertools.count()
 
     def book():
