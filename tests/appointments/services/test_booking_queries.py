@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker"
 def test_a_client_booking_with_sms_and_email_makes_a_fixed_number_of_queries(
     topic, django_assert_num_queries
 ):
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         booking = book(topic, client=AYLIN_IN_FULL)
     # Its messages were written in the same transaction, not after it.
     assert Notification.objects.filter(appointment=booking.appointment).count() >= 3
@@ -20,5 +20,5 @@ def test_a_client_booking_with_sms_and_email_makes_a_fixed_number_of_queries(
 
 def test_a_booking_by_staff_makes_a_fixed_number_of_queries(topic, django_assert_num_queries):
     front_desk = UserFactory()
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         book(topic, booked_by=front_desk)
