@@ -17,7 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
-from django.db.models import FloatField, Func, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import FloatField, Func, Q, QuerySet
 from django.utils import timezone
 
 from appointments.models import (
@@ -54,17 +56,35 @@ def bookable_window(office: Office, now: datetime) -> tuple[datetime, datetime]:
     return now + office.min_notice, office.day_bounds(last_day, last_day)[1]
 
 
-def _merge(intervals: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
-    """Sort and merge busy intervals into disjoint ones, as parallel lists of starts and ends."""
-    starts: list[float] = []
-    ends: list[float] = []
-    for start, end in sorted(intervals):
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)
+def _merge_sorted(rows: list[tuple[int, float, float]]) -> dict[int, tuple[list[float], list[float]]]:
+    """Busy intervals sorted by caseworker and start, merged into disjoint ones per caseworker,
+    as parallel lists of starts and ends."""
+    merged: dict[int, tuple[list[float], list[float]]] = {}
+    for caseworker_id, start, end in rows:
+        lists = merged.get(caseworker_id)
+        if lists is None:
+            merged[caseworker_id] = ([start], [end])
+            continue
+        starts, ends = lists
+        if start <= ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
         else:
             starts.append(start)
             ends.append(end)
-    return starts, ends
+    return merged
+
+
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """The rows as the driver returns them, in one fetch: no per-value converters, which
+    thousands of rows of numbers do not need."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. no caseworker at all
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class EpochSeconds(Func):
@@ -81,6 +101,13 @@ class EpochSeconds(Func):
         # Our times are whole seconds; rounding removes julianday's floating-point noise.
         template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _epochs(queryset: QuerySet, start: str, end: str) -> QuerySet:
+    """(caseworker, start, end) of busy times, the times as seconds since 1970."""
+    return queryset.annotate(busy_from=EpochSeconds(start), busy_until=EpochSeconds(end)).values_list(
+        "caseworker_id", "busy_from", "busy_until"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +148,9 @@ class _Calendar:
         if caseworker_ids is not None:
             caseworkers = caseworkers.filter(pk__in=caseworker_ids)
         self.caseworker_ids = list(caseworkers.order_by("pk").values_list("pk", flat=True))
-        ids = self.caseworker_ids
+        # The others select by this subquery rather than by the list of ids: hundreds of
+        # parameters cost more to bind in Python than the subquery costs PostgreSQL.
+        ids = caseworkers.order_by().values("pk")
 
         # (caseworker, weekday) → [(valid_from, valid_until, hours)]
         self.weekly: dict[tuple[int, int], list[tuple[date | None, date | None, _Hours]]] = defaultdict(list)
@@ -149,7 +178,6 @@ class _Calendar:
         range_start, range_end = office.day_bounds(
             first_day - timedelta(days=1), last_day + timedelta(days=1)
         )
-        busy: dict[int, list[tuple[float, float]]] = defaultdict(list)
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
         own_calendars = CalendarBusy.objects.filter(
             caseworker_id__in=ids, start__lt=range_end, end__gt=range_start
@@ -165,26 +193,15 @@ class _Calendar:
         ).exclude(status=Appointment.Status.CANCELLED)
         if exclude_appointment_id is not None:
             appointments = appointments.exclude(pk=exclude_appointment_id)
-        away = absences.order_by().values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end"))
-        for rows in (
-            # One query for every kind of time away: the own calendars' busy times and the group
-            # sessions a caseworker hosts count like absences.
-            away.union(
-                own_calendars.values_list("caseworker_id", EpochSeconds("start"), EpochSeconds("end")),
-                hosting.values_list(
-                    "caseworker_id",
-                    EpochSeconds("groupsession__blocked_from"),
-                    EpochSeconds("groupsession__blocked_until"),
-                ),
-                all=True,
-            ).order_by(),
-            appointments.values_list(
-                "caseworker_id", EpochSeconds("blocked_from"), EpochSeconds("blocked_until")
-            ),
-        ):
-            for caseworker_id, start, end in rows:
-                busy[caseworker_id].append((start, end))
-        self.busy = {caseworker_id: _merge(intervals) for caseworker_id, intervals in busy.items()}
+        # One query for all busy times (the own calendars' busy times and the group sessions a
+        # caseworker hosts count as absences), sorted by caseworker and start, so one pass merges them.
+        busy_times = _epochs(absences.order_by(), "start", "end").union(
+            _epochs(own_calendars.order_by(), "start", "end"),
+            _epochs(hosting.order_by(), "groupsession__blocked_from", "groupsession__blocked_until"),
+            _epochs(appointments.order_by(), "blocked_from", "blocked_until"),
+            all=True,
+        )
+        self.busy = _merge_sorted(_rows(busy_times.order_by("caseworker_id", "busy_from")))
 
         closed = set(
             OfficeClosure.objects.filter(office=office, date__range=(first_day, last_day)).values_list(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,9 +69,18 @@ def _transition(appointment: Appointment, to: str) -> None:
     appointment.version += 1
 
 
+def check_languages(codes_by_field: dict[str, str | None]) -> None:
+    """That every language given is one we offer, in one query; the first field that names
+    another is the one the error names."""
+    wanted = {code for code in codes_by_field.values() if code}
+    known = set(Language.objects.filter(code__in=wanted).values_list("code", flat=True)) if wanted else set()
+    for field, code in codes_by_field.items():
+        if code and code not in known:
+            raise ApplicationError(_("This language is not available."), field=field)
+
+
 def check_language(code: str | None, field: str) -> None:
-    if code and not Language.objects.filter(code=code).exists():
-        raise ApplicationError(_("This language is not available."), field=field)
+    check_languages({field: code})
 
 
 def _check_request(*, topic: Topic, mode: str, start: datetime) -> None:
@@ -90,21 +99,17 @@ def _fair_order(caseworker_ids: list[int], *, topic: Topic, start: datetime) -> 
     local_day = start.astimezone(topic.office.zone).date()
     monday = local_day - timedelta(days=local_day.weekday())
     week_start, week_end = topic.office.day_bounds(monday, monday + timedelta(days=6))
-    active = Appointment.objects.filter(caseworker_id__in=caseworker_ids).exclude(status=Status.CANCELLED)
-    load = dict(
-        active.filter(start__gte=week_start, start__lt=week_end)
+    in_week = Q(start__gte=week_start, start__lt=week_end) & ~Q(status=Status.CANCELLED)
+    # One query: the week's load and the latest booking of each, grouped by caseworker.
+    figures = {
+        caseworker_id: (load, last)
+        for caseworker_id, load, last in Appointment.objects.filter(caseworker_id__in=caseworker_ids)
         .values("caseworker_id")
-        .annotate(n=Count("id"))
-        .values_list("caseworker_id", "n")
-    )
-    last = dict(
-        Appointment.objects.filter(caseworker_id__in=caseworker_ids)
-        .values("caseworker_id")
-        .annotate(last=Max("created_at"))
-        .values_list("caseworker_id", "last")
-    )
-    never = datetime.min.replace(tzinfo=UTC)
-    return sorted(caseworker_ids, key=lambda pk: (load.get(pk, 0), last.get(pk) or never, pk))
+        .annotate(n=Count("id", filter=in_week), last=Max("created_at"))
+        .values_list("caseworker_id", "n", "last")
+    }
+    never = (0, datetime.min.replace(tzinfo=UTC))
+    return sorted(caseworker_ids, key=lambda pk: (*figures.get(pk, never), pk))
 
 
 def free_candidates(
@@ -150,10 +155,17 @@ def save_with_first_free(
     raise SlotTaken(field="start")
 
 
-def checked_phone(*, topic: Topic, client: ClientDetails, booked_by: AbstractBaseUser | None) -> str:
+def checked_phone(
+    *,
+    topic: Topic,
+    client: ClientDetails,
+    booked_by: AbstractBaseUser | None,
+    languages: dict[str, str | None] | None = None,
+) -> str:
     """The client's mobile number in E.164, after what every booking checks before its transaction:
-    their language, the number and its calling code, a name, and that staff book at their own office."""
-    check_language(client.language, "client.language")
+    their language (with the booking's other `languages`, in one query), the number and its calling
+    code, a name, and that staff book at their own office."""
+    check_languages({**(languages or {}), "client.language": client.language})
     phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")
@@ -225,9 +237,8 @@ def book_appointment(
     _check_request(topic=topic, mode=mode, start=start)
     if not topic.self_booking and booked_by is None:
         raise ApplicationError(_("This topic can only be booked with an invitation."), field="topic")
-    check_language(language, "language")
     check_interpreter_language(interpreter_language, modes=[mode], field="interpreter_language")
-    phone = checked_phone(topic=topic, client=client, booked_by=booked_by)
+    phone = checked_phone(topic=topic, client=client, booked_by=booked_by, languages={"language": language})
     spoken = consultation_language(language=language, interpreter_language=interpreter_language)
 
     with transaction.atomic():
@@ -277,6 +288,9 @@ def confirm_booking(
     """What follows a saved booking (whose manage token this is): the messages, the interpreter
     request, the audit entry and the event. Inside the booking's transaction. `details_kept`: the
     client's record stayed as it was although the booking brought other details (no proof)."""
+    if not Appointment.caseworker.is_cached(appointment):
+        # The invite goes to the caseworker's user's address: both in one query.
+        appointment.caseworker = Caseworker.objects.select_related("user").get(pk=appointment.caseworker_id)
     schedule_appointment_messages(appointment=appointment, event="booked", manage_token=manage_token, now=now)
     if appointment.interpreter_language:
         request_interpreter(appointment=appointment, language=appointment.interpreter_language, now=now)

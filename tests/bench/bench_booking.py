@@ -12,14 +12,15 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from appointments.exceptions import SlotTaken
 from appointments.models import Appointment
 from appointments.services import booking as booking_service
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
-from tests.bench.helpers import FIRST_DAY, Timings, build_office, report
+from tests.bench.helpers import FIRST_DAY, Timings, build_office, profile, report
 from tests.factories import UserFactory
 
 CLIENTS = 8
@@ -58,14 +59,14 @@ def test_booking_throughput_8_concurrent_clients(now, monkeypatch):
     lock = threading.Lock()
     # Lost races on one caseworker that the service passed on to the next (by SQLSTATE).
     retried: dict[str, int] = defaultdict(int)
-    is_overlap = booking_service._is_overlap
+    is_overlap = booking_service.is_overlap
 
-    def counting_is_overlap(exc):
+    def counting_is_overlap(exc, constraint):
         with lock:
             retried[getattr(exc.__cause__, "sqlstate", None)] += 1
-        return is_overlap(exc)
+        return is_overlap(exc, constraint)
 
-    monkeypatch.setattr(booking_service, "_is_overlap", counting_is_overlap)
+    monkeypatch.setattr(booking_service, "is_overlap", counting_is_overlap)
     barrier = threading.Barrier(CLIENTS + 1)
 
     def client(number: int) -> None:
@@ -117,3 +118,25 @@ def test_booking_throughput_8_concurrent_clients(now, monkeypatch):
     assert len(booked) + len(taken) == len(starts)
     assert Appointment.objects.count() == len(booked)
     assert _overlaps() == []
+
+
+@pytest.mark.postgres
+def test_booking_profile(now):
+    """Where one booking's time goes, and how many queries it makes (pinned in the tests)."""
+    topic = build_office(10, name="profile")
+    staff = UserFactory(username="bench-profile-desk")
+    last_day = FIRST_DAY + timedelta(days=13)
+    slots = iter(free_slots(topic=topic, date_from=FIRST_DAY, date_to=last_day, now=now))
+    numbers = itertools.count()
+
+    def book():
+        number = next(numbers)
+        details = ClientDetails(name=f"Kunde {number}", phone=f"+4915123{number:06d}")
+        return book_appointment(
+            topic=topic, mode="telephone", start=next(slots).start, client=details, booked_by=staff, now=now
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        book()
+    report(f"book_appointment: {len(queries)} queries per booking")
+    report("book_appointment profile, 100 bookings one after another:\n" + profile(book, repetitions=100))

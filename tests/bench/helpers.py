@@ -4,8 +4,11 @@ Timings use `time.perf_counter()`: time_machine freezes the wall clock (`time.ti
 `datetime.now`) but leaves the performance counter running.
 """
 
+import cProfile
 import gc
+import io
 import math
+import pstats
 import random
 import statistics
 import time
@@ -36,14 +39,16 @@ def report(line: str) -> None:
     REPORTED.append(line)
 
 
-def build_office(caseworkers: int, *, name: str) -> Topic:
+def build_office(
+    caseworkers: int, *, name: str, hours: tuple[tuple[clock, clock], ...] = HOURS, step_minutes: int = 15
+) -> Topic:
     """An office with one 30-minute topic (telephone and video, 15-minute step) and its caseworkers.
 
-    Each caseworker speaks German, offers the topic, and works the weekly hours above.
+    Each caseworker speaks German, offers the topic, and works the weekly `hours`.
     Everything beyond the office and the topic is created in bulk.
     """
     Language.objects.get_or_create(code="de", defaults={"name": "Deutsch"})
-    office = OfficeFactory(name=f"Jobcenter {name}", slug=f"bench-{name}", slot_step_minutes=15)
+    office = OfficeFactory(name=f"Jobcenter {name}", slug=f"bench-{name}", slot_step_minutes=step_minutes)
     topic = TopicFactory(office=office, slug=f"bench-{name}-topic", modes=MODES)
     users = get_user_model().objects.bulk_create(
         get_user_model()(username=f"bench-{name}-{i}") for i in range(caseworkers)
@@ -62,13 +67,22 @@ def build_office(caseworkers: int, *, name: str) -> Topic:
         AvailabilityRule(caseworker=worker, weekday=weekday, start_time=start, end_time=end, modes=MODES)
         for worker in workers
         for weekday in range(5)
-        for start, end in HOURS
+        for start, end in hours
     )
     return topic
 
 
-def book_half_the_time(topic: Topic, *, days: int, seed: int = 20261130) -> int:
-    """Book half of every caseworker's 30-minute blocks on each working day, in bulk.
+def book_half_the_time(
+    topic: Topic,
+    *,
+    days: int,
+    first_day: date = FIRST_DAY,
+    hours: tuple[tuple[clock, clock], ...] = HOURS,
+    on_holidays: bool = False,
+    seed: int = 20261130,
+) -> int:
+    """Book half of every caseworker's 30-minute blocks on each working day (Monday to Friday,
+    public holidays too if `on_holidays`), in bulk.
 
     Blocks lie on the half-hour grid and never overlap, so the exclusion constraint
     holds; which half is booked is random (seeded) per caseworker and day.
@@ -82,11 +96,11 @@ def book_half_the_time(topic: Topic, *, days: int, seed: int = 20261130) -> int:
     appointments = []
     worker_ids = list(Caseworker.objects.filter(office=office).order_by("pk").values_list("pk", flat=True))
     for offset in range(days):
-        day = FIRST_DAY + timedelta(days=offset)
-        if day.weekday() >= 5 or day in closed:
+        day = first_day + timedelta(days=offset)
+        if day.weekday() >= 5 or (day in closed and not on_holidays):
             continue
         for worker_id in worker_ids:
-            for start_time, end_time in HOURS:
+            for start_time, end_time in hours:
                 first = datetime.combine(day, start_time, tzinfo=zone)
                 blocks = int((datetime.combine(day, end_time, tzinfo=zone) - first) / duration)
                 for block in rng.sample(range(blocks), blocks // 2):
@@ -145,3 +159,15 @@ def measure(call: Callable[[], object], *, repetitions: int = 30, warmup: int = 
         call()
         samples.append((time.perf_counter() - began) * 1000)
     return Timings(samples)
+
+
+def profile(call: Callable[[], object], *, repetitions: int, top: int = 20) -> str:
+    """The `top` functions by cumulative time over `repetitions` calls, as pstats prints them."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repetitions):
+        call()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()

@@ -60,12 +60,13 @@ def schedule_appointment_messages(
     fires its old reminder. A caseworker it moved away from gets the invite cancelled.
     """
     now = now or timezone.now()
-    Notification.objects.filter(
-        appointment=appointment,
-        status=Status.PENDING,
-        appointment_version__lt=appointment.version,
-        audience__in=[Audience.CLIENT, Audience.CASEWORKER],
-    ).update(status=Status.CANCELLED, error="superseded", updated_at=now)
+    if appointment.version:  # a new appointment (version 0) has no earlier messages to withdraw
+        Notification.objects.filter(
+            appointment=appointment,
+            status=Status.PENDING,
+            appointment_version__lt=appointment.version,
+            audience__in=[Audience.CLIENT, Audience.CASEWORKER],
+        ).update(status=Status.CANCELLED, error="superseded", updated_at=now)
 
     language = appointment.client.language
     values = appointment_values(appointment, language, manage_token)
