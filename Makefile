@@ -41,11 +41,13 @@ audit: install
 	$(PY) -m backend.dependencies audit
 
 # gettext's msgfmt compiles the translations; Debian ships it in `gettext`. The invitation
-# letters (PDF) are set in DejaVu Sans from `fonts-dejavu-core` (LETTER_FONT_DIR).
+# letters (PDF) are set in DejaVu Sans from `fonts-dejavu-core` (LETTER_FONT_DIR), Tigrinya's
+# Ge'ez script in Abyssinica SIL from `fonts-sil-abyssinica` (LETTER_FALLBACK_FONTS).
 messages: install
 	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
-	test -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf || \
-		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null)
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf && \
+		test -f /usr/share/fonts/truetype/abyssinica/AbyssinicaSIL-Regular.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core fonts-sil-abyssinica >/dev/null)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 run: messages

@@ -68,6 +68,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Fonts for the invitation letters (PDF): DejaVu Sans covers Latin, Turkish, Cyrillic and Arabic.
 LETTER_FONT_DIR = os.environ.get("LETTER_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Fonts for the scripts DejaVu lacks (Ge'ez, for Tigrinya): Debian's fonts-sil-abyssinica.
+LETTER_FALLBACK_FONTS = envlist(
+    "LETTER_FALLBACK_FONTS", ["/usr/share/fonts/truetype/abyssinica/AbyssinicaSIL-Regular.ttf"]
+)
 
 INSTALLED_APPS = [
     "daphne",

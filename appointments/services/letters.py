@@ -103,14 +103,20 @@ def _document() -> FPDF:
     for style, name in FONT_FILES.items():
         _add_font(pdf, "Letter", style, font_dir / name)
     _add_font(pdf, "Code", "", font_dir / CODE_FONT_FILE)
+    # Scripts DejaVu lacks (Tigrinya's Ge'ez) come from these; without one, fpdf2 drops the letters.
+    fallbacks = []
+    for number, path in enumerate(settings.LETTER_FALLBACK_FONTS):
+        _add_font(pdf, f"Fallback{number}", "", Path(path))
+        fallbacks.append(f"Fallback{number}")
+    pdf.set_fallback_fonts(fallbacks, exact_match=False)
     return pdf
 
 
 def _add_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     if not path.is_file():
         raise ImproperlyConfigured(
-            f"The invitation letters need the font {path.name} in LETTER_FONT_DIR ({path.parent}); "
-            "on Debian it comes with the package fonts-dejavu-core."
+            f"The invitation letters need the font {path} (LETTER_FONT_DIR, LETTER_FALLBACK_FONTS); "
+            "on Debian it comes with the package fonts-dejavu-core or fonts-sil-abyssinica."
         )
     pdf.add_font(family, style, str(path))
 

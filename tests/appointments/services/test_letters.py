@@ -118,6 +118,9 @@ def test_a_window_letter_names_the_first_and_the_last_day(office):
         ("tr", "Görüşmeye davet"),
         ("uk", "Запрошення на розмову"),
         ("ru", "Приглашение на беседу"),
+        ("ti", "ዕድመ ንርክብ"),  # Ge'ez, from the fallback font
+        ("pl", "Zaproszenie na rozmowę"),
+        ("bg", "Покана за разговор"),
     ],
 )
 def test_the_letter_is_in_the_clients_language_and_its_qr_code_still_decodes(office, language, title):

@@ -11,7 +11,7 @@ from appointments.services.interpreter_requests import ask_for_interpreter
 from tests.scenario import THURSDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
-SIGN_ONLY_ON_VIDEO = "only possible in a video consultation"
+SIGN_ONLY_ON_VIDEO = "nur in einer Videoberatung möglich"
 
 
 def test_the_migration_brings_german_sign_language_as_a_sign_language():
