@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Max, Q
@@ -81,6 +82,12 @@ def check_languages(codes_by_field: dict[str, str | None]) -> None:
 
 def check_language(code: str | None, field: str) -> None:
     check_languages({field: code})
+
+
+def reading_language(code: str) -> bool:
+    """Whether messages can be written to a client in this language without asking the database:
+    the languages of the pages (settings.LANGUAGES), Leichte Sprache included."""
+    return code in {language for language, _name in settings.LANGUAGES}
 
 
 def _check_request(*, topic: Topic, mode: str, start: datetime) -> None:
@@ -165,7 +172,8 @@ def checked_phone(
     """The client's mobile number in E.164, after what every booking checks before its transaction:
     their language (with the booking's other `languages`, in one query), the number and its calling
     code, a name, and that staff book at their own office."""
-    check_languages({**(languages or {}), "client.language": client.language})
+    client_language = {} if reading_language(client.language) else {"client.language": client.language}
+    check_languages({**(languages or {}), **client_language})
     phone = client_mobile_number(client.phone, offices=[topic.office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter your name."), field="client.name")

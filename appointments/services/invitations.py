@@ -44,6 +44,7 @@ from appointments.services.booking import (
     ClientDetails,
     check_language,
     confirm_booking,
+    reading_language,
     save_with_first_free,
 )
 from appointments.services.calls import new_call_room
@@ -172,7 +173,8 @@ def _client_for(
     phone = client_mobile_number(client.phone, offices=[office], field="client.phone")
     if not client.name.strip():
         raise ApplicationError(_("Please enter the client's name."), field="client.name")
-    check_language(client.language, "client.language")
+    if not reading_language(client.language):
+        check_language(client.language, "client.language")
     details = replace(client, language=language or client.language)
     return client_for_booking(
         details=details, phone=phone, office=office, verified=False, actor=invited_by
