@@ -68,7 +68,7 @@ def _bookable(topic: Topic, now: datetime) -> QuerySet[GroupSession]:
 def upcoming_sessions(topic: Topic, *, now: datetime | None = None) -> list[SessionPlaces]:
     """The topic's sessions that can still be booked, with how many places are taken."""
     now = now or timezone.now()
-    sessions = _bookable(topic, now).annotate(taken=_taken()).order_by("start")
+    sessions = _bookable(topic, now).annotate(taken=_taken()).prefetch_related("languages").order_by("start")
     return [SessionPlaces(session, session.taken) for session in sessions]
 
 
