@@ -321,6 +321,14 @@ class CallWindow:
         """How many minutes after the end the room stays open (setting CALL_CLOSES_MINUTES_AFTER)."""
         return settings.CALL_CLOSES_MINUTES_AFTER
 
+    @classmethod
+    def around(cls, start: datetime, end: datetime) -> "CallWindow":
+        """From shortly before `start` until a while after `end`."""
+        return cls(
+            opens=start - timedelta(minutes=cls.minutes_before()),
+            closes=end + timedelta(minutes=cls.minutes_after()),
+        )
+
     def is_open(self, now: datetime) -> bool:
         return self.opens <= now <= self.closes
 
@@ -483,6 +491,9 @@ class GroupSession(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     call_room = models.CharField(max_length=32, unique=True, editable=False)
+    # The session's Janus videoroom, made when its call first opens (services/group_calls.py).
+    janus_room = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    janus_secret = SealedTextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -501,6 +512,37 @@ class GroupSession(models.Model):
         times = self.topic.times(start)
         self.start, self.end = times.start, times.end
         self.blocked_from, self.blocked_until = times.blocked_from, times.blocked_until
+
+
+class GroupCallPass(models.Model):
+    """One admission to a session's Janus room: a participant number and the token that opens it.
+
+    A host's pass has `user`, a client's `place`. Removing someone revokes their passes and keeps
+    `removed_at`, so that their booking link does not let them back in.
+    """
+
+    session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="call_passes")
+    place = models.ForeignKey(
+        "Appointment", on_delete=models.CASCADE, null=True, blank=True, related_name="call_passes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    participant = models.PositiveBigIntegerField(unique=True)
+    token = SealedTextField()
+    expires_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(place__isnull=False) ^ Q(user__isnull=False), name="call_pass_has_one_holder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} #{self.participant}"
 
 
 class CallStatus(models.TextChoices):
@@ -608,10 +650,7 @@ class Appointment(models.Model):
 
     def call_window(self) -> CallWindow:
         """When its call is open: shortly before the start until a while after the end."""
-        return CallWindow(
-            opens=self.start - timedelta(minutes=CallWindow.minutes_before()),
-            closes=self.end + timedelta(minutes=CallWindow.minutes_after()),
-        )
+        return CallWindow.around(self.start, self.end)
 
     def is_call_open(self, now: datetime) -> bool:
         """Whether a booked appointment's call can be joined at `now`."""

@@ -29,6 +29,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.seat: calls.Seat | None = None
         self.joined = False
         self.admitted = False
+        self.participant: int | None = None  # a host's Janus participant, told to the room
         self.window_start, self.window_frames = time.monotonic(), 0
         self.join_deadline: asyncio.Task | None = None
         self.user = self.scope.get("user")
@@ -117,16 +118,20 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         self._stop_join_deadline()
         ice_servers = await database_sync_to_async(calls.seat_ice_servers)(seat=self.seat, user=self.user)
-        await self.send_json(
-            {
-                "type": "presence",
-                "op": "you",
-                "peer": self.peer,
-                "role": self.seat.role,
-                "admitted": self.admitted,
-                "iceServers": ice_servers,
-            }
-        )
+        you = {
+            "type": "presence",
+            "op": "you",
+            "peer": self.peer,
+            "role": self.seat.role,
+            "admitted": self.admitted,
+            "iceServers": ice_servers,
+        }
+        if self.admitted and self.seat.group_session_id:
+            you["janus"] = await self._group_call_pass()
+            if you["janus"] is None:
+                return
+            self.participant = you["janus"]["participant"]
+        await self.send_json(you)
         await self._announce("joined", reply_to=self.channel_name)
         if not self.admitted:
             await database_sync_to_async(calls.mark_client_waiting)(seat=self.seat)
@@ -177,6 +182,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_send(self.group, {"type": "call.switch", "peer": self.peer})
 
     async def _relay(self, message):
+        if self.seat.group_session_id:
+            raise protocol.ProtocolError("invalid", "media of a group session goes through Janus")
         if not self.admitted:
             raise protocol.ProtocolError("not_admitted", "wait until you are admitted")
         if not await self._still_seated():
@@ -195,9 +202,14 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
 
     async def _announce(self, op: str, reply_to: str | None = None) -> None:
         event = {"type": "call.presence", "op": op, "peer": self.peer, "role": self.seat.role}
+        event |= self._who()
         await self.channel_layer.group_send(
             self.group, {**event, "admitted": self.admitted, "reply_to": reply_to}
         )
+
+    def _who(self) -> dict:
+        """In a group room: a client's first name, and a host's Janus participant (clients see hosts)."""
+        return {"name": self.seat.name, "participant": self.participant}
 
     # Events from the room's group (and replies sent straight to this channel).
 
@@ -214,11 +226,13 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
                     "role": self.seat.role,
                     "admitted": self.admitted,
                     "reply_to": None,
+                    **self._who(),
                 },
             )
         if event["op"] != "ping":
             await self.send_json(
-                {key: event[key] for key in ("op", "peer", "role", "admitted")} | {"type": "presence"}
+                {key: event[key] for key in ("op", "peer", "role", "admitted")}
+                | {"type": "presence", "name": event.get("name", ""), "participant": event.get("participant")}
             )
 
     async def call_waiting(self, event):
@@ -229,9 +243,23 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if self.seat.role != calls.Role.CLIENT or self.admitted or event.get("peer") not in {None, self.peer}:
             return
         if await self._still_seated():
+            admit = {"type": "admit", "peer": self.peer}
+            if self.seat.group_session_id:
+                admit["janus"] = await self._group_call_pass()
+                if admit["janus"] is None:
+                    return
             self.admitted = True
-            await self.send_json({"type": "admit", "peer": self.peer})
+            await self.send_json(admit)
             await self._announce("admitted")
+
+    async def _group_call_pass(self) -> dict | None:
+        """The Janus pass of this connection; without one (Janus down, room closed) it leaves."""
+        try:
+            return await database_sync_to_async(calls.group_call_pass)(seat=self.seat, user=self.user)
+        except calls.CallRefused:
+            await self.send_error("forbidden", "not allowed")
+            await self._leave(code=FORBIDDEN)
+            return None
 
     async def call_signal(self, event):
         if event["to"] != self.peer or not self.admitted or not await self._still_seated():

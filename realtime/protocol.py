@@ -26,6 +26,11 @@ Server → browser:
     {"type": "offer" | "answer" | "ice-candidate", "from": peer, …}
     {"type": "hang-up", "peer", "role"} · {"type": "switch-to-phone", "peer"}
     {"type": "error", "code": "…", "detail": "…"}
+
+In a group session's room (video on Janus, appointments/services/group_calls.py) the media goes
+through Janus, not through offers here (they are refused): a host's "you" carries `janus`, their
+pass into the Janus room; a client's "admit" carries theirs. Presence then also names a client's
+first `name` and a host's Janus `participant`, so that clients show the hosts' pictures only.
 """
 
 MAX_FRAME_BYTES = 32 * 1024

@@ -1,5 +1,8 @@
 """The video page: the client's by booking code and manage token, staff's by room and login."""
 
+from functools import partial
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -10,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber
-from appointments.models import Appointment, CallWindow, Mode
+from appointments.models import Appointment, CallWindow, GroupSession, Mode
 from appointments.providers.voice import VoiceError
 from appointments.services.calls import (
     CallRefused,
@@ -22,11 +25,13 @@ from appointments.services.calls import (
     staff_seat,
     start_phone_conference,
 )
+from appointments.services.group_calls import GroupCallRefused, mute_in_call, remove_from_call
 from appointments.services.permissions import access_booking
 
 
-def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
+def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False, office_phone: str = ""):
     room, role = seat.room, seat.role
+    group = seat.group_session_id is not None
     config = {
         "ws": f"/ws/calls/{room}/",
         "role": role,
@@ -36,6 +41,9 @@ def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
         "iceTransportPolicy": settings.ICE_TRANSPORT_POLICY,
         "phoneUrl": reverse("realtime:phone-call", args=[room]) if role == "caseworker" else "",
         "admitOnJoin": admit_on_join,
+        "group": group,
+        "removeUrl": reverse("realtime:remove", args=[room]) if group and role == "caseworker" else "",
+        "muteUrl": reverse("realtime:mute", args=[room]) if group and role == "caseworker" else "",
         "strings": {
             "denied": _(
                 "The browser may not use camera or microphone. Allow them in the address bar, then reload."
@@ -56,9 +64,25 @@ def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False):
             "caseworker": _("Caseworker"),
             "interpreter": _("Interpreter"),
             "calling": _("Calling…"),
+            "speaking": _("Speaking: %(name)s"),
+            "removed": _("The host has removed you from the call."),
+            "admit_one": _("Let in"),
+            "remove": _("Remove"),
+            "mute_other": _("Mute"),
+            "unavailable": _("The group call cannot be reached right now. Please try again in a minute."),
         },
     }
-    return render(request, "realtime/call.html", {"config": config, "role": role})
+    response = render(
+        request,
+        "realtime/call.html",
+        {"config": config, "role": role, "group": group, "office_phone": office_phone},
+    )
+    if group:
+        # In development and tests Janus answers on its own port; in production nginx serves /janus/.
+        janus = urlsplit(settings.JANUS_PUBLIC_URL)
+        if janus.netloc:
+            response._csp_update = {"connect-src": [f"{janus.scheme}://{janus.netloc}"]}
+    return response
 
 
 @require_GET
@@ -70,7 +94,12 @@ def client_call(request, reference, token):
         seat = client_page_seat(appointment)
     except CallRefused as exc:
         raise Http404 from exc
-    return _page(request, seat=seat, join={"reference": appointment.reference, "token": token})
+    return _page(
+        request,
+        seat=seat,
+        join={"reference": appointment.reference, "token": token},
+        office_phone=appointment.topic.office.phone if appointment.group_session_id else "",
+    )
 
 
 def _seat_or_404(request, room):
@@ -88,6 +117,45 @@ def staff_call(request, room):
     # "Admit" on the staff pages opens the room with ?admit=1: join at once and let the waiting client in.
     admit = request.GET.get("admit") == "1" and seat.role == Role.CASEWORKER
     return _page(request, seat=seat, join={}, admit_on_join=admit)
+
+
+def _host_session(request, room) -> GroupSession:
+    seat = _seat_or_404(request, room)
+    if seat.role != Role.CASEWORKER or seat.group_session_id is None:
+        raise Http404
+    return GroupSession.objects.get(pk=seat.group_session_id)
+
+
+def _participant(request) -> int:
+    try:
+        return int(request.POST.get("participant", ""))
+    except ValueError:
+        return 0
+
+
+def _moderate(request, room, action) -> JsonResponse:
+    """A host's action on one participant of their group call, by the participant's Janus number."""
+    session = _host_session(request, room)
+    try:
+        action(session=session, participant=_participant(request))
+    except GroupCallRefused:
+        return JsonResponse({"detail": _("This person is not in the call.")}, status=404)
+    return JsonResponse({}, status=200)
+
+
+@login_required
+@require_POST
+def remove_participant(request, room):
+    """A host's "Remove": Janus drops the person, and their link no longer lets them in."""
+    return _moderate(request, room, remove_from_call)
+
+
+@login_required
+@require_POST
+def mute_participant(request, room):
+    """A host's "Mute": the person's microphone (the stream named) no longer reaches the others."""
+    stream = request.POST.get("stream", "")
+    return _moderate(request, room, partial(mute_in_call, stream=stream))
 
 
 @login_required

@@ -101,8 +101,9 @@ class Participant:
             raise PermissionError(answer["error"]["reason"])
         return answer
 
-    def join(self, room: int, display: str) -> dict:
+    def join(self, room: int, display: str, participant: int | None = None) -> dict:
         """Joins as a publisher (without media yet) and returns the plugin's answer: joined, or an error."""
+        chosen = {"id": participant} if participant else {}
         self._post(
             f"{self._session_url}/{self.handle}",
             {
@@ -113,6 +114,7 @@ class Participant:
                     "room": room,
                     "display": display,
                     "token": self.token,
+                    **chosen,
                 },
             },
         )
@@ -129,3 +131,12 @@ class Participant:
                 if event.get("janus") == "event":
                     return event["plugindata"]["data"]
         raise TimeoutError("no event from Janus")
+
+
+def use_janus(settings, janus: RunningJanus) -> RunningJanus:
+    """Settings that send our server's Janus requests, and the browsers, to this Janus."""
+    settings.VIDEO_BACKEND = "janus"
+    settings.JANUS_URL = settings.JANUS_PUBLIC_URL = janus.url
+    settings.JANUS_TOKEN_SECRET = janus.token_secret
+    settings.JANUS_ROOM_ADMIN_KEY = janus.room_admin_key
+    return janus

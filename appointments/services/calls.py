@@ -17,15 +17,17 @@ from enum import StrEnum
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.events import caseworker_group, office_group, publish
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber, NotFound
-from appointments.models import Appointment, CallStatus, InterpreterRequest, Mode
+from appointments.models import Appointment, CallStatus, GroupSession, InterpreterRequest, Mode
 from appointments.providers import voice
-from appointments.services.permissions import access_booking, can_call, interprets
+from appointments.services import group_calls, janus
+from appointments.services.permissions import access_booking, access_group_session, can_call, interprets
 from appointments.services.phones import allowed_calling_codes
 
 logger = logging.getLogger(__name__)
@@ -54,10 +56,13 @@ class Seat:
     the first was let in. Staff and the accepted interpreter are in at once.
     """
 
-    appointment_id: int
+    appointment_id: int | None
     room: str
     role: Role
     admitted: bool
+    # Set in a group session's room (on Janus): the session, and a client's first name for the hosts.
+    group_session_id: int | None = None
+    name: str = ""
 
 
 def new_call_room() -> str:
@@ -91,9 +96,26 @@ def _check_open(appointment: Appointment, now: datetime) -> None:
         raise CallRefused
 
 
+def _place_seat(place: Appointment) -> Seat:
+    """A client's seat in their group session's room (the session's room, not the place's own)."""
+    session = group_calls.video_session(place.group_session.call_room)
+    if session is None or group_calls.was_removed(place):
+        raise CallRefused
+    return Seat(
+        appointment_id=place.pk,
+        room=session.call_room,
+        role=Role.CLIENT,
+        admitted=False,
+        group_session_id=session.pk,
+        name=group_calls.first_name(place),
+    )
+
+
 def client_page_seat(appointment: Appointment) -> Seat:
     """The client's seat for rendering their video page (the room is entered by the join);
     CallRefused for a booking without a room."""
+    if appointment.group_session_id:
+        return _place_seat(appointment)
     if not appointment.call_room:
         raise CallRefused
     return _seat(appointment, Role.CLIENT)
@@ -105,15 +127,25 @@ def client_seat(*, room: str, reference: str, token: str, now: datetime | None =
         appointment = access_booking(reference=reference, token=token)
     except NotFound as exc:
         raise CallRefused from exc
-    if not room or appointment.call_room != room or appointment.mode != Mode.VIDEO:
+    if not room or appointment.mode != Mode.VIDEO:
+        raise CallRefused
+    if appointment.group_session_id:
+        seat = _place_seat(appointment)
+    elif appointment.call_room == room:
+        seat = _seat(appointment, Role.CLIENT)
+    else:
+        raise CallRefused
+    if seat.room != room:
         raise CallRefused
     _check_open(appointment, now or timezone.now())
-    return _seat(appointment, Role.CLIENT)
+    return seat
 
 
 def staff_seat(*, room: str, user) -> Seat:
     """The appointment's caseworker, a coordinator of its office (covering), or its accepted interpreter."""
     appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
+    if appointment is None and user.is_authenticated:
+        return _host_seat(room, user)
     if appointment is None or not user.is_authenticated or appointment.status != Appointment.Status.BOOKED:
         raise CallRefused
     if can_call(user, appointment):
@@ -121,6 +153,20 @@ def staff_seat(*, room: str, user) -> Seat:
     if interprets(user, appointment):
         return _seat(appointment, Role.INTERPRETER)
     raise CallRefused
+
+
+def _host_seat(room: str, user) -> Seat:
+    """A host of the video group session whose room this is (or a coordinator of its office)."""
+    session = group_calls.video_session(room)
+    if session is None:
+        raise CallRefused
+    try:
+        access_group_session(user, session.pk)
+    except NotFound as exc:
+        raise CallRefused from exc
+    return Seat(
+        appointment_id=None, room=room, role=Role.CASEWORKER, admitted=True, group_session_id=session.pk
+    )
 
 
 def current_seat(*, seat: Seat, user=None, now: datetime | None = None) -> Seat:
@@ -134,10 +180,9 @@ def current_seat(*, seat: Seat, user=None, now: datetime | None = None) -> Seat:
         if fresh.role != seat.role or fresh.appointment_id != seat.appointment_id:
             raise CallRefused
         return fresh
-    appointment = Appointment.objects.filter(
-        pk=seat.appointment_id, call_room=seat.room, mode=Mode.VIDEO
-    ).first()
-    if appointment is None:
+    room = Q(group_session__call_room=seat.room) if seat.group_session_id else Q(call_room=seat.room)
+    appointment = Appointment.objects.filter(room, pk=seat.appointment_id, mode=Mode.VIDEO).first()
+    if appointment is None or (seat.group_session_id and group_calls.was_removed(appointment)):
         raise CallRefused
     _check_open(appointment, now or timezone.now())
     return seat
@@ -187,6 +232,11 @@ def admit_client(*, seat: Seat, user, now: datetime | None = None) -> None:
     seat = current_seat(seat=seat, user=user, now=now)
     if seat.role != Role.CASEWORKER:
         raise CallRefused
+    if seat.group_session_id:
+        # Each admitted place records its own admission as its pass is issued (group_call_pass).
+        if not group_calls.call_window(GroupSession.objects.get(pk=seat.group_session_id)).is_open(now):
+            raise CallRefused
+        return
     window = Appointment.objects.only("start", "end").get(pk=seat.appointment_id).call_window()
     if not window.is_open(now):
         raise CallRefused
@@ -195,8 +245,28 @@ def admit_client(*, seat: Seat, user, now: datetime | None = None) -> None:
 
 def end_video_call(*, seat: Seat) -> None:
     """The caseworker hung up: the call is over for the record (others may still say goodbye)."""
-    if seat.role == Role.CASEWORKER:
+    if seat.role == Role.CASEWORKER and not seat.group_session_id:
         _record(seat, CallStatus.ENDED, "ended")
+
+
+def group_call_pass(*, seat: Seat, user=None, now: datetime | None = None) -> dict:
+    """The Janus pass of a seat in a group session's room: a host's on joining, a client's once
+    admitted (their place records the admission). CallRefused outside the call window."""
+    now = now or timezone.now()
+    seat = current_seat(seat=seat, user=user, now=now)
+    session = GroupSession.objects.get(pk=seat.group_session_id)
+    place = (
+        Appointment.objects.select_related("client").get(pk=seat.appointment_id)
+        if seat.appointment_id
+        else None
+    )
+    try:
+        issued = group_calls.issue_pass(session=session, place=place, user=user, now=now)
+    except (group_calls.GroupCallRefused, janus.JanusError) as exc:
+        raise CallRefused from exc
+    if place is not None:
+        _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
+    return issued.as_json()
 
 
 def request_phone_call(*, seat: Seat) -> None:
@@ -349,7 +419,17 @@ def ice_servers(*, appointment: Appointment, role: str, user=None, now: datetime
 
 def seat_ice_servers(*, seat: Seat, user=None) -> list[dict]:
     """The ICE servers for a seat, sent again on every join (a page opened early gets TURN now)."""
-    appointment = Appointment.objects.get(pk=seat.appointment_id)
+    if seat.appointment_id is None:
+        # A host of a group session: TURN for the session's room and window (not saved, only read).
+        session = GroupSession.objects.get(pk=seat.group_session_id)
+        appointment = Appointment(
+            start=session.start,
+            end=session.end,
+            call_room=session.call_room,
+            status=Appointment.Status.BOOKED,
+        )
+    else:
+        appointment = Appointment.objects.get(pk=seat.appointment_id)
     return ice_servers(
         appointment=appointment, role=seat.role, user=user if seat.role != Role.CLIENT else None
     )

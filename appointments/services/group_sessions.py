@@ -25,13 +25,11 @@ from appointments.services.booking import (
 )
 from appointments.services.calls import new_call_room
 from appointments.services.clients import ClientDetails
+from appointments.services.group_calls import group_modes
 
 Status = Appointment.Status
 # The most places a session may have: what a room of the office, and later one Janus, carries.
 MOST_PLACES = 30
-# How group sessions are held. In person only until their video call (Janus, services/janus.py)
-# has its browser side: a video session would leave clients with no way to join.
-GROUP_MODES = (Mode.IN_PERSON,)
 
 
 class SessionFull(ApplicationError):
@@ -97,9 +95,9 @@ def schedule_group_session(
     hosts = list(hosts)
     if not topic.group:
         raise ApplicationError(_("This topic is not a group session."), field="topic")
-    if mode not in GROUP_MODES:
+    if mode not in group_modes():
         raise ApplicationError(
-            _("Group sessions are held at the job centre for now; their video call is not ready yet."),
+            _("Group sessions are held at the job centre here: video needs the group call server (Janus)."),
             field="mode",
         )
     if not hosts or any(host.office_id != topic.office_id or not host.active for host in hosts):

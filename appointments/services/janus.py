@@ -96,6 +96,8 @@ def create_room(number: int, *, publishers: int) -> Room:
             "bitrate": settings.JANUS_BITRATE,
             "allowed": [],
             "notify_joining": True,
+            # "talking" events, so that clients are shown who speaks rather than a grid of strangers.
+            "audiolevel_event": True,
             "permanent": False,
         }
     )

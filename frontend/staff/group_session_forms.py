@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Caseworker, Language, Topic
+from appointments.models import Caseworker, Language, Mode, Topic
+from appointments.services.group_calls import group_modes
 from appointments.services.group_sessions import MOST_PLACES
 from frontend.fields import StepForm
 
@@ -12,6 +13,7 @@ class GroupSessionForm(StepForm):
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none(), empty_label=None)
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    mode = forms.ChoiceField(label=_("How"), choices=(), initial=Mode.IN_PERSON, widget=forms.RadioSelect)
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=MOST_PLACES, initial=12)
     hosts = forms.ModelMultipleChoiceField(
         label=_("Hosts"), queryset=Caseworker.objects.none(), widget=forms.CheckboxSelectMultiple
@@ -25,6 +27,8 @@ class GroupSessionForm(StepForm):
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
+        # Video only where the group call server (Janus) runs; without it the choice is not offered.
+        self.fields["mode"].choices = [(mode, Mode(mode).label) for mode in group_modes()]
         self.fields["topic"].queryset = Topic.objects.filter(office=office, group=True, active=True)
         self.fields["hosts"].queryset = Caseworker.objects.filter(office=office, active=True).order_by(
             "display_name"

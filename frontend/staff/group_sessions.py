@@ -39,6 +39,7 @@ def group_sessions(request: HttpRequest) -> HttpResponse:
                 start=datetime.combine(data["day"], data["time"], tzinfo=office.zone),
                 hosts=data["hosts"],
                 capacity=data["capacity"],
+                mode=data["mode"],
                 languages=data["languages"],
             )
         except ApplicationError as exc:

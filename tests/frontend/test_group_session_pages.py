@@ -7,6 +7,7 @@ import pytest
 
 from appointments.models import Appointment
 from appointments.services.group_sessions import book_place, schedule_group_session
+from frontend.staff.group_session_forms import GroupSessionForm
 from tests.factories import TopicFactory
 from tests.frontend.conftest import PHONE
 from tests.frontend.test_booking_flow import sms_code
@@ -121,3 +122,13 @@ def test_a_place_is_cancelled_not_moved_on_its_manage_page(client, sessions):
     assert f'href="{base}zeit/"' not in page
     assert f'href="{base}absagen/"' in page
     assert client.get(f"{base}zeit/").url == base
+
+
+def test_the_schedule_form_offers_video_only_where_janus_runs(settings, office):
+    settings.VIDEO_BACKEND = "builtin"
+    assert [mode for mode, _label in GroupSessionForm(office=office).fields["mode"].choices] == ["in_person"]
+    settings.VIDEO_BACKEND = "janus"
+    assert [mode for mode, _label in GroupSessionForm(office=office).fields["mode"].choices] == [
+        "in_person",
+        "video",
+    ]

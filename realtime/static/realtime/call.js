@@ -1,5 +1,6 @@
 // The video page: device check, waiting room and a peer-to-peer WebRTC mesh (up to 3 people),
-// signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py). No framework, no build step.
+// signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py); in a group session the media
+// goes through Janus instead (janus_room.js), admission stays here. No framework, no build step.
 "use strict";
 (function () {
   const config = JSON.parse(document.getElementById("call-config").textContent);
@@ -14,6 +15,9 @@
   let leaving = false;
   let chain = Promise.resolve();
   let admitOnJoin = Boolean(config.admitOnJoin); // opened by "Admit" on the staff pages: once, at once
+  let janusCall = null; // in a group session: our part of the Janus room
+  const hosts = new Set(); // Janus participants our server announced as hosts: clients see their video
+  const people = new Map(); // Janus participant → display name, for "Speaking:" and the host's list
 
   function stage(name) { root.dataset.stage = name; }
   function status(text) { $("call-status").textContent = text || ""; }
@@ -24,7 +28,10 @@
   // Device check: camera preview, microphone level, a test tone for the speaker.
   async function checkDevices() {
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { facingMode: "user" } });
+      // A group call sends through the SFU at a low bitrate: a small picture is all it carries.
+      const small = { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { max: 15 } };
+      const video = config.group ? { facingMode: "user", ...small } : { facingMode: "user" };
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
     } catch (error) {
       if (error.name === "NotFoundError" || error.name === "OverconstrainedError") {
         try {
@@ -97,6 +104,7 @@
       case "admit":
         me.admitted = true;
         stage("call");
+        if (message.janus) return enterGroupCall(message.janus);
         for (const id of peers.keys()) await maybeOffer(id);
         return;
       case "offer": return onOffer(message);
@@ -123,8 +131,14 @@
       me = { peer: message.peer, role: message.role, admitted: message.admitted };
       if (message.iceServers) config.iceServers = message.iceServers; // TURN for this seat, in the call window
       stage(me.admitted ? "call" : "waiting");
+      if (message.janus) return enterGroupCall(message.janus);
       return;
     }
+    if (message.participant) {
+      hosts.add(message.participant);
+      if (janusCall) janusCall.refresh();
+    }
+    if (config.group) return groupPresence(message);
     if (message.op === "left") return dropPeer(message.peer);
     const known = peers.get(message.peer) || { pc: null, figure: null };
     known.role = message.role;
@@ -197,6 +211,112 @@
     return states;
   }
 
+  // Group sessions: the room on Janus, the waiting list and the host's controls.
+  async function enterGroupCall(pass) {
+    stage("call");
+    try {
+      janusCall = await window.SprechstundeJanus.join({
+        pass,
+        stream,
+        rtc: { iceServers: config.iceServers, iceTransportPolicy: config.iceTransportPolicy },
+        // Hosts see and hear everyone; a client sees the hosts and hears everyone.
+        wants: (person, item) => pass.host || item.type === "audio" || hosts.has(person.id),
+        on: {
+          arrived: (person) => {
+            people.set(person.id, person.display);
+            if (pass.host) listParticipant(person);
+          },
+          track: showFeed,
+          left: dropFeed,
+          talking: (id, speaking) => { $("speaker").textContent = speaking && people.has(id) ? t.speaking.replace("%(name)s", people.get(id)) : ""; },
+          removed: () => { leaveGroupCall(); status(t.removed); stage("ended"); },
+          lost: () => status(t.reconnecting),
+        },
+      });
+    } catch (error) {
+      console.error(error);
+      status(t.unavailable);
+    }
+  }
+
+  function leaveGroupCall() {
+    leaving = true;
+    if (janusCall) janusCall.leave();
+    if (socket) socket.close();
+    if (stream) for (const track of stream.getTracks()) track.stop();
+  }
+
+  function showFeed(feed, track) {
+    const key = `feed-${feed.id}`;
+    let figure = document.getElementById(key);
+    if (!figure) {
+      figure = document.createElement("figure");
+      figure.id = key;
+      const video = document.createElement("video");
+      video.autoplay = true;
+      video.playsInline = true;
+      video.className = "call-video";
+      video.srcObject = new MediaStream();
+      const caption = document.createElement("figcaption");
+      caption.textContent = feed.display || "";
+      figure.append(video, caption);
+      figure.hidden = true; // until a picture arrives: someone we only hear takes no space
+      $("videos").append(figure);
+    }
+    figure.querySelector("video").srcObject.addTrack(track);
+    if (track.kind === "video") figure.hidden = false;
+  }
+
+  function dropFeed(id) {
+    document.getElementById(`feed-${id}`)?.remove();
+    document.getElementById(`person-${id}`)?.remove();
+    people.delete(id);
+  }
+
+  function groupPresence(message) {
+    const waiting = me && me.role === "caseworker" && message.role === "client" && !message.admitted && message.op !== "left";
+    const item = document.getElementById(`waiting-${message.peer}`);
+    if (!waiting) return item?.remove();
+    if (item) return;
+    const entry = document.createElement("li");
+    entry.id = `waiting-${message.peer}`;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = t.admit_one;
+    button.addEventListener("click", () => { send({ type: "admit", peer: message.peer }); entry.remove(); });
+    entry.append(document.createTextNode(`${message.name || t.client} `), button);
+    $("waiting-list").append(entry);
+  }
+
+  async function moderate(url, fields) {
+    const form = new FormData($("phone-form"));
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    const response = await fetch(url, { method: "POST", body: form, headers: { "X-CSRFToken": form.get("csrfmiddlewaretoken") } });
+    if (!response.ok) status((await response.json()).detail);
+    return response.ok;
+  }
+
+  function listParticipant(person) {
+    if (person.id === janusCall?.participant || document.getElementById(`person-${person.id}`) || hosts.has(person.id)) return;
+    const entry = document.createElement("li");
+    entry.id = `person-${person.id}`;
+    const audio = (person.streams || []).find((item) => item.type === "audio");
+    const mute = document.createElement("button");
+    mute.type = "button";
+    mute.className = "secondary";
+    mute.textContent = t.mute_other;
+    mute.disabled = !audio;
+    mute.addEventListener("click", async () => { if (await moderate(config.muteUrl, { participant: person.id, stream: audio.mid })) mute.disabled = true; });
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "danger";
+    remove.textContent = t.remove;
+    remove.addEventListener("click", async () => { if (await moderate(config.removeUrl, { participant: person.id })) dropFeed(person.id); });
+    entry.append(document.createTextNode(`${person.display} `), mute, remove);
+    $("participants").append(entry);
+  }
+
   // Admission is per connection: "admit" names the client's connection that is waiting.
   function admitClient() {
     send(waitingPeer ? { type: "admit", peer: waitingPeer } : { type: "admit" });
@@ -204,6 +324,7 @@
   }
 
   function waitingClient(peer) {
+    if (config.group) return; // the waiting list shows each person (groupPresence)
     waitingPeer = peer || waitingPeer;
     if (!admitOnJoin) return notice(t.waiting, { admit: true });
     admitOnJoin = false;
@@ -227,6 +348,7 @@
   }
 
   function hangUp() {
+    if (janusCall) leaveGroupCall();
     leaving = true;
     send({ type: "hang-up" });
     send({ type: "leave" });
@@ -254,6 +376,10 @@
   $("camera").addEventListener("click", (e) => toggle("video", e.currentTarget));
   $("hang-up").addEventListener("click", hangUp);
   $("phone-form").addEventListener("submit", callByPhone);
+  $("admit-all")?.addEventListener("click", () => {
+    send({ type: "admit" });
+    $("waiting-list").replaceChildren();
+  });
   const phoneButton = $("switch-to-phone");
   if (phoneButton) {
     phoneButton.addEventListener("click", () => {
@@ -275,7 +401,9 @@
     }
     return types;
   }
-  window.sprechstundeCall = { connections: connectionStates, candidateTypes, stage: () => root.dataset.stage };
+  const received = async () => (janusCall ? janusCall.received() : {});
+  const participant = () => janusCall?.participant;
+  window.sprechstundeCall = { connections: connectionStates, candidateTypes, received, participant, stage: () => root.dataset.stage };
   // One click from the staff pages: after the device check (whatever its result) join without "Join the call".
   const checked = checkDevices();
   if (config.admitOnJoin) checked.finally(connect);

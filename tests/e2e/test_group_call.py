@@ -1,0 +1,107 @@
+"""Five people in one Janus room in Chromium (fake camera): a host lets four clients in at once,
+everyone receives the host, the host receives all four; a removed client's media stops, and a
+token of another room does not open this one."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments.services import janus
+from tests.browser import CHROMIUM, MEDIA_ARGS
+from tests.group_call import video_session
+from tests.janus import use_janus
+from tests.realtime.browser import launch, open_page, stage
+from tests.realtime.conftest import session_cookie
+from tests.realtime.servers import daphne
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+RECEIVED = "() => window.sprechstundeCall.received()"
+
+
+def growing(page, participants, *, timeout=30) -> dict:
+    """Waits until the page receives bytes from each of `participants`, more on a second look."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        first = page.evaluate(RECEIVED)
+        time.sleep(1)
+        second = page.evaluate(RECEIVED)
+        if all(second.get(str(p), 0) > first.get(str(p), 0) > 0 for p in participants):
+            return second
+    raise AssertionError(f"not receiving from all of {participants}: {page.evaluate(RECEIVED)}")
+
+
+def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, monkeypatch, screenshots):
+    use_janus(settings, running_janus)
+    group = video_session(places=4)
+    cookie = session_cookie(group.host)
+    room = group.room
+    env = {
+        "VIDEO_BACKEND": "janus",
+        "JANUS_URL": running_janus.url,
+        "JANUS_PUBLIC_URL": running_janus.url,
+        "JANUS_TOKEN_SECRET": running_janus.token_secret,
+        "JANUS_ROOM_ADMIN_KEY": running_janus.room_admin_key,
+    }
+    with launch(monkeypatch) as playwright, daphne(env=env) as base:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
+        clients = [
+            open_page(browser, f"{base}/video/{place.reference}/{place.token}/") for place in group.places
+        ]
+        for page in clients:
+            stage(page, "waiting")
+        host = open_page(browser, f"{base}/video/raum/{room}/", cookie=cookie, base=base)
+        stage(host, "call")
+        host.wait_for_function(
+            "() => document.querySelectorAll('#waiting-list li').length === 4", timeout=15_000
+        )
+        assert "Teilnehmerin1" in host.locator("#waiting-list").inner_text()
+        assert "Demir" not in host.locator("#waiting-list").inner_text()  # first names only
+        host.click("#admit-all")
+        for page in clients:
+            stage(page, "call")
+        ids = [
+            page.wait_for_function("() => window.sprechstundeCall.participant()").json_value()
+            for page in clients
+        ]
+        host_id = host.evaluate("() => window.sprechstundeCall.participant()")
+
+        growing(host, ids)
+        for page, own in zip(clients, ids, strict=True):
+            received = growing(page, [host_id])
+            assert str(own) not in received
+        # A client sees the host's picture, not the other clients' (they are heard, not shown).
+        assert clients[0].locator(f"#feed-{host_id}:not([hidden]) video").count() == 1
+        assert clients[0].locator(f"#feed-{ids[1]}:not([hidden])").count() == 0
+
+        host.screenshot(path=screenshots / "group-call-host.png", full_page=True)
+        clients[0].screenshot(path=screenshots / "group-call-client.png", full_page=True)
+        removed = ids[3]
+        host.locator(f"#person-{removed} button.danger").click()
+        stage(clients[3], "ended")
+        time.sleep(2)  # what was on its way has arrived
+        before = host.evaluate(RECEIVED).get(str(removed), 0)
+        time.sleep(2)
+        assert host.evaluate(RECEIVED).get(str(removed), 0) == before
+        growing(host, ids[:3])
+
+        group.session.refresh_from_db()
+        other = janus.create_room(group.session.janus_room + 1, publishers=2)
+        stranger = janus.admit(other, until=timezone.now() + timedelta(hours=1))
+        refused = clients[0].evaluate(
+            """async ([url, room, token]) => {
+              try {
+                await window.SprechstundeJanus.join({
+                  pass: { url, room, participant: 4242, token, display: "x" }, stream: null, rtc: {},
+                  wants: () => false, on: {},
+                });
+                return "joined";
+              } catch (error) { return String(error); }
+            }""",
+            [running_janus.url, group.session.janus_room, stranger],
+        )
+        janus.close_room(other)
+        assert "allowed" in refused.lower()
+        browser.close()
