@@ -19,6 +19,7 @@ from appointments.models import (
     Caseworker,
     Client,
     ExtraHours,
+    GroupCallPass,
     GroupSession,
     InboundSms,
     Interpreter,
@@ -689,7 +690,18 @@ class GroupSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "mode")
     date_hierarchy = "start"
     list_select_related = ("topic",)
-    exclude = ("call_room",)
+    exclude = ("call_room", "janus_secret")
+
+
+@admin.register(GroupCallPass)
+class GroupCallPassAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who was let into which group call and who was removed; the Janus tokens are not shown."""
+
+    list_display = ("session", "participant", "place", "user", "expires_at", "removed_at")
+    list_filter = ("removed_at",)
+    date_hierarchy = "created_at"
+    list_select_related = ("session__topic", "place", "user")
+    exclude = ("token",)
 
 
 @admin.register(StaffIdentity)

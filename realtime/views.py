@@ -139,7 +139,7 @@ def _moderate(request, room, action) -> JsonResponse:
     try:
         action(session=session, participant=_participant(request))
     except GroupCallRefused:
-        return JsonResponse({"detail": _("This person is not in the call.")}, status=404)
+        return JsonResponse({"detail": _("This person is not in the call.")}, status=400)
     return JsonResponse({}, status=200)
 
 

@@ -20,6 +20,8 @@ from appointments.models import (
     Caseworker,
     Client,
     ExtraHours,
+    GroupCallPass,
+    GroupSession,
     InboundSms,
     Interpreter,
     InterpreterAbsence,
@@ -58,6 +60,7 @@ NO_ADD = {
     "StaffIdentity",
     "CalendarBusy",
     "GroupSession",
+    "GroupCallPass",
     "Notification",
     "AuditEntry",
 }
@@ -97,6 +100,13 @@ def seeded(settings, now):
         expires_at=now + timedelta(minutes=10),
     )
     SmsBudget.objects.create(office=office, day=date(2026, 11, 30), sent=3)
+    GroupCallPass.objects.create(
+        session=GroupSession.objects.first(),
+        user=caseworker.user,
+        participant=4242,
+        token=TOKEN_HASH,
+        expires_at=now + timedelta(hours=2),
+    )
     if not Invitation.objects.filter(token_hash=TOKEN_HASH).exists():
         Invitation.objects.create(
             token_hash=TOKEN_HASH,

@@ -181,6 +181,8 @@ URLS = {
     "dev-outbox-invite": ("dev", {"name": "x"}),
     "realtime:staff-call": ("room", {}),
     "realtime:phone-call": ("room", {}),
+    "realtime:remove": ("group_room", {}),
+    "realtime:mute": ("group_room", {}),
     "realtime:client-call": ("client_room", {}),
     "frontend:home": ("open", {}),
     "frontend:mode": ("session", {}),
@@ -354,6 +356,21 @@ def test_staff_objects_are_found_only_by_their_caseworker_and_coordinator(office
     for insider in insiders:
         fresh = _url(name, kind, a)  # the first insider may have removed the object
         assert _try(_as(insider), fresh, method).status_code != 404, insider
+
+
+@pytest.mark.parametrize("name", _by_kind("group_room"))
+def test_a_group_call_s_controls_are_for_its_hosts_and_coordinator(offices, settings, name):
+    settings.VIDEO_BACKEND = "janus"
+    a, b = offices
+    session = GroupSession.objects.get(pk=_group_session(a))
+    GroupSession.objects.filter(pk=session.pk).update(mode="video")
+    url = reverse(name, args=[session.call_room])
+    for outsider in (a.colleague, a.interpreter, b.caseworker, b.coordinator, b.interpreter):
+        assert _try(_as(outsider.user), url, "post").status_code == 404, outsider
+    assert _try(_as(None), url, "post").url.startswith(reverse("login"))
+    for insider in (a.caseworker.user, a.coordinator.user):
+        # In, but naming nobody in the call (the room is not open yet): refused as a bad request.
+        assert _try(_as(insider), url, "post").status_code == 400, insider
 
 
 @pytest.mark.parametrize("name", _by_kind("office_obj"))

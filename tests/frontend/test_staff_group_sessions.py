@@ -33,7 +33,7 @@ def session(group_topic, caseworker):
 def form(topic, host, clock: str, **changes) -> dict:
     """The scheduling form as a coordinator fills it in, for Tuesday at `clock`."""
     fields = {"topic": topic.pk, "day": "2026-12-01", "time": clock, "hosts": [host.pk]}
-    return {**fields, "capacity": "5", **changes}
+    return {**fields, "capacity": "5", "mode": "in_person", **changes}
 
 
 def test_a_coordinator_schedules_a_session_from_the_form(client, coordinator, caseworker, group_topic):

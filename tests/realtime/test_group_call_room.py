@@ -89,7 +89,7 @@ def test_only_a_host_removes_and_a_removed_client_is_not_let_back():
     assert staff_browser(stranger).post(url, {"participant": issued["participant"]}).status_code == 404
     host = staff_browser(group.host)
     unknown = host.post(url, {"participant": "77"})
-    assert unknown.status_code == 404
+    assert unknown.status_code == 400
     assert unknown.json()["detail"] == "Diese Person ist nicht im Gespräch."
     assert host.post(url, {"participant": issued["participant"]}).status_code == 200
     with pytest.raises(calls.CallRefused):
