@@ -142,7 +142,8 @@ def client_seat(*, room: str, reference: str, token: str, now: datetime | None =
 
 
 def staff_seat(*, room: str, user) -> Seat:
-    """The appointment's caseworker, a coordinator of its office (covering), or its accepted interpreter."""
+    """The appointment's caseworker, a coordinator of its office (covering), or its accepted
+    interpreter; in a video group session's room, a host of the session (or a coordinator)."""
     appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
     if appointment is None and user.is_authenticated:
         return _host_seat(room, user)
