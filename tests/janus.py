@@ -133,10 +133,19 @@ class Participant:
         raise TimeoutError("no event from Janus")
 
 
+def janus_environment(janus: RunningJanus) -> dict[str, str]:
+    """The settings (as environment variables) that send our server and the browsers to this Janus."""
+    return {
+        "VIDEO_BACKEND": "janus",
+        "JANUS_URL": janus.url,
+        "JANUS_PUBLIC_URL": janus.url,
+        "JANUS_TOKEN_SECRET": janus.token_secret,
+        "JANUS_ROOM_ADMIN_KEY": janus.room_admin_key,
+    }
+
+
 def use_janus(settings, janus: RunningJanus) -> RunningJanus:
-    """Settings that send our server's Janus requests, and the browsers, to this Janus."""
-    settings.VIDEO_BACKEND = "janus"
-    settings.JANUS_URL = settings.JANUS_PUBLIC_URL = janus.url
-    settings.JANUS_TOKEN_SECRET = janus.token_secret
-    settings.JANUS_ROOM_ADMIN_KEY = janus.room_admin_key
+    """This test process's settings pointed at this Janus (a server process gets janus_environment)."""
+    for name, value in janus_environment(janus).items():
+        setattr(settings, name, value)
     return janus

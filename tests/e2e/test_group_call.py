@@ -11,7 +11,7 @@ from django.utils import timezone
 from appointments.services import janus
 from tests.browser import CHROMIUM, MEDIA_ARGS
 from tests.group_call import video_session
-from tests.janus import use_janus
+from tests.janus import janus_environment, use_janus
 from tests.realtime.browser import launch, open_page, stage
 from tests.realtime.conftest import session_cookie
 from tests.realtime.servers import daphne
@@ -38,14 +38,7 @@ def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, m
     group = video_session(places=4)
     cookie = session_cookie(group.host)
     room = group.room
-    env = {
-        "VIDEO_BACKEND": "janus",
-        "JANUS_URL": running_janus.url,
-        "JANUS_PUBLIC_URL": running_janus.url,
-        "JANUS_TOKEN_SECRET": running_janus.token_secret,
-        "JANUS_ROOM_ADMIN_KEY": running_janus.room_admin_key,
-    }
-    with launch(monkeypatch) as playwright, daphne(env=env) as base:
+    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
         clients = [
             open_page(browser, f"{base}/video/{place.reference}/{place.token}/") for place in group.places

@@ -9,15 +9,12 @@ import pytest
 from django.utils import timezone
 
 from appointments.services import janus
-from tests.janus import Participant
+from tests.janus import Participant, use_janus
 
 
 @pytest.fixture(autouse=True)
 def janus_settings(settings, running_janus):
-    settings.JANUS_URL = running_janus.url
-    settings.JANUS_TOKEN_SECRET = running_janus.token_secret
-    settings.JANUS_ROOM_ADMIN_KEY = running_janus.room_admin_key
-    return running_janus
+    return use_janus(settings, running_janus)
 
 
 @pytest.fixture
