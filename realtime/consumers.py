@@ -5,17 +5,19 @@ import json
 import secrets
 import time
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 
-from appointments.services import calls
+from appointments.services import calls, mesh_places
 from realtime import protocol
 from realtime.groups import call_group, interpreter_feed_groups, staff_feed_groups
 
 FORBIDDEN = 4403  # close code: not allowed into this room or feed
 JOIN_TIMEOUT = 4408  # close code: no join within settings.CALL_JOIN_TIMEOUT_SECONDS
+ROOM_FULL = 4409  # close code: the mesh has no place for this connection (mesh_places.MESH_PLACES)
 FEED_RECHECK_SECONDS = 60
 
 
@@ -32,6 +34,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.participant: int | None = None  # a host's Janus participant, told to the room
         self.window_start, self.window_frames = time.monotonic(), 0
         self.join_deadline: asyncio.Task | None = None
+        self.mesh_place: asyncio.Task | None = None  # keeps this connection's place in the mesh
         self.user = self.scope.get("user")
         if self.user is not None and self.user.is_authenticated:
             try:
@@ -57,6 +60,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         self._stop_join_deadline()
+        await self._free_mesh_place()
         if self.joined:
             await self._announce("left")
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -114,6 +118,10 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=FORBIDDEN)
                 return
         self.admitted = self.seat.admitted
+        if self.admitted and not await self._take_mesh_place():
+            await self.send_error("room_full", "the call has no place for another connection")
+            await self.close(code=ROOM_FULL)
+            return
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
         self._stop_join_deadline()
@@ -207,6 +215,37 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             self.group, {**event, "admitted": self.admitted, "reply_to": reply_to}
         )
 
+    async def _take_mesh_place(self) -> bool:
+        """A place in a one-to-one room's mesh, kept while connected (a group room has no mesh)."""
+        if self.seat.group_session_id:
+            return True
+        if not await sync_to_async(mesh_places.take_mesh_place)(room=self.room, connection=self.channel_name):
+            return False
+        if self.mesh_place is None:
+            self.mesh_place = asyncio.create_task(self._keep_mesh_place())
+        return True
+
+    async def _keep_mesh_place(self) -> None:
+        while True:
+            await asyncio.sleep(mesh_places.KEEP_EVERY_SECONDS)
+            kept = await sync_to_async(mesh_places.keep_mesh_place)(
+                room=self.room, connection=self.channel_name
+            )
+            if not kept and not await sync_to_async(mesh_places.take_mesh_place)(
+                room=self.room, connection=self.channel_name
+            ):
+                await self.send_error("room_full", "the call has no place for another connection")
+                await self._leave(code=ROOM_FULL)
+                return
+
+    async def _free_mesh_place(self) -> None:
+        if self.mesh_place is None:
+            return
+        if self.mesh_place is not asyncio.current_task():
+            self.mesh_place.cancel()
+        self.mesh_place = None
+        await sync_to_async(mesh_places.free_mesh_place)(room=self.room, connection=self.channel_name)
+
     def _who(self) -> dict:
         """In a group room: a client's first name, and a host's Janus participant (clients see hosts)."""
         return {"name": self.seat.name, "participant": self.participant}
@@ -243,6 +282,11 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if self.seat.role != calls.Role.CLIENT or self.admitted or event.get("peer") not in {None, self.peer}:
             return
         if await self._still_seated():
+            if not await self._take_mesh_place():
+                # The client goes on waiting; whoever let them in hears why nothing happened.
+                await self.send_error("room_full", "the call is full; wait until someone leaves")
+                await self.channel_layer.group_send(self.group, {"type": "call.full", "peer": self.peer})
+                return
             admit = {"type": "admit", "peer": self.peer}
             if self.seat.group_session_id:
                 admit["janus"] = await self._group_call_pass()
@@ -266,6 +310,10 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             return
         payload = {key: value for key, value in event.items() if key not in {"type", "kind", "to"}}
         await self.send_json({"type": event["kind"], **payload})
+
+    async def call_full(self, event):
+        if self.seat.role != calls.Role.CLIENT:
+            await self.send_json({"type": "full", "peer": event["peer"]})
 
     async def call_hangup(self, event):
         if event["peer"] != self.peer:

@@ -25,7 +25,13 @@ Server → browser:
     {"type": "admit", "peer"}                    the client has been admitted
     {"type": "offer" | "answer" | "ice-candidate", "from": peer, …}
     {"type": "hang-up", "peer", "role"} · {"type": "switch-to-phone", "peer"}
+    {"type": "full", "peer"}                     staff: that client's connection was let in, but the
+                                                 mesh is full, so it goes on waiting
     {"type": "error", "code": "…", "detail": "…"}
+
+A one-to-one room is a peer-to-peer mesh of at most three admitted connections
+(appointments/services/mesh_places.py). Staff joining a full room get error "room_full" and the
+socket closes with 4409; a client let into a full room gets "room_full" and goes on waiting.
 
 In a group session's room (video on Janus, appointments/services/group_calls.py) the media goes
 through Janus, not through offers here (they are refused): a host's "you" carries `janus`, their

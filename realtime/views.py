@@ -69,6 +69,18 @@ def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False, offic
             "admit_one": _("Let in"),
             "remove": _("Remove"),
             "mute_other": _("Mute"),
+            "full": _(
+                "This video call already has three people, the most it can carry: "
+                "you cannot join by video now."
+            ),
+            "full_waiting": _(
+                "The video call is full right now (three people at most). "
+                "Please wait, or ask to be called by phone."
+            ),
+            "full_admit": _(
+                "The client cannot be let in: a video call carries three people at most. "
+                "Someone has to leave first."
+            ),
             "unavailable": _("The group call cannot be reached right now. Please try again in a minute."),
         },
     }

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from appointments.models import Appointment, InterpreterRequest
 from appointments.services.calls import ensure_call_room
-from realtime.consumers import FORBIDDEN, JOIN_TIMEOUT
+from realtime.consumers import FORBIDDEN, JOIN_TIMEOUT, ROOM_FULL
 from realtime.protocol import MAX_FRAME_BYTES, MAX_FRAMES_PER_WINDOW
 from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
 from tests.realtime.conftest import assign_interpreter, cookie_for, make_call, open_socket
@@ -261,6 +261,71 @@ async def caseworker_and_interpreter(call, user, interpreter):
     third_peer = (await third.receive_json_from())["peer"]
     await drain(staff)
     return staff, staff_peer, third, third_peer
+
+
+# The mesh carries three admitted connections at most (appointments/services/mesh_places.py).
+
+
+def staff_of(call):
+    """Three people who may join besides the client: caseworker, interpreter, covering coordinator."""
+    interpreter = assign_interpreter(call.appointment).user
+    coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True).user
+    return caseworker_user(call), interpreter, coordinator
+
+
+def test_a_fourth_person_cannot_join_a_full_mesh_until_someone_leaves(call):
+    user, interpreter, coordinator = staff_of(call)
+
+    async def scenario():
+        staff, _, client, _ = await admitted_pair(call, user)
+        third = await join_staff(call.room, interpreter)
+        assert (await third.receive_json_from())["op"] == "you"
+        await drain(staff)
+        fourth, connected, _ = await open_socket(
+            f"/ws/calls/{call.room}/", cookie=await cookie_for(coordinator)
+        )
+        assert connected
+        await fourth.send_json_to({"type": "join"})
+        frames, code = await until_closed(fourth)
+        assert [frame.get("code") for frame in frames] == ["room_full"]
+        assert code == ROOM_FULL
+        # Nobody inside heard of the refused one.
+        assert all(frame["type"] != "presence" or frame["op"] != "joined" for frame in await drain(staff))
+
+        await third.send_json_to({"type": "leave"})
+        assert await closed(third)
+        fourth = await join_staff(call.room, coordinator)
+        assert (await fourth.receive_json_from())["op"] == "you"
+        for socket in (staff, client, fourth):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_a_client_let_into_a_full_mesh_goes_on_waiting_and_the_caseworker_hears_why(call):
+    user, interpreter, coordinator = staff_of(call)
+
+    async def scenario():
+        staff, _, client, client_peer = await waiting_pair(call, user)
+        others = [await join_staff(call.room, person) for person in (interpreter, coordinator)]
+        await drain(staff)
+        await drain(client)
+        await staff.send_json_to({"type": "admit", "peer": client_peer})
+        assert (await next_of(staff, "full")) == {"type": "full", "peer": client_peer}
+        frames = await drain(client)
+        assert [frame.get("code") for frame in frames if frame["type"] == "error"] == ["room_full"]
+        assert all(frame["type"] != "admit" for frame in frames)
+        # Signals to the still-waiting client are not relayed.
+        await staff.send_json_to({"type": "offer", "to": client_peer, "sdp": "v=0"})
+        assert all(frame["type"] != "offer" for frame in await drain(client))
+
+        await others[1].send_json_to({"type": "leave"})
+        await staff.send_json_to({"type": "admit", "peer": client_peer})
+        assert (await next_of(client, "admit"))["peer"] == client_peer
+        for socket in (staff, client, others[0]):
+            await socket.disconnect()
+
+    run(scenario)
 
 
 def test_signals_go_only_to_the_addressed_peer(call):

@@ -1,4 +1,4 @@
-// The video page: device check, waiting room and a peer-to-peer WebRTC mesh (up to 3 people),
+// The video page: device check, waiting room and a peer-to-peer WebRTC mesh (3 people at most),
 // signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py); in a group session the media
 // goes through Janus instead (janus_room.js), admission stays here. No framework, no build step.
 "use strict";
@@ -90,7 +90,7 @@
       chain = chain.then(() => handle(message)).catch((error) => console.error(error));
     };
     socket.onclose = (event) => {
-      if (leaving || event.code === 4403) return;
+      if (leaving || event.code === 4403 || event.code === 4409) return;
       status(t.reconnecting);
       for (const id of [...peers.keys()]) dropPeer(id);
       setTimeout(connect, 1000 + Math.random() * 2000); // jitter: a restart must not bring every page back at once
@@ -120,8 +120,14 @@
       case "switch-to-phone":
         if (config.role === "client") return status(t.phone_asked);
         return notice(t.phone_requested, { phone: Boolean(config.phoneUrl) });
+      case "full": return notice(t.full_admit);
       case "error":
         if (message.code === "forbidden") { leaving = true; status(t.closed); }
+        if (message.code === "room_full") {
+          // Refused on joining (no seat yet), or still waiting after being let in.
+          if (!me) leaving = true;
+          status(me ? t.full_waiting : t.full);
+        }
         return;
     }
   }
