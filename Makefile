@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechstunde
 # unless set), so the console SMS and e-mail back ends and /dev/outbox/ work.
 export DEBUG ?= true
 
-.PHONY: run test bench install lock audit lint format messages browser node sso-provider clean
+.PHONY: run test bench install lock audit lint format messages browser janus node sso-provider clean
 
 # Everything is installed from requirements.lock: every package pinned, every file checked by its hash.
 # A lock that lacks a pin of requirements*.txt stops here with "run make lock".
@@ -50,12 +50,27 @@ messages: install
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core fonts-sil-abyssinica >/dev/null)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
-run: messages
+# Where Debian's janus is installed (`make browser`), the demo's group sessions are video calls on a
+# local Janus (deploy/janus/start.sh on loopback, demo secrets, config in .janus-demo/); without it
+# they are held at the job centre, and video calls stay on the mesh of three.
+DEMO_JANUS_URL = http://127.0.0.1:8088/janus
+DEMO_JANUS = VIDEO_BACKEND=janus JANUS_URL=$(DEMO_JANUS_URL) JANUS_PUBLIC_URL=$(DEMO_JANUS_URL) \
+	JANUS_TOKEN_SECRET=demo-janus-token-secret JANUS_ROOM_ADMIN_KEY=demo-janus-room-key \
+	JANUS_CONFIG_DIR=$(CURDIR)/.janus-demo
+
+run: messages janus
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "Starting Sprechstunde on http://127.0.0.1:8000 (Ctrl-C stops web and workers)"
-	@echo "Messages the demo sends: http://127.0.0.1:8000/dev/outbox/"
 	trap 'kill 0' INT TERM EXIT; \
+	if command -v janus >/dev/null; then \
+		export $(DEMO_JANUS); \
+		echo "Group calls on Janus ($(DEMO_JANUS_URL)); its log: .janus-demo/janus.log"; \
+		mkdir -p .janus-demo && deploy/janus/start.sh --log-file $(CURDIR)/.janus-demo/janus.log >/dev/null 2>&1 & \
+	else \
+		echo "Janus is not installed (make browser installs it): group sessions in person, calls of 3 at most"; \
+	fi; \
+	$(PY) manage.py seed_demo || exit 1; \
+	echo "Starting Sprechstunde on http://127.0.0.1:8000 (Ctrl-C stops web and workers)"; \
+	echo "Messages the demo sends: http://127.0.0.1:8000/dev/outbox/"; \
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py run_message_worker & \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
@@ -71,10 +86,16 @@ format: install
 # The browser tests (tests/e2e) drive Debian's Chromium (Playwright cannot download its own here);
 # the forced-relay call test starts Debian's coturn; the group-call tests start Debian's janus
 # (with envsubst from gettext-base); docker-compose (no engine needed) validates deploy/compose.yaml.
-browser:
-	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null && \
-		command -v janus >/dev/null && command -v envsubst >/dev/null || \
-		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose janus gettext-base >/dev/null)
+browser: janus
+	command -v chromium >/dev/null && command -v turnserver >/dev/null && command -v docker-compose >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium coturn docker-compose >/dev/null)
+
+# Janus for group calls, in the tests (where a missing janus fails them) and in `make run` (which
+# falls back to sessions at the job centre without it).
+janus:
+	command -v janus >/dev/null && command -v envsubst >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq janus gettext-base >/dev/null) || \
+		echo "Janus could not be installed: group sessions will be held in person"
 
 # JavaScript the tests run with node (package-lock.json): ical.js, a third reader of our invites.
 node_modules/.installed: package.json package-lock.json
@@ -111,4 +132,4 @@ bench: messages
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(VENV)/bin/pytest tests/bench -p no:cacheprovider -s -q
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 test-db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 test-db.sqlite3 staticfiles .janus-demo

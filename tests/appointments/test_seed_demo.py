@@ -246,6 +246,15 @@ class TestGroupSession:
         assert Notification.objects.filter(appointment__group_session=session, kind="confirmation").exists()
 
 
+def test_where_janus_runs_the_demo_session_is_a_video_call(seed, settings):
+    settings.VIDEO_BACKEND = "janus"
+    seed()
+    session = GroupSession.objects.get()
+    assert session.mode == "video"
+    assert set(session.topic.modes) == {"in_person", "video"}
+    assert session.places.get().mode == "video"
+
+
 @pytest.mark.usefixtures("seeded")
 class TestPastAppointments:
     def test_four_weeks_held_missed_and_cancelled_fill_the_figures(self, now):

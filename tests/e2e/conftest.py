@@ -4,12 +4,22 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from appointments.models import Language
 from tests.browser import ARGS, CHROMIUM
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
 
 PHONE_SIZE = {"width": 360, "height": 640}
+
+
+def accessible(page, screenshots, name) -> None:
+    """A screenshot of the page as it is now (to look at), and no axe-core violations on it."""
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
+
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 

@@ -1,6 +1,6 @@
 """Five people in one Janus room in Chromium (fake camera): a host lets four clients in at once,
-everyone receives the host, the host receives all four; a removed client's media stops, and a
-token of another room does not open this one."""
+everyone receives the host, the host receives all four; a muted client's sound stops (not their
+picture), a removed client's media stops, and a token of another room does not open this one."""
 
 import time
 from datetime import timedelta
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from appointments.services import janus
 from tests.browser import CHROMIUM, MEDIA_ARGS
+from tests.e2e.conftest import accessible
 from tests.group_call import video_session
 from tests.janus import janus_environment, use_janus
 from tests.realtime.browser import launch, open_page, stage
@@ -18,19 +19,28 @@ from tests.realtime.servers import daphne
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-RECEIVED = "() => window.sprechstundeCall.received()"
+RECEIVED = "(kind) => window.sprechstundeCall.received(kind)"
 
 
-def growing(page, participants, *, timeout=30) -> dict:
-    """Waits until the page receives bytes from each of `participants`, more on a second look."""
+def growing(page, participants, *, kind=None, timeout=30) -> dict:
+    """Waits until the page receives bytes (of `kind`, or any) from each of `participants`,
+    more on a second look."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        first = page.evaluate(RECEIVED)
+        first = page.evaluate(RECEIVED, kind)
         time.sleep(1)
-        second = page.evaluate(RECEIVED)
+        second = page.evaluate(RECEIVED, kind)
         if all(second.get(str(p), 0) > first.get(str(p), 0) > 0 for p in participants):
             return second
-    raise AssertionError(f"not receiving from all of {participants}: {page.evaluate(RECEIVED)}")
+    raise AssertionError(f"not receiving from all of {participants}: {page.evaluate(RECEIVED, kind)}")
+
+
+def stopped(page, participant, *, kind=None) -> bool:
+    """No more bytes (of `kind`) arrive from the participant, once what was on its way has come."""
+    time.sleep(2)
+    before = page.evaluate(RECEIVED, kind).get(str(participant), 0)
+    time.sleep(2)
+    return page.evaluate(RECEIVED, kind).get(str(participant), 0) == before
 
 
 def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, monkeypatch, screenshots):
@@ -71,13 +81,18 @@ def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, m
 
         host.screenshot(path=screenshots / "group-call-host.png", full_page=True)
         clients[0].screenshot(path=screenshots / "group-call-client.png", full_page=True)
+        muted = ids[2]
+        growing(host, [muted], kind="audio")
+        host.locator(f"#person-{muted} button.secondary").click()
+        host.wait_for_function(f"() => document.querySelector('#person-{muted} button.secondary').disabled")
+        assert stopped(host, muted, kind="audio")
+        growing(host, [muted], kind="video")
+        growing(host, ids[:2], kind="audio")
+
         removed = ids[3]
         host.locator(f"#person-{removed} button.danger").click()
         stage(clients[3], "ended")
-        time.sleep(2)  # what was on its way has arrived
-        before = host.evaluate(RECEIVED).get(str(removed), 0)
-        time.sleep(2)
-        assert host.evaluate(RECEIVED).get(str(removed), 0) == before
+        assert stopped(host, removed)
         growing(host, ids[:3])
 
         group.session.refresh_from_db()
@@ -97,4 +112,41 @@ def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, m
         )
         janus.close_room(other)
         assert "allowed" in refused.lower()
+        browser.close()
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_the_group_call_pages_pass_axe_on_a_phone(
+    settings, running_janus, monkeypatch, screenshots, language
+):
+    """The client waiting and in the call, the host with a waiting client and with them in, at 360×640."""
+    use_janus(settings, running_janus)
+    group = video_session(places=1)
+    place = group.places[0]
+    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
+        client = open_page(browser, f"{base}/video/{place.reference}/{place.token}/", language=language)
+        stage(client, "waiting")
+        host = open_page(
+            browser,
+            f"{base}/video/raum/{group.room}/",
+            cookie=session_cookie(group.host),
+            base=base,
+            language=language,
+        )
+        stage(host, "call")
+        host.wait_for_function(
+            "() => document.querySelectorAll('#waiting-list li').length === 1", timeout=15_000
+        )
+        assert client.locator("html").get_attribute("lang") == language
+        accessible(client, screenshots, f"group-call-{language}-client-waiting")
+        accessible(host, screenshots, f"group-call-{language}-host-waiting")
+        host.click("#admit-all")
+        stage(client, "call")
+        host.wait_for_function(
+            "() => document.querySelectorAll('#participants li').length === 1", timeout=15_000
+        )
+        client.locator("#videos figure:not([hidden]) video").first.wait_for(timeout=15_000)
+        accessible(client, screenshots, f"group-call-{language}-client-in-call")
+        accessible(host, screenshots, f"group-call-{language}-host-in-call")
         browser.close()

@@ -9,26 +9,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.utils import timezone
 
 from appointments.models import Appointment, Client, Invitation, Notification
 from appointments.services.booking import ClientDetails
 from appointments.services.invitations import invitation_link, invite_client
-from tests.e2e.conftest import PHONE_SIZE
+from tests.e2e.conftest import PHONE_SIZE, accessible
 from tests.pdf import page_qr_codes
 from tests.realtime.conftest import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WIDE = {"width": 1366, "height": 768}
-
-
-def _checked(page, screenshots, name):
-    page.screenshot(path=str(screenshots / f"invitation-{name}.png"), full_page=True)
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 
 def _path(link: str) -> str:
@@ -47,7 +40,7 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     page.set_extra_http_headers({"Accept-Language": "en"})
 
     page.goto(f"{live_server.url}/fachkraft/einladen/")
-    _checked(page, screenshots, "staff-1-form")
+    accessible(page, screenshots, "invitation-staff-1-form")
     page.get_by_label("Name", exact=True).fill("Nour Haddad")
     page.get_by_label("Mobile number", exact=True).fill("0151 2345 6789")
     page.get_by_label("Preferred language for messages").select_option("ar")
@@ -57,7 +50,7 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     page.get_by_label("Note to the client (optional)").fill("Bitte Lebenslauf bereithalten.")
     page.get_by_role("button", name="Send the invitation").click()
     page.get_by_role("heading", name="Invitation sent").wait_for()
-    _checked(page, screenshots, "staff-2-sent")
+    accessible(page, screenshots, "invitation-staff-2-sent")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the letter (PDF)").click()
     letter = Path(download.value.path()).read_bytes()
@@ -80,10 +73,10 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
     assert client_page.locator("html").get_attribute("dir") == "rtl"
     assert "Bitte Lebenslauf bereithalten." in client_page.text_content("main")
     assert client_page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
-    _checked(client_page, screenshots, "ar-1-invited")
+    accessible(client_page, screenshots, "invitation-ar-1-invited")
     client_page.locator("form button.primary").click()  # one tap: yes, I will take part
     client_page.locator(".reference").wait_for()
-    _checked(client_page, screenshots, "ar-2-booked")
+    accessible(client_page, screenshots, "invitation-ar-2-booked")
 
     appointment = Appointment.objects.get(status=Appointment.Status.BOOKED)
     assert client_page.locator(".reference").text_content() == appointment.reference
@@ -95,7 +88,7 @@ def test_a_caseworker_invites_and_a_new_client_books_from_the_sms_link_in_arabic
 
     # The link is single-use: opened again, it says so, in Arabic, and books nothing.
     client_page.goto(f"{live_server.url}{_path(link)}")
-    _checked(client_page, screenshots, "ar-3-used")
+    accessible(client_page, screenshots, "invitation-ar-3-used")
     assert Appointment.objects.filter(status=Appointment.Status.BOOKED).count() == 1
     phone.close()
 
@@ -124,7 +117,7 @@ def test_a_window_invitation_and_the_code_page_in_german_on_a_small_phone(
     page.goto(f"{live_server.url}{_path(invitation_link(issued.token))}")
     page.get_by_role("heading", name="Sie sind eingeladen").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
-    _checked(page, screenshots, "de-1-window")
+    accessible(page, screenshots, "invitation-de-1-window")
     page.goto(f"{live_server.url}/e/")
-    _checked(page, screenshots, "de-2-code")
+    accessible(page, screenshots, "invitation-de-2-code")
     phone.close()

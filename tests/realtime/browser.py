@@ -44,13 +44,15 @@ def launch(monkeypatch):
     return sync_playwright()
 
 
-def open_page(browser, url, *, cookie=None, base=""):
+def open_page(browser, url, *, cookie=None, base="", language=None):
     context = browser.new_context(
         permissions=["camera", "microphone"], viewport={"width": 360, "height": 640}
     )
     if cookie:
         name, value = cookie.split("=", 1)
         context.add_cookies([{"name": name, "value": value, "url": base}])
+    if language:
+        context.add_cookies([{"name": "django_language", "value": language, "url": base or url}])
     page = context.new_page()
     page.goto(url)
     page.locator("#enter:enabled").wait_for(timeout=10_000)

@@ -37,6 +37,7 @@ from appointments.models import (
 )
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
+from appointments.services.group_calls import group_modes
 from appointments.services.group_sessions import book_place, schedule_group_session
 from appointments.services.invitations import invitation_link, invite_client
 from appointments.services.own_calendars import read_calendar
@@ -90,15 +91,15 @@ TOPIC_TRANSLATIONS = {
     "gruppeninfo": {
         "en": {
             "name": "Group information: new at the job centre",
-            "description": "New at the job centre? Rights, duties, offers. In a group, in person.",
+            "description": "New at the job centre? Rights, duties, offers. In a group.",
         },
         "tr": {
             "name": "Grup bilgilendirmesi: Jobcenter'da yeni",
-            "description": "Jobcenter'a yeni misiniz? Haklar, görevler, imkânlar. Grupla, yüz yüze.",
+            "description": "Jobcenter'a yeni misiniz? Haklar, görevler, imkânlar. Grupla.",
         },
         "ar": {
             "name": "جلسة معلومات جماعية: جديد في مركز العمل",
-            "description": "لكل من هو جديد في مركز العمل: الحقوق والواجبات والعروض. في مجموعة، حضورياً.",
+            "description": "لكل من هو جديد في مركز العمل: الحقوق والواجبات والعروض. في مجموعة.",
         },
     },
     "buergergeld": {
@@ -144,11 +145,11 @@ TOPIC_TRANSLATIONS = {
     },
 }
 
-# A group information session (tomorrow), and the client who has already booked a place in it.
+# A group information session (tomorrow; by video where Janus runs), and a client with a place in it.
 GROUP_TOPIC = TopicSpec(
     "gruppeninfo",
     "Gruppeninformation: Neu im Jobcenter",
-    "Für alle, die neu beim Jobcenter sind: Rechte, Pflichten, Angebote. In der Gruppe, im Jobcenter.",
+    "Für alle, die neu beim Jobcenter sind: Rechte, Pflichten, Angebote. In der Gruppe.",
     60,
 )
 GROUP_CLIENT = ClientDetails(name="Yusuf Karimi", phone="+49 171 3920009", language="de", sms_consent=True)
@@ -433,8 +434,10 @@ class Command(BaseCommand):
 
     def _group_session(self, office: Office, host: Caseworker, now: datetime) -> None:
         """A group information session at the office tomorrow, at the first hour the host is free,
-        with 12 places and one of them booked."""
-        topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=[Mode.IN_PERSON], group=True)
+        with 12 places and one of them booked: by video where Janus runs (`make run` starts it
+        when Debian's janus is installed), otherwise at the job centre."""
+        modes = group_modes()
+        topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=list(modes), group=True)
         if topic.group_sessions.exists():  # like the bookings: once, not again at every run
             return
         tomorrow = office.today(now) + timedelta(days=1)
@@ -445,6 +448,7 @@ class Command(BaseCommand):
                     start=datetime.combine(tomorrow, time(hour), tzinfo=office.zone),
                     hosts=[host],
                     capacity=12,
+                    mode=modes[-1],
                     now=now,
                 )
             except ApplicationError:

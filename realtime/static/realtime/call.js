@@ -407,7 +407,7 @@
     }
     return types;
   }
-  const received = async () => (janusCall ? janusCall.received() : {});
+  const received = async (kind) => (janusCall ? janusCall.received(kind) : {});
   const participant = () => janusCall?.participant;
   window.sprechstundeCall = { connections: connectionStates, candidateTypes, received, participant, stage: () => root.dataset.stage };
   // One click from the staff pages: after the device check (whatever its result) join without "Join the call".

@@ -177,11 +177,12 @@ window.SprechstundeJanus = (function () {
       post(`/${session}`, { janus: "destroy" }).catch(() => {});
     }
 
-    // Bytes received per participant, from the subscription's statistics: for support and the tests.
-    async function received() {
+    // Bytes received per participant (of one kind, "audio" or "video", if given), from the
+    // subscription's statistics: for support and the tests.
+    async function received(kind) {
       const bytes = {};
       for (const report of (await receiving.getStats()).values()) {
-        if (report.type !== "inbound-rtp") continue;
+        if (report.type !== "inbound-rtp" || (kind && report.kind !== kind)) continue;
         const feed = feedOfMid.get(report.mid);
         if (feed) bytes[feed.id] = (bytes[feed.id] || 0) + report.bytesReceived;
       }
