@@ -1,6 +1,8 @@
 """The video call of a group session on a real Janus: a pass per admitted connection, first names,
-the room made once (and again after a Janus restart), removing and muting by a host."""
+the room made once (also when eight first passes race; again after a Janus restart), removing
+and muting by a host."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from appointments.exceptions import ApplicationError
 from appointments.models import CallStatus, GroupCallPass
 from appointments.services import calls, group_calls, janus
 from appointments.services.group_sessions import schedule_group_session
+from tests.appointments.services.test_booking_race import race
 from tests.group_call import video_session
 from tests.janus import Participant, use_janus
 
@@ -144,3 +147,29 @@ def test_a_pass_lasts_until_the_room_closes(janus_server):
     closed = group_calls.call_window(group.session).closes + timedelta(seconds=1)
     with time_machine.travel(closed), pytest.raises(calls.CallRefused):
         client_pass(group, group.places[0])
+
+
+@pytest.mark.postgres
+def test_first_passes_issued_at_once_make_one_janus_room(janus_server, monkeypatch):
+    group = video_session(places=8)
+    made = []
+    real_create_room = janus.create_room
+
+    def create_room(number, **options):
+        made.append(number)
+        time.sleep(0.2)  # a slow Janus: the others arrive while the first is still making the room
+        return real_create_room(number, **options)
+
+    monkeypatch.setattr(janus, "create_room", create_room)
+    passes = []
+
+    def first_pass(place):
+        passes.append(group_calls.issue_pass(session=group.session, place=place.appointment))
+
+    outcomes = race([lambda place=place: first_pass(place) for place in group.places], losing=())
+    assert outcomes == {"booked": 8}
+    assert len(made) == 1
+    group.session.refresh_from_db()
+    assert {issued.room for issued in passes} == {group.session.janus_room} == set(made)
+    joined = Participant(janus_server, passes[-1].token).join(passes[-1].room, "x", passes[-1].participant)
+    assert joined["videoroom"] == "joined"
