@@ -604,6 +604,9 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Calls: an opaque room id for the video room and the telephone conference.
     call_room = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    # Set once a fourth person joins the call: its Janus videoroom, which the mesh moves to.
+    janus_room = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    janus_secret = SealedTextField(blank=True, editable=False)
     group_session = models.ForeignKey(
         GroupSession,
         on_delete=models.PROTECT,

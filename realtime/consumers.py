@@ -35,6 +35,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         self.window_start, self.window_frames = time.monotonic(), 0
         self.join_deadline: asyncio.Task | None = None
         self.mesh_place: asyncio.Task | None = None  # keeps this connection's place in the mesh
+        self.on_janus = False  # its media goes through Janus (a group room, or a call moved there)
         self.user = self.scope.get("user")
         if self.user is not None and self.user.is_authenticated:
             try:
@@ -118,10 +119,16 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=FORBIDDEN)
                 return
         self.admitted = self.seat.admitted
-        if self.admitted and not await self._take_mesh_place():
-            await self.send_error("room_full", "the call has no place for another connection")
-            await self.close(code=ROOM_FULL)
-            return
+        media = calls.Media()
+        if self.admitted:
+            try:
+                media = await self._admitted_media()
+            except calls.CallFull:
+                await self.send_error("room_full", "the call has no place for another connection")
+                await self.close(code=ROOM_FULL)
+                return
+            if media is None:
+                return
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
         self._stop_join_deadline()
@@ -134,13 +141,12 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             "admitted": self.admitted,
             "iceServers": ice_servers,
         }
-        if self.admitted and self.seat.group_session_id:
-            you["janus"] = await self._group_call_pass()
-            if you["janus"] is None:
-                return
-            self.participant = you["janus"]["participant"]
+        if media.janus:
+            you["janus"] = media.janus
+            self.participant = media.janus["participant"]
         await self.send_json(you)
         await self._announce("joined", reply_to=self.channel_name)
+        await self._lead_the_move(media)
         if not self.admitted:
             await database_sync_to_async(calls.mark_client_waiting)(seat=self.seat)
             await self.channel_layer.group_send(
@@ -190,8 +196,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_send(self.group, {"type": "call.switch", "peer": self.peer})
 
     async def _relay(self, message):
-        if self.seat.group_session_id:
-            raise protocol.ProtocolError("invalid", "media of a group session goes through Janus")
+        if self.seat.group_session_id or self.on_janus:
+            raise protocol.ProtocolError("invalid", "the media of this call goes through Janus")
         if not self.admitted:
             raise protocol.ProtocolError("not_admitted", "wait until you are admitted")
         if not await self._still_seated():
@@ -215,15 +221,28 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             self.group, {**event, "admitted": self.admitted, "reply_to": reply_to}
         )
 
-    async def _take_mesh_place(self) -> bool:
-        """A place in a one-to-one room's mesh, kept while connected (a group room has no mesh)."""
-        if self.seat.group_session_id:
-            return True
-        if not await sync_to_async(mesh_places.take_mesh_place)(room=self.room, connection=self.channel_name):
-            return False
-        if self.mesh_place is None:
+    async def _admitted_media(self) -> calls.Media | None:
+        """This connection's way in as it is admitted: a place on the mesh (kept while connected)
+        or a Janus pass. CallFull goes to the caller; refused, it leaves and gets None."""
+        try:
+            media = await database_sync_to_async(calls.admitted_media)(
+                seat=self.seat, connection=self.channel_name, user=self.user
+            )
+        except calls.CallFull:
+            raise
+        except calls.CallRefused:
+            await self.send_error("forbidden", "not allowed")
+            await self._leave(code=FORBIDDEN)
+            return None
+        self.on_janus = media.janus is not None
+        if not self.on_janus and self.mesh_place is None:
             self.mesh_place = asyncio.create_task(self._keep_mesh_place())
-        return True
+        return media
+
+    async def _lead_the_move(self, media: calls.Media) -> None:
+        """This connection moved the call onto Janus: everyone else in it follows."""
+        if media.moved:
+            await self.channel_layer.group_send(self.group, {"type": "call.move", "peer": self.peer})
 
     async def _keep_mesh_place(self) -> None:
         while True:
@@ -282,28 +301,36 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if self.seat.role != calls.Role.CLIENT or self.admitted or event.get("peer") not in {None, self.peer}:
             return
         if await self._still_seated():
-            if not await self._take_mesh_place():
+            try:
+                media = await self._admitted_media()
+            except calls.CallFull:
                 # The client goes on waiting; whoever let them in hears why nothing happened.
                 await self.send_error("room_full", "the call is full; wait until someone leaves")
                 await self.channel_layer.group_send(self.group, {"type": "call.full", "peer": self.peer})
                 return
+            if media is None:
+                return
             admit = {"type": "admit", "peer": self.peer}
-            if self.seat.group_session_id:
-                admit["janus"] = await self._group_call_pass()
-                if admit["janus"] is None:
-                    return
+            if media.janus:
+                admit["janus"] = media.janus
             self.admitted = True
             await self.send_json(admit)
             await self._announce("admitted")
+            await self._lead_the_move(media)
 
-    async def _group_call_pass(self) -> dict | None:
-        """The Janus pass of this connection; without one (Janus down, room closed) it leaves."""
+    async def call_move(self, event):
+        """A fourth person came into a one-to-one call: this connection leaves the mesh for Janus."""
+        if event["peer"] == self.peer or not self.admitted or self.on_janus:
+            return
         try:
-            return await database_sync_to_async(calls.group_call_pass)(seat=self.seat, user=self.user)
+            issued = await database_sync_to_async(calls.janus_pass)(seat=self.seat, user=self.user)
         except calls.CallRefused:
             await self.send_error("forbidden", "not allowed")
             await self._leave(code=FORBIDDEN)
-            return None
+            return
+        self.on_janus = True
+        await self._free_mesh_place()
+        await self.send_json({"type": "move", "janus": issued})
 
     async def call_signal(self, event):
         if event["to"] != self.peer or not self.admitted or not await self._still_seated():

@@ -30,8 +30,14 @@ Server → browser:
     {"type": "error", "code": "…", "detail": "…"}
 
 A one-to-one room is a peer-to-peer mesh of at most three admitted connections
-(appointments/services/mesh_places.py). Staff joining a full room get error "room_full" and the
-socket closes with 4409; a client let into a full room gets "room_full" and goes on waiting.
+(appointments/services/mesh_places.py). Where Janus runs, a fourth moves the call there: its
+"you" (or "admit") carries `janus`, and everyone else already in gets
+
+    {"type": "move", "janus": {…}}               leave the mesh, enter the call's Janus room
+
+after which offers are refused and every later admission carries a pass. Without Janus, staff
+joining a full room get error "room_full" and the socket closes with 4409; a client let into a
+full room gets "room_full" and goes on waiting.
 
 In a group session's room (video on Janus, appointments/services/group_calls.py) the media goes
 through Janus, not through offers here (they are refused): a host's "you" carries `janus`, their

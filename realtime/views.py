@@ -25,13 +25,20 @@ from appointments.services.calls import (
     staff_seat,
     start_phone_conference,
 )
-from appointments.services.group_calls import GroupCallRefused, mute_in_call, remove_from_call
+from appointments.services.group_calls import (
+    GroupCallRefused,
+    group_calls_enabled,
+    mute_in_call,
+    remove_from_call,
+)
 from appointments.services.permissions import access_booking
 
 
 def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False, office_phone: str = ""):
     room, role = seat.room, seat.role
     group = seat.group_session_id is not None
+    # A group room is on Janus; a one-to-one call moves there when a fourth person joins.
+    janus_possible = group or group_calls_enabled()
     config = {
         "ws": f"/ws/calls/{room}/",
         "role": role,
@@ -81,15 +88,24 @@ def _page(request, *, seat: Seat, join: dict, admit_on_join: bool = False, offic
                 "The client cannot be let in: a video call carries three people at most. "
                 "Someone has to leave first."
             ),
+            "moving": _(
+                "More people are joining: the call reconnects through the server. One moment, please."
+            ),
             "unavailable": _("The group call cannot be reached right now. Please try again in a minute."),
         },
     }
     response = render(
         request,
         "realtime/call.html",
-        {"config": config, "role": role, "group": group, "office_phone": office_phone},
+        {
+            "config": config,
+            "role": role,
+            "group": group,
+            "janus": janus_possible,
+            "office_phone": office_phone,
+        },
     )
-    if group:
+    if janus_possible:
         # In development and tests Janus answers on its own port; in production nginx serves /janus/.
         janus = urlsplit(settings.JANUS_PUBLIC_URL)
         if janus.netloc:

@@ -84,6 +84,14 @@ def running_janus(tmp_path_factory):
 
 
 @pytest.fixture
+def janus_server(settings, running_janus):
+    """That Janus, with this test's settings pointed at it (VIDEO_BACKEND=janus)."""
+    from tests.janus import use_janus
+
+    return use_janus(settings, running_janus)
+
+
+@pytest.fixture
 def no_sms_codes(office):
     """The test's office books without confirming numbers by SMS code first."""
     office.require_phone_verification = False

@@ -26,7 +26,7 @@ from appointments.events import caseworker_group, office_group, publish
 from appointments.exceptions import ApplicationError, InvalidPhoneNumber, NotFound
 from appointments.models import Appointment, CallStatus, GroupSession, InterpreterRequest, Mode
 from appointments.providers import voice
-from appointments.services import group_calls, janus
+from appointments.services import group_calls, janus, mesh_places
 from appointments.services.permissions import access_booking, access_group_session, can_call, interprets
 from appointments.services.phones import allowed_calling_codes
 
@@ -41,6 +41,10 @@ class Role(StrEnum):
 
 class CallRefused(Exception):
     """Not allowed into this room, or not now; the same answer for every reason."""
+
+
+class CallFull(CallRefused):
+    """The mesh has no place for another connection, and there is no Janus to move the call to."""
 
 
 class CallingCodeNotAllowed(ApplicationError):
@@ -268,6 +272,42 @@ def group_call_pass(*, seat: Seat, user=None, now: datetime | None = None) -> di
     if place is not None:
         _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
     return issued.as_json()
+
+
+@dataclass(frozen=True)
+class Media:
+    """How an admitted connection's media flows: over the mesh (no pass), or through Janus with
+    its pass. `moved`: this connection moved a one-to-one call onto Janus; the others follow it."""
+
+    janus: dict | None = None
+    moved: bool = False
+
+
+def admitted_media(*, seat: Seat, connection: str, user=None, now: datetime | None = None) -> Media:
+    """The way in for a connection as it is admitted: a group room's pass; in a one-to-one call a
+    place on the mesh (three at most, services/mesh_places.py) or, past three where Janus runs,
+    a pass into the call's Janus room, which moves everyone there. CallFull without Janus."""
+    if seat.group_session_id:
+        return Media(janus=group_call_pass(seat=seat, user=user, now=now))
+    on_janus = Appointment.objects.filter(pk=seat.appointment_id, janus_room__isnull=False).exists()
+    if not on_janus:
+        if mesh_places.take_mesh_place(room=seat.room, connection=connection):
+            return Media()
+        if not group_calls.group_calls_enabled():
+            raise CallFull
+    return Media(janus=janus_pass(seat=seat, user=user, now=now), moved=not on_janus)
+
+
+def janus_pass(*, seat: Seat, user=None, now: datetime | None = None) -> dict:
+    """The seat's pass into its Janus room: a group session's, or a one-to-one call's once moved."""
+    if seat.group_session_id:
+        return group_call_pass(seat=seat, user=user, now=now)
+    seat = current_seat(seat=seat, user=user, now=now)
+    appointment = Appointment.objects.get(pk=seat.appointment_id)
+    try:
+        return group_calls.moved_call_pass(appointment=appointment, role=seat.role, now=now).as_json()
+    except (group_calls.GroupCallRefused, janus.JanusError) as exc:
+        raise CallRefused from exc
 
 
 def request_phone_call(*, seat: Seat) -> None:

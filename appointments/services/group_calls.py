@@ -1,4 +1,5 @@
-"""The video call of a group session on Janus: its room, who gets a pass into it, removing and muting.
+"""Calls on Janus: a group session's room, who gets a pass into it, removing and muting; and the
+room a one-to-one call moves to when a fourth person joins (the mesh carries three).
 
 Admission stays with the call consumer (services/calls.py): a client's connection waits until a
 host lets it in, and only then is a pass issued. A pass is a token in the room's list of allowed
@@ -21,6 +22,8 @@ from appointments.services import janus
 _LARGEST_NUMBER = 2**53 - 1
 # Room for every place, the hosts and an interpreter or two beside them.
 _EXTRA_PUBLISHERS = 6
+# A one-to-one call moved off the mesh: its people, a second interpreter, a support worker, a colleague.
+_MOVED_CALL_PUBLISHERS = 8
 
 
 class GroupCallRefused(Exception):
@@ -66,6 +69,8 @@ class CallPass:
     token: str
     display: str
     host: bool
+    # Sees and hears everyone: a host, or anyone in a one-to-one call (clients of a session see hosts).
+    everyone: bool
 
     def as_json(self) -> dict:
         return {
@@ -75,6 +80,7 @@ class CallPass:
             "token": self.token,
             "display": self.display,
             "host": self.host,
+            "everyone": self.everyone,
         }
 
 
@@ -88,18 +94,32 @@ def _janus_number() -> int:
     return secrets.randbelow(_LARGEST_NUMBER) + 1
 
 
-def _room(session: GroupSession, *, lost: bool = False) -> janus.Room:
-    """The session's Janus room, made once (the session's row is locked while it is made)."""
+def _room(holder: GroupSession | Appointment, *, lost: bool = False) -> janus.Room:
+    """The Janus room of a session, or of a one-to-one call moved off the mesh, made once (the
+    holder's row is locked while it is made)."""
     with transaction.atomic():
-        locked = GroupSession.objects.select_for_update().get(pk=session.pk)
+        locked = type(holder).objects.select_for_update().get(pk=holder.pk)
         if locked.janus_room is None or lost:
-            # A Janus restart loses its rooms (they are not permanent): the same number is made again.
-            made = janus.create_room(
-                locked.janus_room or _janus_number(), publishers=locked.capacity + _EXTRA_PUBLISHERS
+            publishers = (
+                locked.capacity + _EXTRA_PUBLISHERS
+                if isinstance(locked, GroupSession)
+                else _MOVED_CALL_PUBLISHERS
             )
+            # A Janus restart loses its rooms (they are not permanent): the same number is made again.
+            made = janus.create_room(locked.janus_room or _janus_number(), publishers=publishers)
             locked.janus_room, locked.janus_secret = made.number, made.secret
             locked.save(update_fields=["janus_room", "janus_secret"])
         return janus.Room(number=locked.janus_room, secret=locked.janus_secret)
+
+
+def _admitted(holder: GroupSession | Appointment, *, until: datetime) -> tuple[janus.Room, str]:
+    """The holder's room and a new token into it, valid until `until`."""
+    room = _room(holder)
+    try:
+        return room, janus.admit(room, until=until)
+    except janus.JanusError:
+        room = _room(holder, lost=True)
+        return room, janus.admit(room, until=until)
 
 
 def issue_pass(
@@ -114,12 +134,7 @@ def issue_pass(
     window = call_window(session)
     if not window.is_open(now) or (place is not None and was_removed(place)):
         raise GroupCallRefused
-    room = _room(session)
-    try:
-        token = janus.admit(room, until=window.closes)
-    except janus.JanusError:
-        room = _room(session, lost=True)
-        token = janus.admit(room, until=window.closes)
+    room, token = _admitted(session, until=window.closes)
     issued = GroupCallPass.objects.create(
         session=session,
         place=place,
@@ -139,6 +154,26 @@ def issue_pass(
         token=token,
         display=display,
         host=place is None,
+        everyone=place is None,
+    )
+
+
+def moved_call_pass(*, appointment: Appointment, role: str, now: datetime | None = None) -> CallPass:
+    """A pass into a one-to-one call's Janus room; the first one makes the room, and so moves the
+    call off the mesh. Everyone there sees everyone, known by their role (`display`), and no pass
+    is kept: nobody is removed from their own consultation."""
+    window = appointment.call_window()
+    if not group_calls_enabled() or not window.is_open(now or timezone.now()):
+        raise GroupCallRefused
+    room, token = _admitted(appointment, until=window.closes)
+    return CallPass(
+        url=settings.JANUS_PUBLIC_URL,
+        room=room.number,
+        participant=_janus_number(),
+        token=token,
+        display=role,
+        host=False,
+        everyone=True,
     )
 
 

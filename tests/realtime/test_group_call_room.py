@@ -8,7 +8,6 @@ from django.test import Client as HttpClient
 from appointments.services import calls
 from tests.factories import CaseworkerFactory
 from tests.group_call import video_session
-from tests.janus import use_janus
 from tests.realtime.test_call_consumer import (
     cookie_for,
     join_staff,
@@ -18,12 +17,10 @@ from tests.realtime.test_call_consumer import (
     run,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(autouse=True)
-def janus_server(settings, running_janus):
-    return use_janus(settings, running_janus)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("janus_server"),
+]
 
 
 async def join_place(group, place):

@@ -1,6 +1,7 @@
 // The video page: device check, waiting room and a peer-to-peer WebRTC mesh (3 people at most),
-// signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py); in a group session the media
-// goes through Janus instead (janus_room.js), admission stays here. No framework, no build step.
+// signalled over /ws/calls/{room}/ (protocol in realtime/protocol.py); in a group session, and in a
+// call a fourth person joined, the media goes through Janus instead (janus_room.js), admission
+// stays here. No framework, no build step.
 "use strict";
 (function () {
   const config = JSON.parse(document.getElementById("call-config").textContent);
@@ -121,6 +122,11 @@
         if (config.role === "client") return status(t.phone_asked);
         return notice(t.phone_requested, { phone: Boolean(config.phoneUrl) });
       case "full": return notice(t.full_admit);
+      case "move":
+        // A fourth person: the call leaves the mesh for the server; a moment without picture.
+        status(t.moving);
+        for (const id of [...peers.keys()]) dropPeer(id);
+        return enterGroupCall(message.janus);
       case "error":
         if (message.code === "forbidden") { leaving = true; status(t.closed); }
         if (message.code === "room_full") {
@@ -145,6 +151,11 @@
       if (janusCall) janusCall.refresh();
     }
     if (config.group) return groupPresence(message);
+    if (janusCall) {
+      // Moved onto Janus: no more mesh connections; the caseworker still lets waiting clients in.
+      if (me.role === "caseworker" && message.role === "client" && !message.admitted && message.op !== "left") waitingClient(message.peer);
+      return;
+    }
     if (message.op === "left") return dropPeer(message.peer);
     const known = peers.get(message.peer) || { pc: null, figure: null };
     known.role = message.role;
@@ -225,8 +236,9 @@
         pass,
         stream,
         rtc: { iceServers: config.iceServers, iceTransportPolicy: config.iceTransportPolicy },
-        // Hosts see and hear everyone; a client sees the hosts and hears everyone.
-        wants: (person, item) => pass.host || item.type === "audio" || hosts.has(person.id),
+        // Hosts (and everyone in a one-to-one call) see and hear everyone; a session's client sees
+        // the hosts and hears everyone.
+        wants: (person, item) => pass.everyone || item.type === "audio" || hosts.has(person.id),
         on: {
           arrived: (person) => {
             people.set(person.id, person.display);
@@ -239,6 +251,7 @@
           lost: () => status(t.reconnecting),
         },
       });
+      if (!config.group) status(""); // moved: the call goes on
     } catch (error) {
       console.error(error);
       status(t.unavailable);
@@ -264,7 +277,7 @@
       video.className = "call-video";
       video.srcObject = new MediaStream();
       const caption = document.createElement("figcaption");
-      caption.textContent = feed.display || "";
+      caption.textContent = (config.group ? feed.display : t[feed.display]) || ""; // one-to-one: a role
       figure.append(video, caption);
       figure.hidden = true; // until a picture arrives: someone we only hear takes no space
       $("videos").append(figure);
@@ -354,10 +367,10 @@
   }
 
   function hangUp() {
-    if (janusCall) leaveGroupCall();
     leaving = true;
     send({ type: "hang-up" });
     send({ type: "leave" });
+    if (janusCall) leaveGroupCall();
     for (const id of [...peers.keys()]) dropPeer(id);
     if (stream) for (const track of stream.getTracks()) track.stop();
     stage("ended");

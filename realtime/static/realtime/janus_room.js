@@ -79,6 +79,10 @@ window.SprechstundeJanus = (function () {
 
     // Publishing: our camera and microphone into the room.
     const publisher = await attach();
+    // Others who publish while we are still joining and publishing are announced now: keep those
+    // events until we can subscribe, or people who join at the same moment never see each other.
+    const early = [];
+    handlers.set(publisher, (data) => early.push(data));
     const joined = await request(publisher, {
       request: "join",
       ptype: "publisher",
@@ -153,7 +157,7 @@ window.SprechstundeJanus = (function () {
       }).catch((error) => console.error(error));
     }
 
-    handlers.set(publisher, (data) => {
+    function publisherEvent(data) {
       if (data.publishers) take(data.publishers);
       if (data.reason === "kicked" || data.kicked === pass.participant) return on.removed();
       if (data.leaving === "ok" || data.videoroom === "hangup") return on.lost();
@@ -165,8 +169,10 @@ window.SprechstundeJanus = (function () {
       }
       if (data.videoroom === "talking") on.talking(data.id, true);
       if (data.videoroom === "stopped-talking") on.talking(data.id, false);
-    });
+    }
+    handlers.set(publisher, publisherEvent);
     take(joined.data.publishers);
+    for (const data of early.splice(0)) publisherEvent(data);
 
     function leave() {
       if (closed) return;

@@ -15,14 +15,9 @@ from appointments.services import calls, group_calls, janus
 from appointments.services.group_sessions import schedule_group_session
 from tests.appointments.services.test_booking_race import race
 from tests.group_call import video_session
-from tests.janus import Participant, use_janus
+from tests.janus import Participant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def janus_server(settings, running_janus):
-    return use_janus(settings, running_janus)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("janus_server")]
 
 
 def client_pass(group, place):
