@@ -18,6 +18,7 @@ from realtime.groups import call_group, interpreter_feed_groups, staff_feed_grou
 FORBIDDEN = 4403  # close code: not allowed into this room or feed
 JOIN_TIMEOUT = 4408  # close code: no join within settings.CALL_JOIN_TIMEOUT_SECONDS
 ROOM_FULL = 4409  # close code: the mesh has no place for this connection (mesh_places.MESH_PLACES)
+TRY_AGAIN_LATER = 1013  # close code: Janus cannot be reached now; the page comes back after a while
 FEED_RECHECK_SECONDS = 60
 
 
@@ -230,14 +231,23 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             )
         except calls.CallFull:
             raise
-        except calls.CallRefused:
-            await self.send_error("forbidden", "not allowed")
-            await self._leave(code=FORBIDDEN)
+        except calls.CallRefused as exc:
+            await self._refused(exc)
             return None
         self.on_janus = media.janus is not None
         if not self.on_janus and self.mesh_place is None:
             self.mesh_place = asyncio.create_task(self._keep_mesh_place())
         return media
+
+    async def _refused(self, exc: calls.CallRefused) -> None:
+        """No pass for this connection: not allowed (it leaves for good), or Janus is down (it
+        leaves, and the page tries again after a while)."""
+        if isinstance(exc, calls.CallUnavailable):
+            await self.send_error("unavailable", "the call server cannot be reached; try again soon")
+            await self._leave(code=TRY_AGAIN_LATER)
+        else:
+            await self.send_error("forbidden", "not allowed")
+            await self._leave(code=FORBIDDEN)
 
     async def _lead_the_move(self, media: calls.Media) -> None:
         """This connection moved the call onto Janus: everyone else in it follows."""
@@ -324,9 +334,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             issued = await database_sync_to_async(calls.janus_pass)(seat=self.seat, user=self.user)
-        except calls.CallRefused:
-            await self.send_error("forbidden", "not allowed")
-            await self._leave(code=FORBIDDEN)
+        except calls.CallRefused as exc:
+            await self._refused(exc)
             return
         self.on_janus = True
         await self._free_mesh_place()

@@ -35,7 +35,9 @@ A one-to-one room is a peer-to-peer mesh of at most three admitted connections
 
     {"type": "move", "janus": {…}}               leave the mesh, enter the call's Janus room
 
-after which offers are refused and every later admission carries a pass. Without Janus, staff
+after which offers are refused and every later admission carries a pass. When Janus cannot be
+reached as a pass is issued, the connection gets error "unavailable" and is closed with 1013
+(try again later); the page says so and comes back after a while. Without Janus, staff
 joining a full room get error "room_full" and the socket closes with 4409; a client let into a
 full room gets "room_full" and goes on waiting.
 

@@ -47,6 +47,10 @@ class CallFull(CallRefused):
     """The mesh has no place for another connection, and there is no Janus to move the call to."""
 
 
+class CallUnavailable(CallRefused):
+    """The seat may enter, but Janus cannot be reached: not now, try again soon."""
+
+
 class CallingCodeNotAllowed(ApplicationError):
     default_message = _("This number cannot be called: calls go only to the countries this office serves.")
 
@@ -267,8 +271,10 @@ def group_call_pass(*, seat: Seat, user=None, now: datetime | None = None) -> di
     )
     try:
         issued = group_calls.issue_pass(session=session, place=place, user=user, now=now)
-    except (group_calls.GroupCallRefused, janus.JanusError) as exc:
+    except group_calls.GroupCallRefused as exc:
         raise CallRefused from exc
+    except janus.JanusError as exc:
+        raise CallUnavailable from exc
     if place is not None:
         _record(seat, CallStatus.IN_PROGRESS, "client_admitted", now=now, call_admitted_at=now)
     return issued.as_json()
@@ -306,8 +312,10 @@ def janus_pass(*, seat: Seat, user=None, now: datetime | None = None) -> dict:
     appointment = Appointment.objects.get(pk=seat.appointment_id)
     try:
         return group_calls.moved_call_pass(appointment=appointment, role=seat.role, now=now).as_json()
-    except (group_calls.GroupCallRefused, janus.JanusError) as exc:
+    except group_calls.GroupCallRefused as exc:
         raise CallRefused from exc
+    except janus.JanusError as exc:
+        raise CallUnavailable from exc
 
 
 def request_phone_call(*, seat: Seat) -> None:

@@ -6,8 +6,10 @@ from asgiref.sync import sync_to_async
 from django.test import Client as HttpClient
 
 from appointments.services import calls
+from realtime.consumers import TRY_AGAIN_LATER
 from tests.factories import CaseworkerFactory
 from tests.group_call import video_session
+from tests.realtime.servers import free_port
 from tests.realtime.test_call_consumer import (
     cookie_for,
     join_staff,
@@ -15,6 +17,7 @@ from tests.realtime.test_call_consumer import (
     next_presence,
     open_socket,
     run,
+    until_closed,
 )
 
 pytestmark = [
@@ -104,3 +107,16 @@ def test_the_group_page_may_reach_janus_and_no_other_page_may(running_janus):
     host_page = staff_browser(group.host).get(f"/video/raum/{group.room}/")
     assert 'id="admit-all"' in host_page.text
     assert running_janus.url.rsplit("/janus", 1)[0] not in HttpClient().get("/")["Content-Security-Policy"]
+
+
+def test_when_janus_cannot_be_reached_the_client_is_told_to_try_again_not_refused(settings):
+    group = video_session(places=1)
+    settings.JANUS_URL = f"http://127.0.0.1:{free_port()}/janus"  # nothing listens there
+
+    async def scenario():
+        host = await join_staff(group.room, await sync_to_async(lambda: group.host)())
+        frames, code = await until_closed(host)
+        assert [frame["code"] for frame in frames if frame["type"] == "error"] == ["unavailable"]
+        assert code == TRY_AGAIN_LATER
+
+    run(scenario)

@@ -92,9 +92,11 @@
     };
     socket.onclose = (event) => {
       if (leaving || event.code === 4403 || event.code === 4409) return;
-      status(t.reconnecting);
+      const later = event.code === 1013; // the call server is down: its message stays, we try again in a while
+      if (!later) status(t.reconnecting);
       for (const id of [...peers.keys()]) dropPeer(id);
-      setTimeout(connect, 1000 + Math.random() * 2000); // jitter: a restart must not bring every page back at once
+      if (janusCall) { janusCall.leave(); janusCall = null; }
+      setTimeout(connect, (later ? 10000 : 1000) + Math.random() * 2000); // jitter: a restart must not bring every page back at once
     };
   }
 
@@ -129,6 +131,7 @@
         return enterGroupCall(message.janus);
       case "error":
         if (message.code === "forbidden") { leaving = true; status(t.closed); }
+        if (message.code === "unavailable") status(t.unavailable);
         if (message.code === "room_full") {
           // Refused on joining (no seat yet), or still waiting after being let in.
           if (!me) leaving = true;
