@@ -4,7 +4,8 @@ An appointment that ended more than its office's `retention_days` ago loses its 
 its messages' addresses and bodies. A client whose every appointment is that old loses name,
 number, e-mail and customer number. What the figures count (status, mode, language, topic,
 times, caseworker, interpreter request) stays. Codes and replies to numbers that never booked go
-after the shortest retention period; expired sessions are cleared by the worker. Erasure on request
+after the shortest retention period, group-call passes a day after their call; expired sessions
+are cleared by the worker. Erasure on request
 (services/privacy.py) uses the same `anonymise_clients`. Work goes in batches, each its own short transaction.
 """
 
@@ -23,6 +24,7 @@ from appointments.models import (
     Appointment,
     AuditEntry,
     Client,
+    GroupCallPass,
     InterpreterDecline,
     Invitation,
     Notification,
@@ -39,6 +41,8 @@ ANONYMOUS_NAME = "–"
 FINISHED_BODY_DAYS = 30
 # Codes live minutes and tokens half an hour (settings); a day later every verification is spent.
 SPENT_VERIFICATION_HOURS = 24
+# A group call's passes expire as its room closes.
+SPENT_PASS_HOURS = 24
 
 Status = Notification.Status
 _FINISHED = (Status.SENT, Status.FAILED, Status.CANCELLED)
@@ -207,6 +211,7 @@ def anonymise_expired(*, now: datetime | None = None) -> int:
             _anonymise_appointments(ids, now)
     blank_finished_bodies(now=now)
     delete_spent_verifications(now=now)
+    delete_spent_call_passes(now=now)
     anonymise_unbooked_numbers(now=now)
     return count
 
@@ -254,11 +259,25 @@ def clear_expired_sessions() -> None:
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
+def _delete_in_batches(queryset) -> int:
+    count = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:BATCH]):
+        count += queryset.model.objects.filter(pk__in=ids).delete()[0]
+    return count
+
+
 def delete_spent_verifications(*, now: datetime | None = None) -> int:
     """Delete verifications whose code and token have long expired, used or not."""
     now = now or timezone.now()
-    spent = PhoneVerification.objects.filter(created_at__lt=now - timedelta(hours=SPENT_VERIFICATION_HOURS))
-    count = 0
-    while ids := list(spent.values_list("pk", flat=True)[:BATCH]):
-        count += PhoneVerification.objects.filter(pk__in=ids).delete()[0]
-    return count
+    return _delete_in_batches(
+        PhoneVerification.objects.filter(created_at__lt=now - timedelta(hours=SPENT_VERIFICATION_HOURS))
+    )
+
+
+def delete_spent_call_passes(*, now: datetime | None = None) -> int:
+    """Delete group-call passes a day after their room closed: their tokens open nothing any more,
+    and a removal needs no remembering once the call is over."""
+    now = now or timezone.now()
+    return _delete_in_batches(
+        GroupCallPass.objects.filter(expires_at__lt=now - timedelta(hours=SPENT_PASS_HOURS))
+    )

@@ -12,17 +12,19 @@ from appointments.models import (
     Appointment,
     AuditEntry,
     Client,
+    GroupCallPass,
     InterpreterRequest,
     Notification,
     PhoneVerification,
 )
 from appointments.services import retention
 from appointments.services.booking import cancel_appointment, record_outcome
+from appointments.services.group_sessions import schedule_group_session
 from appointments.services.outbox.compose import queue_sms
 from appointments.services.outbox.worker import run_due_messages
 from appointments.services.retention import anonymise_expired
 from appointments.services.verification import start_phone_verification
-from tests.factories import InterpreterFactory
+from tests.factories import InterpreterFactory, TopicFactory
 from tests.scenario import AYLIN_IN_FULL, TUESDAY_9, book
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
@@ -186,6 +188,26 @@ def test_spent_verifications_are_deleted_fresh_ones_kept(now, time_machine):
     anonymise_expired()
 
     assert list(PhoneVerification.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_group_call_passes_go_a_day_after_their_call(now, time_machine, caseworker):
+    session = schedule_group_session(
+        topic=TopicFactory(office=caseworker.office, group=True),
+        start=now + timedelta(days=1),
+        hosts=[caseworker],
+        capacity=3,
+    )
+    closes = now + timedelta(days=1, hours=2)
+    for participant in (1, 2):
+        GroupCallPass.objects.create(
+            session=session, user=caseworker.user, participant=participant, token="t", expires_at=closes
+        )
+    time_machine.move_to(closes + timedelta(hours=23), tick=False)
+    anonymise_expired()
+    assert GroupCallPass.objects.count() == 2
+    time_machine.move_to(closes + timedelta(hours=25), tick=False)
+    anonymise_expired()
+    assert not GroupCallPass.objects.exists()
 
 
 def test_works_in_batches(topic, time_machine, monkeypatch):
