@@ -208,7 +208,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _who(self) -> dict:
-        """In a group room: a client's first name, and a host's Janus participant (clients see hosts)."""
+        """In a group room: a client's first name, and the Janus participant of a host or an
+        interpreter, the speakers whose video clients see (everyone let in at once has one)."""
         return {"name": self.seat.name, "participant": self.participant}
 
     # Events from the room's group (and replies sent straight to this channel).
