@@ -185,7 +185,12 @@ def book_place(
 
 def locked_changeable_session(session: GroupSession, now: datetime) -> GroupSession:
     """The session's row, locked, while it is scheduled and has not begun; NotAllowed after that."""
-    session = GroupSession.objects.select_for_update().select_related("topic__office").get(pk=session.pk)
+    # Only the session's row: its topic and office are shared by every session of theirs.
+    session = (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("topic__office")
+        .get(pk=session.pk)
+    )
     if session.status != GroupSession.Status.SCHEDULED or session.start <= now:
         raise NotAllowed(_("This group session can no longer be changed."))
     return session
