@@ -21,6 +21,7 @@ from appointments.models import (
     ExtraHours,
     GroupCallPass,
     GroupSession,
+    GroupSessionInterpreter,
     InboundSms,
     Interpreter,
     InterpreterAbsence,
@@ -681,6 +682,15 @@ class CalendarBusyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("caseworker",)
 
 
+class GroupSessionInterpreterInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Assigned in the workspace (the session's page), where their language and time are checked."""
+
+    model = GroupSessionInterpreter
+    fields = ("language", "interpreter", "assigned_at")
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(GroupSession)
 class GroupSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Group sessions are scheduled and called off in the workspace (/fachkraft/gruppen/), where
@@ -691,6 +701,16 @@ class GroupSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "start"
     list_select_related = ("topic",)
     exclude = ("call_room", "janus_secret")
+    inlines = [GroupSessionInterpreterInline]
+
+
+@admin.register(GroupSessionInterpreter)
+class GroupSessionInterpreterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who interprets which group session; assigned on the session's page in the workspace."""
+
+    list_display = ("session", "language", "interpreter", "assigned_at")
+    list_filter = ("language",)
+    list_select_related = ("session__topic", "language", "interpreter")
 
 
 @admin.register(GroupCallPass)

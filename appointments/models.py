@@ -830,6 +830,31 @@ class InterpreterDecline(models.Model):
         return f"{self.interpreter} ✗ {self.request_id}"
 
 
+class GroupSessionInterpreter(models.Model):
+    """An interpreter staff assigned to one of a group session's languages (one per language).
+
+    The rules (the session's language, the interpreter's language and mode, free then) are
+    checked in services/group_session_interpreters.py, under a lock of the interpreter's row.
+    """
+
+    session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="interpreters")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    interpreter = models.ForeignKey(Interpreter, on_delete=models.CASCADE, related_name="group_sessions")
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group session interpreter")
+        verbose_name_plural = _("group session interpreters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "language"], name="one_interpreter_per_session_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} → {self.language_id}: {self.interpreter}"
+
+
 class Invitation(models.Model):
     """A caseworker's invitation of one known client: to one fixed time, or to pick a time in a window.
 

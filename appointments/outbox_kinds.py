@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("Reply to an SMS")
     INTERPRETER_OFFER = "interpreter_offer", _("Interpreter request offered")
     INTERPRETER_REMINDER = "interpreter_reminder", _("Interpreter request still open")
+    GROUP_INTERPRETER = "group_interpreter", _("Group session interpreting")
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation not answered yet")
     COORDINATOR_ALERT = "coordinator_alert", _("Alert to the coordinators")
@@ -197,6 +198,26 @@ KINDS: dict[str, MessageKind] = {
             due=Due.BY_JOB,
             routes=(Route(INTERPRETER, SMS, {"body": "interpreter.offer_reminder"}),),
             written_by="services.interpreter_escalation: interpreter_reminder_minutes after the offer",
+        ),
+        MessageKind(
+            kind=Kind.GROUP_INTERPRETER,
+            # A group session has no appointment of its own: a plain e-mail, no invite attached.
+            routes=(
+                Route(
+                    INTERPRETER,
+                    EMAIL,
+                    {
+                        "assigned": "interpreter.booked",
+                        "assigned_subject": "interpreter.booked_subject",
+                        "cancelled": "interpreter.cancelled",
+                        "cancelled_subject": "interpreter.booked_subject",
+                    },
+                ),
+                Route(
+                    INTERPRETER, SMS, {"assigned": "interpreter.booked", "cancelled": "interpreter.cancelled"}
+                ),
+            ),
+            written_by="services.interpreter_notices.tell_group_interpreter",
         ),
         MessageKind(
             kind=Kind.INVITATION,

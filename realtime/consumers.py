@@ -276,7 +276,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         await sync_to_async(mesh_places.free_mesh_place)(room=self.room, connection=self.channel_name)
 
     def _who(self) -> dict:
-        """In a group room: a client's first name, and a host's Janus participant (clients see hosts)."""
+        """In a group room: a client's first name, and the Janus participant of a host or an
+        interpreter, the speakers whose video clients see (everyone let in at once has one)."""
         return {"name": self.seat.name, "participant": self.participant}
 
     # Events from the room's group (and replies sent straight to this channel).

@@ -1,12 +1,15 @@
-"""Shared test set-up: in-memory SMS, fast hashing, a clean cache, a frozen Monday, the PostgreSQL rule."""
+"""Shared test set-up: in-memory SMS, fast hashing, a clean cache, German again after each test, a
+frozen Monday, the PostgreSQL rule."""
 
 import os
 from datetime import timedelta
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from appointments.providers import sms
 from tests.scenario import MONDAY_MORNING, people  # noqa: F401  (the shared people, for every test)
@@ -21,6 +24,9 @@ def _in_memory_providers(settings):
     cache.clear()
     yield
     sms.outbox.clear()
+    # A request through the test client leaves its language active in this thread: the next test
+    # would get its messages in, say, Leichte Sprache.
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -27,7 +27,13 @@ from appointments.exceptions import ApplicationError, InvalidPhoneNumber, NotFou
 from appointments.models import Appointment, CallStatus, GroupSession, InterpreterRequest, Mode
 from appointments.providers import voice
 from appointments.services import group_calls, janus, mesh_places
-from appointments.services.permissions import access_booking, access_group_session, can_call, interprets
+from appointments.services.permissions import (
+    access_booking,
+    access_group_session,
+    can_call,
+    interprets,
+    interprets_group_session,
+)
 from appointments.services.phones import allowed_calling_codes
 
 logger = logging.getLogger(__name__)
@@ -151,7 +157,8 @@ def client_seat(*, room: str, reference: str, token: str, now: datetime | None =
 
 def staff_seat(*, room: str, user) -> Seat:
     """The appointment's caseworker, a coordinator of its office (covering), or its accepted
-    interpreter; in a video group session's room, a host of the session (or a coordinator)."""
+    interpreter; in a video group session's room, a host of the session (or a coordinator) or
+    an interpreter assigned to it."""
     appointment = Appointment.objects.select_related("topic").filter(call_room=room).first() if room else None
     if appointment is None and user.is_authenticated:
         return _host_seat(room, user)
@@ -165,17 +172,19 @@ def staff_seat(*, room: str, user) -> Seat:
 
 
 def _host_seat(room: str, user) -> Seat:
-    """A host of the video group session whose room this is (or a coordinator of its office)."""
+    """A host of the video group session whose room this is (or a coordinator of its office), or
+    an interpreter assigned to it: a speaker like the hosts, in at once, without their controls."""
     session = group_calls.video_session(room)
     if session is None:
         raise CallRefused
     try:
         access_group_session(user, session.pk)
+        role = Role.CASEWORKER
     except NotFound as exc:
-        raise CallRefused from exc
-    return Seat(
-        appointment_id=None, room=room, role=Role.CASEWORKER, admitted=True, group_session_id=session.pk
-    )
+        if not interprets_group_session(user, session):
+            raise CallRefused from exc
+        role = Role.INTERPRETER
+    return Seat(appointment_id=None, room=room, role=role, admitted=True, group_session_id=session.pk)
 
 
 def current_seat(*, seat: Seat, user=None, now: datetime | None = None) -> Seat:
@@ -259,8 +268,8 @@ def end_video_call(*, seat: Seat) -> None:
 
 
 def group_call_pass(*, seat: Seat, user=None, now: datetime | None = None) -> dict:
-    """The Janus pass of a seat in a group session's room: a host's on joining, a client's once
-    admitted (their place records the admission). CallRefused outside the call window."""
+    """The Janus pass of a seat in a group session's room: a host's or interpreter's on joining, a
+    client's once admitted (their place records the admission). CallRefused outside the call window."""
     now = now or timezone.now()
     seat = current_seat(seat=seat, user=user, now=now)
     session = GroupSession.objects.get(pk=seat.group_session_id)
@@ -270,7 +279,9 @@ def group_call_pass(*, seat: Seat, user=None, now: datetime | None = None) -> di
         else None
     )
     try:
-        issued = group_calls.issue_pass(session=session, place=place, user=user, now=now)
+        issued = group_calls.issue_pass(
+            session=session, place=place, user=user, host=seat.role == Role.CASEWORKER, now=now
+        )
     except group_calls.GroupCallRefused as exc:
         raise CallRefused from exc
     except janus.JanusError as exc:
@@ -469,7 +480,7 @@ def ice_servers(*, appointment: Appointment, role: str, user=None, now: datetime
 def seat_ice_servers(*, seat: Seat, user=None) -> list[dict]:
     """The ICE servers for a seat, sent again on every join (a page opened early gets TURN now)."""
     if seat.appointment_id is None:
-        # A host of a group session: TURN for the session's room and window (not saved, only read).
+        # A host or interpreter of a group session: TURN for its room and window (not saved, only read).
         session = GroupSession.objects.get(pk=seat.group_session_id)
         appointment = Appointment(
             start=session.start,

@@ -123,9 +123,15 @@ def _admitted(holder: GroupSession | Appointment, *, until: datetime) -> tuple[j
 
 
 def issue_pass(
-    *, session: GroupSession, place: Appointment | None = None, user=None, now: datetime | None = None
+    *,
+    session: GroupSession,
+    place: Appointment | None = None,
+    user=None,
+    host: bool = True,
+    now: datetime | None = None,
 ) -> CallPass:
-    """A pass into the session's room for an admitted client (`place`) or a host (`user`).
+    """A pass into the session's room for an admitted client (`place`), or a host or (not `host`)
+    an interpreter (`user`).
 
     The caller has checked the seat (services/calls.py); this refuses only a removed client
     and a room that is closed. Every pass is new: each connection enters on its own.
@@ -143,18 +149,21 @@ def issue_pass(
         token=token,
         expires_at=window.closes,
     )
-    host = getattr(user, "caseworker", None)
-    display = (
-        first_name(place) if place is not None else (host.display_name if host else user.get_full_name())
-    )
+    caseworker, interpreter = getattr(user, "caseworker", None), getattr(user, "interpreter", None)
+    if place is not None:
+        display = first_name(place)
+    elif host and caseworker:
+        display = caseworker.display_name
+    else:
+        display = interpreter.name if interpreter and not host else user.get_full_name()
     return CallPass(
         url=settings.JANUS_PUBLIC_URL,
         room=room.number,
         participant=issued.participant,
         token=token,
         display=display,
-        host=place is None,
-        everyone=place is None,
+        host=place is None and host,
+        everyone=place is None,  # hosts, and interpreters (one who signs must see the clients)
     )
 
 

@@ -26,6 +26,7 @@ from appointments.services.booking import (
 from appointments.services.calls import new_call_room
 from appointments.services.clients import ClientDetails
 from appointments.services.group_calls import group_modes
+from appointments.services.interpreter_notices import tell_group_interpreter
 
 Status = Appointment.Status
 # The most places a session may have: what a room of the office, and later one Janus, carries.
@@ -182,6 +183,19 @@ def book_place(
         )
 
 
+def locked_changeable_session(session: GroupSession, now: datetime) -> GroupSession:
+    """The session's row, locked, while it is scheduled and has not begun; NotAllowed after that."""
+    # Only the session's row: its topic and office are shared by every session of theirs.
+    session = (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("topic__office")
+        .get(pk=session.pk)
+    )
+    if session.status != GroupSession.Status.SCHEDULED or session.start <= now:
+        raise NotAllowed(_("This group session can no longer be changed."))
+    return session
+
+
 def cancel_group_session(
     *,
     session: GroupSession,
@@ -189,16 +203,17 @@ def cancel_group_session(
     actor: AbstractBaseUser | None = None,
     now: datetime | None = None,
 ) -> GroupSession:
-    """The session is called off: every booked place is cancelled with its message, the hosts are free."""
+    """The session is called off: every booked place is cancelled with its message, its interpreters
+    are told, the hosts and interpreters are free."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = GroupSession.objects.select_for_update().get(pk=session.pk)
-        if session.status != GroupSession.Status.SCHEDULED or session.start <= now:
-            raise NotAllowed(_("This group session can no longer be changed."))
+        session = locked_changeable_session(session, now)
         for place in session.places.filter(status=Status.BOOKED):
             cancel_appointment(
                 appointment=place, by=Appointment.Party.STAFF, reason=reason, actor=actor, now=now
             )
+        for assignment in session.interpreters.select_related("interpreter", "language"):
+            tell_group_interpreter(assignment, "cancelled", now)
         session.status = GroupSession.Status.CANCELLED
         session.save(update_fields=["status"])
     return session

@@ -1,10 +1,15 @@
-"""Who may take an interpreter request: speaks its language, takes its mode, works and is free then."""
+"""Who may take an interpreter request: speaks its language, takes its mode, works and is free then;
+and who is busy at a time (absent, in a job, or interpreting a group session), for requests and sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from appointments.models import (
+    Appointment,
+    GroupSession,
+    GroupSessionInterpreter,
     Interpreter,
     InterpreterAbsence,
     InterpreterAvailability,
@@ -16,35 +21,36 @@ Status = InterpreterRequest.Status
 ACTIVE = InterpreterRequest.leading_to(Status.ACCEPTED)
 
 
-def _is_free(
-    interpreter: Interpreter,
-    interpreter_request: InterpreterRequest,
-    hours: list[InterpreterAvailability],
-    absences: list[InterpreterAbsence],
-    busy: list[InterpreterRequest],
+def _works_then(
+    interpreter: Interpreter, appointment: Appointment, hours: list[InterpreterAvailability]
 ) -> bool:
-    appointment = interpreter_request.appointment
     zone = appointment.topic.office.zone
     start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
     mine = [h for h in hours if h.interpreter_id == interpreter.pk]
     # Without hours of their own a freelancer is asked at any time.
-    if mine and not any(
+    return not mine or any(
         h.weekday == start.weekday() and h.start_time <= start.time() and end.time() <= h.end_time
         for h in mine
-    ):
-        return False
-    if any(
-        a.interpreter_id == interpreter.pk and a.start < appointment.end and a.end > appointment.start
-        for a in absences
-    ):
-        return False
-    return not any(
-        b.interpreter_id == interpreter.pk
-        and b.pk != interpreter_request.pk
-        and b.blocked_from < appointment.end
-        and b.blocked_until > appointment.start
-        for b in busy
     )
+
+
+def busy_interpreters(
+    interpreter_ids: Iterable[int], start: datetime, end: datetime, *, except_request: int | None = None
+) -> set[int]:
+    """Those of these interpreters who are not free from `start` to `end`: absent, in an accepted
+    job (other than `except_request`), or assigned to a scheduled group session at that time."""
+    ids = list(interpreter_ids)
+    absent = InterpreterAbsence.objects.filter(interpreter_id__in=ids, start__lt=end, end__gt=start)
+    jobs = InterpreterRequest.objects.filter(
+        interpreter_id__in=ids, status=Status.ACCEPTED, blocked_from__lt=end, blocked_until__gt=start
+    ).exclude(pk=except_request)
+    sessions = GroupSessionInterpreter.objects.filter(
+        interpreter_id__in=ids,
+        session__status=GroupSession.Status.SCHEDULED,
+        session__blocked_from__lt=end,
+        session__blocked_until__gt=start,
+    )
+    return {pk for busy in (absent, jobs, sessions) for pk in busy.values_list("interpreter_id", flat=True)}
 
 
 def eligible_interpreters(interpreter_request: InterpreterRequest) -> list[Interpreter]:
@@ -61,20 +67,8 @@ def eligible_interpreters(interpreter_request: InterpreterRequest) -> list[Inter
     ]
     ids = [interpreter.pk for interpreter in candidates]
     hours = list(InterpreterAvailability.objects.filter(interpreter_id__in=ids))
-    absences = list(
-        InterpreterAbsence.objects.filter(
-            interpreter_id__in=ids, start__lt=appointment.end, end__gt=appointment.start
-        )
-    )
-    busy = list(
-        InterpreterRequest.objects.filter(
-            interpreter_id__in=ids,
-            status=Status.ACCEPTED,
-            blocked_from__lt=appointment.end,
-            blocked_until__gt=appointment.start,
-        )
-    )
-    return [i for i in candidates if _is_free(i, interpreter_request, hours, absences, busy)]
+    busy = busy_interpreters(ids, appointment.start, appointment.end, except_request=interpreter_request.pk)
+    return [i for i in candidates if i.pk not in busy and _works_then(i, appointment, hours)]
 
 
 def preferred_window_open(interpreter_request: InterpreterRequest, now: datetime) -> bool:

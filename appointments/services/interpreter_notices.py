@@ -1,4 +1,5 @@
-"""Who hears of an interpreter request: interpreters (SMS, live), staff live, the assigned one's invite."""
+"""Who hears of an interpreter request: interpreters (SMS, live), staff live, the assigned one's invite;
+and a group session's interpreter of their assignment."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from appointments.events import (
     office_group,
     publish,
 )
-from appointments.models import Interpreter, InterpreterRequest, Language, Notification
+from appointments.models import (
+    GroupSessionInterpreter,
+    Interpreter,
+    InterpreterRequest,
+    Language,
+    Notification,
+)
+from appointments.outbox_kinds import KINDS
 from appointments.services.calendar import interpreter_url
 from appointments.services.outbox.compose import schedule_participant_messages
 from appointments.services.texts import render, when
@@ -88,3 +96,40 @@ def invite_interpreter(interpreter_request: InterpreterRequest, event: str, now:
         phone=interpreter.phone if interpreter.sms_consent else "",
         now=now,
     )
+
+
+def tell_group_interpreter(assignment: GroupSessionInterpreter, event: str, now: datetime) -> None:
+    """The interpreter hears by e-mail and SMS (if they agreed) that they were assigned to a group
+    session ("assigned") or are no longer needed there ("cancelled"), in German like their other news."""
+    interpreter, session = assignment.interpreter, assignment.session
+    language = "de"
+    values = {
+        "language": assignment.language.name,
+        "mode": render(language, "modes", session.mode),
+        "url": interpreter_url(),
+        **when(language, session.start.astimezone(session.topic.office.zone)),
+    }
+    declared = KINDS[Notification.Kind.GROUP_INTERPRETER]
+    addresses = {
+        Notification.Channel.EMAIL: interpreter.email,
+        Notification.Channel.SMS: interpreter.phone if interpreter.sms_consent else "",
+    }
+    rows = []
+    for channel, address in addresses.items():
+        route = declared.route(Notification.Audience.INTERPRETER, channel)
+        if not address or route is None:
+            continue
+        subject = f"{event}_subject"
+        rows.append(
+            Notification(
+                kind=declared.kind,
+                channel=channel,
+                audience=Notification.Audience.INTERPRETER,
+                recipient=address,
+                language=language,
+                subject=render(language, *route.path(subject), **values) if subject in route.texts else "",
+                body=render(language, *route.path(event), **values),
+                due_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows)

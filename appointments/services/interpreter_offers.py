@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 
 from appointments.exceptions import ApplicationError, NotAllowed, NotFound
 from appointments.models import Interpreter, InterpreterDecline, InterpreterRequest
-from appointments.services.interpreter_matching import ACTIVE, eligible_interpreters, offered_to
+from appointments.services.interpreter_matching import (
+    ACTIVE,
+    busy_interpreters,
+    eligible_interpreters,
+    offered_to,
+)
 from appointments.services.interpreter_notices import (
     invite_interpreter,
     offer,
@@ -104,7 +109,14 @@ def accept_interpreter_request(
             raise NotFound
     if interpreter_request.status not in ACTIVE or interpreter_request.interpreter_id is not None:
         raise AlreadyTaken
+    appointment = interpreter_request.appointment
     with transaction.atomic():
+        # Their row locked, as when staff assign them to a group session: the two never give them one hour.
+        Interpreter.objects.select_for_update().filter(pk=interpreter.pk).first()
+        if busy_interpreters(
+            [interpreter.pk], appointment.start, appointment.end, except_request=interpreter_request.pk
+        ):
+            raise NotAllowed(_("You already have an assignment at this time."))
         try:
             with transaction.atomic():
                 # The transition to ACCEPTED as one UPDATE, so that of many racers exactly one wins.

@@ -10,6 +10,7 @@ from appointments.models import (
     Caseworker,
     Client,
     GroupSession,
+    GroupSessionInterpreter,
     Interpreter,
     InterpreterRequest,
     Invitation,
@@ -146,6 +147,15 @@ def interprets(user, appointment: Appointment) -> bool:
         and InterpreterRequest.objects.filter(
             appointment=appointment, interpreter=interpreter, status=InterpreterRequest.Status.ACCEPTED
         ).exists()
+    )
+
+
+def interprets_group_session(user, session: GroupSession) -> bool:
+    """Whether the user is an interpreter assigned to the session (and joins its video room)."""
+    interpreter = interpreter_for(user)
+    return (
+        interpreter is not None
+        and GroupSessionInterpreter.objects.filter(session=session, interpreter=interpreter).exists()
     )
 
 
@@ -306,5 +316,6 @@ def access_group_session(user, session_id: int) -> GroupSession:
 
 
 def can_schedule_group_sessions(user) -> bool:
-    """Scheduling and calling off sessions is a coordinator's (or a superuser's) task."""
+    """Scheduling sessions, assigning their interpreters and calling them off is a coordinator's
+    (or a superuser's) task."""
     return coordinator_for(user) is not None or sees_everything(user)

@@ -1,4 +1,5 @@
-"""The interpreter's page: open requests for my languages, my jobs, my calendar feed; no JS needed."""
+"""The interpreter's page: open requests for my languages, my jobs and group sessions, my calendar
+feed; no JS needed."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +11,9 @@ from django.views.decorators.http import require_POST
 from appointments.dates import month_param
 from appointments.events import first_name
 from appointments.exceptions import ApplicationError, NotFound
+from appointments.models import Mode
 from appointments.services.calendar import feed_token, revoke_feed
+from appointments.services.group_session_interpreters import group_assignments_for
 from appointments.services.interpreter_figures import monthly_interpreter_figures
 from appointments.services.interpreter_offers import (
     accept_interpreter_request,
@@ -53,6 +56,23 @@ def _offer(job) -> dict:
     }
 
 
+def _group_session(assignment) -> dict:
+    session = assignment.session
+    office = session.topic.office
+    zone = office.zone
+    video = session.mode == Mode.VIDEO
+    return {
+        "topic": session.topic.name,
+        "start": session.start.astimezone(zone),
+        "end": session.end.astimezone(zone),
+        "mode": session.get_mode_display(),
+        "language": assignment.language.name,
+        "office": office.name,
+        "address": "" if video else office.address,
+        "join_url": reverse("realtime:staff-call", kwargs={"room": session.call_room}) if video else None,
+    }
+
+
 @login_required
 def overview(request):
     interpreter = access_interpreter(request.user)
@@ -63,6 +83,7 @@ def overview(request):
         {
             "offers": [_offer(r) for r in offers_for(interpreter)],
             "jobs": [_job(r) for r in assignments_for(interpreter).select_related("language")],
+            "group_sessions": [_group_session(a) for a in group_assignments_for(interpreter)],
             "feed_url": feed,
         },
     )

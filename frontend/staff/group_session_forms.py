@@ -1,9 +1,9 @@
-"""The form a coordinator fills in to schedule a group session."""
+"""The forms a coordinator fills in to schedule a group session and to assign its interpreters."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Caseworker, Language, Mode, Topic
+from appointments.models import Caseworker, Interpreter, Language, Mode, Topic
 from appointments.services.group_calls import group_modes
 from appointments.services.group_sessions import MOST_PLACES
 from frontend.fields import StepForm
@@ -33,3 +33,10 @@ class GroupSessionForm(StepForm):
         self.fields["hosts"].queryset = Caseworker.objects.filter(office=office, active=True).order_by(
             "display_name"
         )
+
+
+class GroupInterpreterForm(forms.Form):
+    """One of the session's languages, and (to assign one) the interpreter chosen for it."""
+
+    language = forms.ModelChoiceField(queryset=Language.objects.all(), to_field_name="code")
+    interpreter = forms.ModelChoiceField(queryset=Interpreter.objects.all(), required=False)

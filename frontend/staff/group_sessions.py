@@ -1,4 +1,4 @@
-"""Group sessions in the workspace: the upcoming ones, scheduling one, and a session's places."""
+"""Group sessions in the workspace: the upcoming ones, scheduling one, a session's places and interpreters."""
 
 from datetime import datetime
 
@@ -13,6 +13,12 @@ from django.views.decorators.http import require_POST
 
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment
+from appointments.services.group_session_interpreters import (
+    assign_group_interpreter,
+    interpreted_languages,
+    interpreters_to_assign,
+    remove_group_interpreter,
+)
 from appointments.services.group_sessions import cancel_group_session, schedule_group_session
 from appointments.services.permissions import (
     access_group_session,
@@ -20,7 +26,7 @@ from appointments.services.permissions import (
     can_schedule_group_sessions,
     visible_group_sessions,
 )
-from frontend.staff.group_session_forms import GroupSessionForm
+from frontend.staff.group_session_forms import GroupInterpreterForm, GroupSessionForm
 
 
 @login_required
@@ -74,18 +80,81 @@ def group_session(request: HttpRequest, session_id: int) -> HttpResponse:
         .select_related("client")
         .order_by("created_at")
     )
+    changeable = (
+        can_schedule_group_sessions(request.user)
+        and session.status == session.Status.SCHEDULED
+        and session.start > now
+    )
     context = {
         "nav": "groups",
         "session": session,
         "hosts": session.hosts.order_by("display_name"),
+        "interpreters": _interpreters(session, changeable),
         "places": places,
         "begun": session.start <= now,
-        "can_cancel": can_schedule_group_sessions(request.user)
-        and session.status == session.Status.SCHEDULED
-        and session.start > now,
+        "can_cancel": changeable,
+        "can_arrange": changeable,
         "zone": session.topic.office.zone,
     }
     return render(request, "frontend/staff/group_session.html", context)
+
+
+def _interpreters(session, changeable: bool) -> list[dict]:
+    """Each interpreted language with its interpreter, and whom staff may choose if they may change it."""
+    assigned = {each.language_id: each for each in session.interpreters.select_related("interpreter")}
+    return [
+        {
+            "language": language,
+            "assigned": assigned.get(language.code),
+            "choices": interpreters_to_assign(session, language) if changeable else [],
+        }
+        for language in interpreted_languages(session)
+    ]
+
+
+@login_required
+@require_POST
+def interpreter(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A coordinator assigns (or replaces) the interpreter of one of the session's languages."""
+    session = access_group_session(request.user, session_id)
+    form = GroupInterpreterForm(request.POST)
+    if not can_schedule_group_sessions(request.user):
+        return redirect("staff:group-session", session_id=session.pk)
+    if not form.is_valid() or form.cleaned_data["interpreter"] is None:
+        messages.error(request, _("Choose an interpreter from the list."))
+        return redirect("staff:group-session", session_id=session.pk)
+    try:
+        assigned = assign_group_interpreter(
+            session=session,
+            language=form.cleaned_data["language"],
+            interpreter=form.cleaned_data["interpreter"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s interprets %(language)s; they have been told.")
+            % {"name": assigned.interpreter.name, "language": assigned.language.name},
+        )
+    return redirect("staff:group-session", session_id=session.pk)
+
+
+@login_required
+@require_POST
+def interpreter_remove(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A coordinator takes the interpreter off one of the session's languages."""
+    session = access_group_session(request.user, session_id)
+    form = GroupInterpreterForm(request.POST)
+    if not can_schedule_group_sessions(request.user) or not form.is_valid():
+        return redirect("staff:group-session", session_id=session.pk)
+    try:
+        remove_group_interpreter(session=session, language=form.cleaned_data["language"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The interpreter has been removed and told."))
+    return redirect("staff:group-session", session_id=session.pk)
 
 
 @login_required

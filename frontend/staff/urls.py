@@ -85,4 +85,12 @@ urlpatterns = [
     path("gruppen/", group_sessions.group_sessions, name="group-sessions"),
     path("gruppen/<int:session_id>/", group_sessions.group_session, name="group-session"),
     path("gruppen/<int:session_id>/absagen/", group_sessions.cancel, name="group-session-cancel"),
+    path(
+        "gruppen/<int:session_id>/dolmetschen/", group_sessions.interpreter, name="group-session-interpreter"
+    ),
+    path(
+        "gruppen/<int:session_id>/dolmetschen/entfernen/",
+        group_sessions.interpreter_remove,
+        name="group-session-interpreter-remove",
+    ),
 ]

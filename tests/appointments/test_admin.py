@@ -22,6 +22,7 @@ from appointments.models import (
     ExtraHours,
     GroupCallPass,
     GroupSession,
+    GroupSessionInterpreter,
     InboundSms,
     Interpreter,
     InterpreterAbsence,
@@ -61,6 +62,7 @@ NO_ADD = {
     "CalendarBusy",
     "GroupSession",
     "GroupCallPass",
+    "GroupSessionInterpreter",
     "Notification",
     "AuditEntry",
 }
@@ -106,6 +108,9 @@ def seeded(settings, now):
         participant=4242,
         token=TOKEN_HASH,
         expires_at=now + timedelta(hours=2),
+    )
+    GroupSessionInterpreter.objects.create(
+        session=GroupSession.objects.first(), language_id="ar", interpreter=interpreter
     )
     if not Invitation.objects.filter(token_hash=TOKEN_HASH).exists():
         Invitation.objects.create(

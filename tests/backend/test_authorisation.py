@@ -15,10 +15,11 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from appointments.models import GroupSession, Invitation, OfficeClosure
+from appointments.models import GroupSession, Invitation, Language, OfficeClosure
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.calendar import feed_token
 from appointments.services.calls import ensure_call_room
+from appointments.services.group_session_interpreters import assign_group_interpreter
 from appointments.services.group_sessions import schedule_group_session
 from appointments.services.interpreter_offers import accept_interpreter_request
 from appointments.services.invitations import invite_client
@@ -172,6 +173,8 @@ URLS = {
     "staff:group-sessions": ("staff", {}),
     "staff:group-session": ("staff_obj", {}),
     "staff:group-session-cancel": ("staff_obj", {}),
+    "staff:group-session-interpreter": ("staff_obj", {}),
+    "staff:group-session-interpreter-remove": ("staff_obj", {}),
     "twilio-sms-status": ("webhook", {}),
     "twilio-sms-inbound": ("webhook", {}),
     "twilio-voice-twiml": ("webhook", {"room": "room", "role": "client"}),
@@ -256,6 +259,8 @@ NAMED_OBJECTS = {
     "staff:invitation-reprint": lambda a: {"invitation_id": _invitation(a)},
     "staff:group-session": lambda a: {"session_id": _group_session(a)},
     "staff:group-session-cancel": lambda a: {"session_id": _group_session(a)},
+    "staff:group-session-interpreter": lambda a: {"session_id": _group_session(a)},
+    "staff:group-session-interpreter-remove": lambda a: {"session_id": _group_session(a)},
 }
 
 
@@ -371,6 +376,28 @@ def test_a_group_call_s_controls_are_for_its_hosts_and_coordinator(offices, sett
     for insider in (a.caseworker.user, a.coordinator.user):
         # In, but naming nobody in the call (the room is not open yet): refused as a bad request.
         assert _try(_as(insider), url, "post").status_code == 400, insider
+
+
+def test_a_group_session_s_room_seats_its_interpreter_and_no_other(offices, settings):
+    """The interpreter assigned to a video session enters its room, but not the hosts' controls."""
+    settings.VIDEO_BACKEND = "janus"
+    a, b = offices
+    session = GroupSession.objects.get(pk=_group_session(a))
+    GroupSession.objects.filter(pk=session.pk).update(mode="video")
+    session.languages.add("ar")
+    a.interpreter.modes = ["video"]
+    a.interpreter.save()
+    room = reverse("realtime:staff-call", args=[session.call_room])
+    for outsider in (a.interpreter, b.interpreter, a.colleague, b.coordinator):
+        assert _as(outsider.user).get(room).status_code == 404, outsider
+    assign_group_interpreter(
+        session=session, language=Language.objects.get(code="ar"), interpreter=a.interpreter
+    )
+    assert _as(a.interpreter.user).get(room).status_code == 200
+    assert _as(b.interpreter.user).get(room).status_code == 404
+    for control in ("realtime:remove", "realtime:mute"):
+        url = reverse(control, args=[session.call_room])
+        assert _try(_as(a.interpreter.user), url, "post").status_code == 404
 
 
 @pytest.mark.parametrize("name", _by_kind("office_obj"))

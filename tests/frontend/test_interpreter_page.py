@@ -2,10 +2,12 @@
 
 import pytest
 
-from appointments.models import InterpreterRequest
+from appointments.models import InterpreterRequest, Language
 from appointments.services.booking import ClientDetails, book_appointment
-from tests.factories import InterpreterFactory, UserFactory
-from tests.scenario import THURSDAY_9
+from appointments.services.group_session_interpreters import assign_group_interpreter
+from appointments.services.group_sessions import schedule_group_session
+from tests.factories import CaseworkerFactory, InterpreterFactory, TopicFactory, UserFactory
+from tests.scenario import THURSDAY_9, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "caseworker")]
 
@@ -107,3 +109,48 @@ def test_someone_elses_job_cannot_be_given_back(client, request_id):
     interpreter(client)
     assert client.post(f"/dolmetschen/{request_id}/zurueckgeben/").status_code == 404
     assert InterpreterRequest.objects.get().status == "accepted"
+
+
+def group_session(topic, *, mode, clock="10:00"):
+    return schedule_group_session(
+        topic=topic,
+        start=at(TUESDAY, clock),
+        hosts=[CaseworkerFactory(office=topic.office)],
+        capacity=5,
+        mode=mode,
+        languages=Language.objects.filter(code="ar"),
+    )
+
+
+def test_the_overview_lists_the_interpreter_s_group_sessions_with_the_video_room(client, office, settings):
+    settings.VIDEO_BACKEND = "janus"
+    office.address = "Hauptstraße 1\n65183 Wiesbaden"
+    office.save()
+    person = interpreter(client)
+    person.modes = ["in_person", "video"]
+    person.save()
+    topic = TopicFactory(office=office, name="Bewerbungstraining", group=True, modes=["in_person", "video"])
+    arabic = Language.objects.get(code="ar")
+    at_the_office, by_video = (
+        group_session(topic, mode="in_person"),
+        group_session(topic, mode="video", clock="14:00"),
+    )
+    for session in (at_the_office, by_video):
+        assign_group_interpreter(session=session, language=arabic, interpreter=person)
+    page = client.get("/dolmetschen/").text
+    section = page.split('id="group-sessions"')[1].split("</section>")[0]
+    assert section.count("Bewerbungstraining") == 2
+    assert f"Ort: {office.name}" in section
+    assert "Hauptstraße 1<br>65183 Wiesbaden" in section
+    assert section.count(arabic.name) == 2
+    assert f'href="/video/raum/{by_video.call_room}/"' in section
+    assert at_the_office.call_room not in section
+
+
+def test_another_interpreter_sees_no_group_session(client, office):
+    topic = TopicFactory(office=office, group=True, modes=["in_person"])
+    someone = InterpreterFactory(languages=["ar"], modes=["in_person"])
+    session = group_session(topic, mode="in_person")
+    assign_group_interpreter(session=session, language=Language.objects.get(code="ar"), interpreter=someone)
+    interpreter(client)
+    assert "Sie sind für keine Gruppenveranstaltung eingeteilt." in client.get("/dolmetschen/").text

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from appointments.models import Appointment, GroupSession, Notification
+from appointments.models import Appointment, GroupSession, GroupSessionInterpreter, Language, Notification
+from appointments.services.group_session_interpreters import assign_group_interpreter
 from appointments.services.group_sessions import book_place, schedule_group_session
-from tests.factories import CaseworkerFactory
+from tests.factories import CaseworkerFactory, InterpreterFactory
 from tests.scenario import AYLIN, TUESDAY, at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now", "no_sms_codes")]
@@ -122,3 +123,68 @@ def test_a_coordinator_calls_a_session_off_and_every_place_is_told(client, coord
     assert GroupSession.objects.get().status == "cancelled"
     assert set(session.places.values_list("status", flat=True)) == {Appointment.Status.CANCELLED}
     assert Notification.objects.filter(appointment__group_session=session, kind="cancelled").count() >= 2
+
+
+@pytest.fixture
+def arabic_session(group_topic, caseworker):
+    return schedule_group_session(
+        topic=group_topic,
+        start=at(TUESDAY, "14:00"),
+        hosts=[caseworker],
+        capacity=5,
+        mode="in_person",
+        languages=Language.objects.filter(code__in=["ar", "de"]),
+    )
+
+
+def interpreter(name: str, **extra):
+    return InterpreterFactory(name=name, languages=["ar"], modes=["in_person"], **extra)
+
+
+def test_a_coordinator_assigns_replaces_and_removes_the_interpreter_of_a_language(
+    client, coordinator, arabic_session
+):
+    amal, basim = interpreter("Amal Haddad"), interpreter("Basim Nasser")
+    interpreter("Tarek Busy").absences.create(start=at(TUESDAY, "13:00"), end=at(TUESDAY, "18:00"))
+    client.force_login(coordinator.user)
+    here = f"/fachkraft/gruppen/{arabic_session.pk}/"
+    page = client.get(here).text
+    assert re.findall(r'<option value="\d+">([^<]+)</option>', page) == ["Amal Haddad", "Basim Nasser"]
+    assert 'name="language" value="de"' not in page  # German needs no interpreter
+    assert "<td>Noch keine Dolmetschung</td>" in page
+
+    assigned = client.post(f"{here}dolmetschen/", {"language": "ar", "interpreter": amal.pk}, follow=True)
+    assert "Amal Haddad dolmetscht" in assigned.text
+    assert GroupSessionInterpreter.objects.get().interpreter == amal
+    client.post(f"{here}dolmetschen/", {"language": "ar", "interpreter": basim.pk})
+    assert GroupSessionInterpreter.objects.get().interpreter == basim
+    removed = client.post(f"{here}dolmetschen/entfernen/", {"language": "ar"}, follow=True)
+    assert "nicht mehr zum Dolmetschen eingeteilt" in removed.text
+    assert not GroupSessionInterpreter.objects.exists()
+
+
+def test_the_page_tells_why_an_interpreter_cannot_be_assigned(client, coordinator, arabic_session):
+    busy = interpreter("Tarek Busy")
+    busy.absences.create(start=at(TUESDAY, "13:00"), end=at(TUESDAY, "18:00"))
+    client.force_login(coordinator.user)
+    here = f"/fachkraft/gruppen/{arabic_session.pk}/"
+    refused = client.post(f"{here}dolmetschen/", {"language": "ar", "interpreter": busy.pk}, follow=True)
+    assert "zu dieser Zeit nicht frei" in refused.text
+    assert "Zu dieser Zeit ist niemand für diese Sprache frei." in refused.text
+    unchosen = client.post(f"{here}dolmetschen/", {"language": "ar", "interpreter": ""}, follow=True)
+    assert "Wählen Sie eine Person aus der Liste." in unchosen.text
+    assert not GroupSessionInterpreter.objects.exists()
+
+
+def test_the_host_sees_the_interpreter_but_does_not_change_it(client, caseworker, arabic_session):
+    amal = interpreter("Amal Haddad")
+    assign_group_interpreter(
+        session=arabic_session, language=Language.objects.get(code="ar"), interpreter=amal
+    )
+    client.force_login(caseworker.user)
+    here = f"/fachkraft/gruppen/{arabic_session.pk}/"
+    page = client.get(here).text
+    assert "<td>Amal Haddad</td>" in page
+    assert "dolmetschen/entfernen/" not in page
+    client.post(f"{here}dolmetschen/entfernen/", {"language": "ar"})
+    assert GroupSessionInterpreter.objects.get().interpreter == amal

@@ -5,9 +5,11 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client as HttpClient
 
+from appointments.models import Language
 from appointments.services import calls
+from appointments.services.group_session_interpreters import assign_group_interpreter
 from realtime.consumers import TRY_AGAIN_LATER
-from tests.factories import CaseworkerFactory
+from tests.factories import CaseworkerFactory, InterpreterFactory, UserFactory
 from tests.group_call import video_session
 from tests.realtime.servers import free_port
 from tests.realtime.test_call_consumer import (
@@ -118,5 +120,40 @@ def test_when_janus_cannot_be_reached_the_client_is_told_to_try_again_not_refuse
         frames, code = await until_closed(host)
         assert [frame["code"] for frame in frames if frame["type"] == "error"] == ["unavailable"]
         assert code == TRY_AGAIN_LATER
+
+    run(scenario)
+
+
+def test_the_session_s_interpreter_is_let_in_at_once_and_clients_see_them_like_a_host():
+    group = video_session(places=1)
+    person = InterpreterFactory(name="Amal Haddad", user=UserFactory(), languages=["ar"], modes=["video"])
+    group.session.languages.add("ar")
+    assign_group_interpreter(
+        session=group.session, language=Language.objects.get(code="ar"), interpreter=person
+    )
+
+    async def scenario():
+        interpreter = await join_staff(group.room, person.user)
+        you = await next_presence(interpreter, "you")
+        assert (you["role"], you["admitted"]) == ("interpreter", True)
+        assert (you["janus"]["display"], you["janus"]["host"]) == ("Amal Haddad", False)
+        client = await join_place(group, group.places[0])
+        seen = await next_presence(client, "here")
+        assert (seen["role"], seen["participant"]) == ("interpreter", you["janus"]["participant"])
+        for socket in (interpreter, client):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_an_interpreter_not_assigned_to_the_session_is_not_let_in():
+    group = video_session(places=1)
+    stranger = InterpreterFactory(user=UserFactory(), languages=["ar"], modes=["video"])
+
+    async def scenario():
+        _socket, connected, code = await open_socket(
+            f"/ws/calls/{group.room}/", cookie=await cookie_for(stranger.user)
+        )
+        assert not connected or code == 4403
 
     run(scenario)

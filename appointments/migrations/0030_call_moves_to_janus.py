@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0028_group_calls'),
+        ('appointments', '0029_group_session_interpreters'),
     ]
 
     operations = [
