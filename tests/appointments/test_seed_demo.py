@@ -243,6 +243,9 @@ class TestGroupSession:
         assert session.mode == "in_person"
         assert session.capacity == 12
         assert [place.client.name for place in session.places.all()] == ["Yusuf Karimi"]
+        assert set(session.languages.values_list("code", flat=True)) == {"de", "ar"}
+        assignment = session.interpreters.get()
+        assert (assignment.language_id, assignment.interpreter.user.username) == ("ar", "i.alkhatib")
         assert Notification.objects.filter(appointment__group_session=session, kind="confirmation").exists()
 
 

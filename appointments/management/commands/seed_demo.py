@@ -30,6 +30,7 @@ from appointments.models import (
     Interpreter,
     InterpreterLanguage,
     Invitation,
+    Language,
     Mode,
     Office,
     StaffIdentity,
@@ -38,6 +39,7 @@ from appointments.models import (
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
 from appointments.services.group_calls import group_modes
+from appointments.services.group_session_interpreters import assign_group_interpreter
 from appointments.services.group_sessions import book_place, schedule_group_session
 from appointments.services.invitations import invitation_link, invite_client
 from appointments.services.own_calendars import read_calendar
@@ -277,6 +279,7 @@ INTERPRETERS = (
         "+49 171 3920090",
         "Sprachmittlerpool Rhein-Main",
         (("ar", "Syrisch, Irakisch und Hocharabisch; kein maghrebinisches Arabisch"),),
+        (*BOTH, Mode.IN_PERSON),  # also at the job centre: the demo's group session may be held there
     ),
     InterpreterSpec(
         "i.aydin",
@@ -433,9 +436,10 @@ class Command(BaseCommand):
         read_calendar(link, ics=(Path(__file__).parents[2] / "static" / DEMO_CALENDAR).read_bytes(), now=now)
 
     def _group_session(self, office: Office, host: Caseworker, now: datetime) -> None:
-        """A group information session at the office tomorrow, at the first hour the host is free,
-        with 12 places and one of them booked: by video where Janus runs (`make run` starts it
-        when Debian's janus is installed), otherwise at the job centre."""
+        """A group information session at the office tomorrow, at the first hour the host and the
+        shown interpreter are free, in German and Arabic with them interpreting, with 12 places and
+        one of them booked: by video where Janus runs (`make run` starts it when Debian's janus is
+        installed), otherwise at the job centre."""
         modes = group_modes()
         topic = self._topic(office, GROUP_TOPIC, len(TOPICS), modes=list(modes), group=True)
         if topic.group_sessions.exists():  # like the bookings: once, not again at every run
@@ -443,14 +447,22 @@ class Command(BaseCommand):
         tomorrow = office.today(now) + timedelta(days=1)
         for hour in range(9, 17):
             try:
-                session = schedule_group_session(
-                    topic=topic,
-                    start=datetime.combine(tomorrow, time(hour), tzinfo=office.zone),
-                    hosts=[host],
-                    capacity=12,
-                    mode=modes[-1],
-                    now=now,
-                )
+                with transaction.atomic():  # a session whose interpreter is busy then is not kept
+                    session = schedule_group_session(
+                        topic=topic,
+                        start=datetime.combine(tomorrow, time(hour), tzinfo=office.zone),
+                        hosts=[host],
+                        capacity=12,
+                        mode=modes[-1],
+                        languages=Language.objects.filter(code__in=["de", "ar"]),
+                        now=now,
+                    )
+                    assign_group_interpreter(
+                        session=session,
+                        language=Language.objects.get(code="ar"),
+                        interpreter=Interpreter.objects.get(user__username=SHOWN_INTERPRETER),
+                        now=now,
+                    )
             except ApplicationError:
                 continue
             book_place(session=session, client=GROUP_CLIENT, booked_by=host.user, now=now)
