@@ -2,7 +2,10 @@
 everyone receives the host, the host receives all four; a muted client's sound stops (not their
 picture), a removed client's media stops, and a token of another room does not open this one."""
 
+import math
+import struct
 import time
+import wave
 from datetime import timedelta
 
 import pytest
@@ -152,3 +155,63 @@ def test_the_group_call_pages_pass_axe_on_a_phone(
         accessible(client, screenshots, f"group-call-{language}-client-in-call")
         accessible(host, screenshots, f"group-call-{language}-host-in-call")
         browser.close()
+
+
+def sound_file(path, *, speaking: int, silent: int) -> str:
+    """A WAV for Chromium's fake microphone: `speaking` seconds of a steady loud tone, then
+    `silent` seconds of silence."""
+    rate = 48_000
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        samples = (
+            int(30_000 * math.sin(2 * math.pi * 440 * n / rate)) if n < rate * speaking else 0
+            for n in range(rate * (speaking + silent))
+        )
+        out.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
+    return str(path)
+
+
+def test_clients_see_the_host_and_whoever_speaks_not_the_others(
+    settings, running_janus, monkeypatch, screenshots, tmp_path
+):
+    use_janus(settings, running_janus)
+    group = video_session(places=2)
+    speaker_place, quiet_place = group.places
+    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+
+        def chromium(loud: bool):
+            # The speaker speaks for the first 25 seconds of their page, then falls silent.
+            sound = sound_file(tmp_path / f"{loud}.wav", speaking=25 if loud else 0, silent=90)
+            args = [*MEDIA_ARGS, f"--use-file-for-fake-audio-capture={sound}"]
+            return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+        loud, quiet = chromium(loud=True), chromium(loud=False)
+        speaker = open_page(loud, f"{base}/video/{speaker_place.reference}/{speaker_place.token}/")
+        listener = open_page(quiet, f"{base}/video/{quiet_place.reference}/{quiet_place.token}/")
+        host = open_page(
+            quiet, f"{base}/video/raum/{group.room}/", cookie=session_cookie(group.host), base=base
+        )
+        host.wait_for_function(
+            "() => document.querySelectorAll('#waiting-list li').length === 2", timeout=15_000
+        )
+        host.click("#admit-all")
+        speaker_id, listener_id = (
+            page.wait_for_function("() => window.sprechstundeCall.participant()").json_value()
+            for page in (speaker, listener)
+        )
+        host_id = host.evaluate("() => window.sprechstundeCall.participant()")
+        # The listener sees the host and the one who speaks; the speaker sees the host only.
+        growing(listener, [host_id, speaker_id], kind="video", timeout=40)
+        listener.locator(f"#feed-{speaker_id}:not([hidden]) video").wait_for(timeout=10_000)
+        assert "Teilnehmerin1" in listener.locator("#speaker").inner_text()
+        growing(speaker, [host_id, listener_id], kind="audio")
+        assert str(listener_id) not in speaker.evaluate(RECEIVED, "video")
+        listener.screenshot(path=screenshots / "group-call-speaker-shown.png", full_page=True)
+        # Once they stop, their picture goes (a moment later) and its stream is let go.
+        listener.locator(f"#feed-{speaker_id}[hidden]").wait_for(state="attached", timeout=45_000)
+        assert stopped(listener, speaker_id, kind="video")
+        growing(listener, [host_id], kind="video")
+        loud.close()
+        quiet.close()

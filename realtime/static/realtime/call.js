@@ -19,6 +19,9 @@
   let janusCall = null; // in a group session: our part of the Janus room
   const hosts = new Set(); // Janus participants our server announced as hosts: clients see their video
   const people = new Map(); // Janus participant → display name, for "Speaking:" and the host's list
+  const speaking = new Set(); // clients of a session heard speaking now: their picture is shown meanwhile
+  const quieted = new Map(); // participant → the timer that lets their picture go a while after they stop
+  const SPEAKER_HOLD_MS = 4000; // a pause for breath does not make the picture come and go
 
   function stage(name) { root.dataset.stage = name; }
   function status(text) { $("call-status").textContent = text || ""; }
@@ -240,8 +243,8 @@
         stream,
         rtc: { iceServers: config.iceServers, iceTransportPolicy: config.iceTransportPolicy },
         // Hosts (and everyone in a one-to-one call) see and hear everyone; a session's client sees
-        // the hosts and hears everyone.
-        wants: (person, item) => pass.everyone || item.type === "audio" || hosts.has(person.id),
+        // the hosts and whoever speaks, and hears everyone.
+        wants: (person, item) => pass.everyone || item.type === "audio" || hosts.has(person.id) || speaking.has(person.id),
         on: {
           arrived: (person) => {
             people.set(person.id, person.display);
@@ -249,7 +252,10 @@
           },
           track: showFeed,
           left: dropFeed,
-          talking: (id, speaking) => { $("speaker").textContent = speaking && people.has(id) ? t.speaking.replace("%(name)s", people.get(id)) : ""; },
+          talking: (id, now) => {
+            $("speaker").textContent = now && people.has(id) ? t.speaking.replace("%(name)s", people.get(id)) : "";
+            if (!pass.everyone) showSpeaker(id, now);
+          },
           removed: () => { leaveGroupCall(); status(t.removed); stage("ended"); },
           lost: () => status(t.reconnecting),
         },
@@ -259,6 +265,24 @@
       console.error(error);
       status(t.unavailable);
     }
+  }
+
+  // A client of a session sees another client only while they speak (and a moment after).
+  function showSpeaker(id, now) {
+    if (hosts.has(id)) return;
+    clearTimeout(quieted.get(id));
+    if (now) {
+      if (!speaking.has(id)) { speaking.add(id); janusCall?.refresh(); }
+      const figure = document.getElementById(`feed-${id}`);
+      if (figure && figure.querySelector("video").srcObject.getVideoTracks().length) figure.hidden = false;
+      return;
+    }
+    quieted.set(id, setTimeout(() => {
+      speaking.delete(id);
+      const figure = document.getElementById(`feed-${id}`);
+      if (figure) figure.hidden = true;
+      janusCall?.refresh();
+    }, SPEAKER_HOLD_MS));
   }
 
   function leaveGroupCall() {
@@ -285,7 +309,10 @@
       figure.hidden = true; // until a picture arrives: someone we only hear takes no space
       $("videos").append(figure);
     }
-    figure.querySelector("video").srcObject.addTrack(track);
+    const media = figure.querySelector("video").srcObject;
+    // Taken again (someone who speaks again): the new track replaces the one let go.
+    for (const old of media.getTracks()) if (old.kind === track.kind) media.removeTrack(old);
+    media.addTrack(track);
     if (track.kind === "video") figure.hidden = false;
   }
 

@@ -195,8 +195,26 @@ window.SprechstundeJanus = (function () {
       return bytes;
     }
 
-    // Ask again what `wants` picks of those already here (a host made known after they arrived).
-    const refresh = () => take([...known.values()]);
+    // Ask again what `wants` picks of those here (a host made known after they arrived, someone who
+    // began or stopped speaking): take what it now picks, and let go of what it no longer does.
+    function refresh() {
+      take([...known.values()]);
+      const unwanted = [];
+      for (const key of [...taken]) {
+        const [id, mid] = key.split(":");
+        const person = known.get(Number(id));
+        const item = (person?.streams || []).find((stream) => stream.mid === mid);
+        if (!person || !item || wants(person, item)) continue;
+        taken.delete(key);
+        unwanted.push({ feed: person.id, mid });
+      }
+      if (!unwanted.length) return;
+      chain = chain.then(async () => {
+        const updated = await request(subscriber, { request: "unsubscribe", streams: unwanted });
+        remember(updated.data.streams);
+        if (updated.jsep) await answer(updated.jsep);
+      }).catch((error) => console.error(error));
+    }
 
     return { leave, received, refresh, participant: pass.participant, connection: () => sending.connectionState };
   }
