@@ -3,9 +3,9 @@ everyone receives the host, the host receives all four; a muted client's sound s
 picture), a removed client's media stops, and a token of another room does not open this one."""
 
 import math
-import struct
 import time
 import wave
+from array import array
 from datetime import timedelta
 
 import pytest
@@ -161,15 +161,14 @@ def sound_file(path, *, speaking: int, silent: int) -> str:
     """A WAV for Chromium's fake microphone: `speaking` seconds of a steady loud tone, then
     `silent` seconds of silence."""
     rate = 48_000
+    # One period of about 440 Hz (109 samples at 48 kHz), repeated, is the tone; zero bytes are silence.
+    period = array("h", (int(30_000 * math.sin(2 * math.pi * n / 109)) for n in range(109)))
+    tone = (period * (rate * speaking // len(period) + 1))[: rate * speaking]
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        samples = (
-            int(30_000 * math.sin(2 * math.pi * 440 * n / rate)) if n < rate * speaking else 0
-            for n in range(rate * (speaking + silent))
-        )
-        out.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
+        out.writeframes(tone.tobytes() + bytes(2 * rate * silent))
     return str(path)
 
 
