@@ -33,6 +33,9 @@ from tests.realtime.browser import launch
 
 MAX = int(os.environ.get("BENCH_JANUS_MAX", 40))
 MAX_SECONDS = float(os.environ.get("BENCH_JANUS_SECONDS", 240))
+# The lighter client (see above): participants per Chromium page, and whether pages play what they get.
+PER_PAGE = int(os.environ.get("BENCH_JANUS_PER_PAGE", 4))
+PLAY = os.environ.get("BENCH_JANUS_PLAY", "0") == "1"
 WINDOW_SECONDS = 3.0
 HOST = 1  # participant numbers: the host 1, participants from 2 on
 CLIENT = ROOT / "realtime" / "static" / "realtime" / "janus_room.js"
@@ -49,28 +52,30 @@ KEEP_CONNECTIONS = """(() => {
   };
 })();"""
 
-# As call.js enters a group call: a small picture, remote streams played, the call page's choice.
-JOIN = """async ([pass, host]) => {
+# As call.js enters a group call: a small picture and the call page's choice of streams.
+JOIN = """async ([pass, host, play]) => {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: true, video: { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { max: 15 } },
   });
-  const play = (feed, track) => {
+  const show = (feed, track) => {
+    if (!play) return;
     const element = document.createElement(track.kind);
     element.autoplay = true;
     element.srcObject = new MediaStream([track]);
     document.body.append(element);
   };
   const nothing = () => {};
-  window.benchCall = await window.SprechstundeJanus.join({
+  window.benchCalls = window.benchCalls || {};
+  window.benchCalls[pass.participant] = await window.SprechstundeJanus.join({
     pass, stream, rtc: {},
     wants: (person, item) => pass.host || item.type === "audio" || person.id === host,
-    on: { arrived: nothing, track: play, left: nothing, talking: nothing, removed: nothing, lost: nothing },
+    on: { arrived: nothing, track: show, left: nothing, talking: nothing, removed: nothing, lost: nothing },
   });
 }"""
 
 # Bytes from the host (audio and video) and frames of video decoded (a client's video is the host's).
-FROM_HOST = """async (host) => {
-  const bytes = (await window.benchCall.received())[host] || 0;
+FROM_HOST = """async ([host, participant]) => {
+  const bytes = (await window.benchCalls[participant].received())[host] || 0;
   let frames = 0;
   const receiving = window.benchConnections[1];
   for (const item of receiving ? (await receiving.getStats()).values() : []) {
@@ -144,16 +149,16 @@ class Sample:
 
 
 class Room:
-    """The room on one Janus, and a Chromium page per person in it."""
+    """The room on one Janus, the host on a Chromium page of its own, participants PER_PAGE a page."""
 
     def __init__(self, server: RunningJanus, browser) -> None:
         self.server, self.browser = server, browser
         self.room = janus.create_room(4242, publishers=MAX + 2)
-        self.pages: list = []
+        self.pages: dict[int, object] = {}  # participant number → the page it runs in
         self.origin = server.url.removesuffix("/janus")
 
-    def enter(self, participant: int) -> object:
-        """One more person: a page on Janus' own origin (no CORS), our client, the room joined."""
+    def _new_page(self) -> object:
+        """A page on Janus' own origin (so no CORS), with our client in it."""
         context = self.browser.new_context(permissions=["camera", "microphone"])
         context.add_init_script(KEEP_CONNECTIONS)
         context.route(
@@ -163,6 +168,14 @@ class Room:
         page = context.new_page()
         page.goto(f"{self.origin}/bench/")
         page.add_script_tag(path=str(CLIENT))
+        return page
+
+    def enter(self, participant: int) -> None:
+        """One more person joins the room, with a token our server would give them."""
+        if participant == HOST or (participant - HOST - 1) % PER_PAGE == 0:
+            page = self._new_page()
+        else:
+            page = self.pages[participant - 1]
         token = janus.admit(self.room, until=timezone.now() + timedelta(hours=1))
         call_pass = {
             "url": self.server.url,
@@ -172,24 +185,23 @@ class Room:
             "display": f"P{participant}",
             "host": participant == HOST,
         }
-        page.evaluate(JOIN, [call_pass, HOST])
-        self.pages.append(page)
-        return page
+        page.evaluate(JOIN, [call_pass, HOST, PLAY])
+        self.pages[participant] = page
 
-    def from_host(self, page) -> tuple[int, int]:
-        return tuple(page.evaluate(FROM_HOST, HOST))
+    def from_host(self, participant: int) -> tuple[int, int]:
+        return tuple(self.pages[participant].evaluate(FROM_HOST, [HOST, participant]))
 
-    def settle(self, page, timeout: float = 10) -> bool:
+    def settle(self, participant: int, timeout: float = 10) -> bool:
         """Whether the newcomer receives the host within `timeout` (its subscription answered)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.from_host(page)[0] > 0:
+            if self.from_host(participant)[0] > 0:
                 return True
             time.sleep(0.25)
         return False
 
     def measure(self, participants: int) -> Sample:
-        first = self.pages[1]
+        first = HOST + 1
         clients = descendants(os.getpid()) - {self.server.process.pid}
         before = self.from_host(first)
         janus_before = cpu_seconds(self.server.process.pid)
@@ -211,7 +223,7 @@ class Room:
         )
 
     def close(self) -> None:
-        for page in self.pages:
+        for page in set(self.pages.values()):
             page.context.close()
         janus.close_room(self.room)
 
@@ -243,8 +255,8 @@ def test_participants_per_janus(tmp_path, settings, monkeypatch):
             try:
                 room.enter(HOST)
                 for participants in range(1, MAX + 1):
-                    newcomer = room.enter(HOST + participants)
-                    if not room.settle(newcomer):
+                    room.enter(HOST + participants)
+                    if not room.settle(HOST + participants):
                         report(f"janus: participant {participants} received nothing from the host")
                     sample = room.measure(participants)
                     report(sample.line())
@@ -267,6 +279,7 @@ def test_participants_per_janus(tmp_path, settings, monkeypatch):
     smooth = [s.participants for s in carried if s.fps >= 10]
     report(
         f"janus: one Janus on {CORES} cores carried {carried[-1].participants} participants and a host "
+        f"({PER_PAGE} participants a Chromium page, {'playing' if PLAY else 'not playing'} what they get) "
         f"(the first still receiving the host; its video at ≥ 10 fps up to {max(smooth, default=0)}); "
         f"stopped at {last.participants} by {ended}; at that step the CPU went to {limited_by(last)}"
     )
