@@ -1,19 +1,27 @@
 """How many participants one Janus process carries on 2 cores before the first of them receives no media.
 
 One Janus, started as the tests start it (tests/janus.py), one room as our server makes it
-(services/janus.py). A host and then participants join it one by one, each a Chromium page of its
-own with the fake camera and microphone, running our browser client (janus_room.js) with the
-same choice of streams as the call page (call.js): everyone publishes audio and a 320×240 picture
-at 15 frames per second; the host takes everyone's audio and video, a participant the host's
-audio and video and the other participants' audio. That last rule makes the forwarded streams grow
-with the square of the room, which is what a group call does to Janus.
+(services/janus.py). A host and then participants join it one by one in Chromium with the fake
+camera and microphone, each running our browser client (janus_room.js) with the call page's
+(call.js) choice of streams: everyone publishes audio and a 320×240 picture at 15 frames per
+second; the host takes everyone's audio and video, a participant the host's audio and video and
+the other participants' audio. That last rule makes the forwarded streams grow with the square of
+the room, which is what a group call does to Janus.
 
 After each newcomer, the FIRST participant's bytes from the host are read from getStats() over
 a few seconds; the run stops at the first step where they no longer grow, at MAX participants
 or after MAX_SECONDS. Printed per step: what the first receives from the host, Janus' CPU (from
-/proc/<pid>/stat) and RSS, and the CPU of the Chromium pages. The pages run on the same 2 cores as
-Janus (and whatever else runs on this machine), so the figure is for Janus and its clients on
-one machine: the last line says which of them had the cores. Nothing about time is asserted.
+/proc/<pid>/stat) and RSS, and the CPU of Chromium. Chromium runs on the same 2 cores as Janus
+(and whatever else runs on this machine), so the figure is for Janus and its clients on one
+machine: the last line says which of them had the cores. Nothing about time is asserted.
+
+The client is lighter than the call page: with a page per participant playing what it receives
+(BENCH_JANUS_PER_PAGE=1 BENCH_JANUS_PLAY=1), the pages alone filled both cores at about ten
+participants while Janus used a fifth of one. So by default four participants share a page
+(one renderer process instead of four) and no stream is attached to a media element, so nothing
+is played out (video is still decoded: the first's frames per second are counted). Each
+participant still encodes and sends its own audio and video, and Janus receives and forwards
+exactly what it would for the call page.
 """
 
 import os
@@ -280,6 +288,6 @@ def test_participants_per_janus(tmp_path, settings, monkeypatch):
     report(
         f"janus: one Janus on {CORES} cores carried {carried[-1].participants} participants and a host "
         f"({PER_PAGE} participants a Chromium page, {'playing' if PLAY else 'not playing'} what they get) "
-        f"(the first still receiving the host; its video at ≥ 10 fps up to {max(smooth, default=0)}); "
+        f"(the first still receiving the host; its video last at ≥ 10 fps with {max(smooth, default=0)}); "
         f"stopped at {last.participants} by {ended}; at that step the CPU went to {limited_by(last)}"
     )
