@@ -243,10 +243,10 @@ def limited_by(sample: Sample) -> str:
         f"of {CORES:.0%}"
     )
     if sample.machine_cpu < 0.9 * CORES:
-        return f"not the CPU ({shares})"
+        return f"the cores were not full ({shares})"
     if sample.janus_cpu >= sample.clients_cpu:
-        return f"Janus' CPU ({shares})"
-    return f"the clients' CPU, not Janus' ({shares}): the pages run on the same cores as Janus"
+        return f"Janus had the cores ({shares})"
+    return f"the clients had the cores, not Janus ({shares}): the pages run on the same cores as Janus"
 
 
 def test_participants_per_janus(tmp_path, settings, monkeypatch):
@@ -289,5 +289,5 @@ def test_participants_per_janus(tmp_path, settings, monkeypatch):
         f"janus: one Janus on {CORES} cores carried {carried[-1].participants} participants and a host "
         f"({PER_PAGE} participants a Chromium page, {'playing' if PLAY else 'not playing'} what they get) "
         f"(the first still receiving the host; its video last at ≥ 10 fps with {max(smooth, default=0)}); "
-        f"stopped at {last.participants} by {ended}; at that step the CPU went to {limited_by(last)}"
+        f"stopped at {last.participants} by {ended}; at that step {limited_by(last)}"
     )
