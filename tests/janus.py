@@ -35,8 +35,11 @@ class RunningJanus:
             self.process.wait()
 
 
-def start_janus(folder: Path) -> RunningJanus:
-    """Janus started the way production starts it: deploy/janus/start.sh renders the templates."""
+def start_janus(folder: Path, *, rtp_ports: int = 100) -> RunningJanus:
+    """Janus started the way production starts it: deploy/janus/start.sh renders the templates.
+
+    Each connection to Janus takes a media port of `rtp_ports`; a benchmark with many asks for more.
+    """
     assert shutil.which("janus"), (
         "janus is missing: `make test` installs Debian's janus package (make browser)"
     )
@@ -49,7 +52,7 @@ def start_janus(folder: Path) -> RunningJanus:
         "JANUS_TOKEN_SECRET": secrets.token_urlsafe(24),
         "JANUS_ROOM_ADMIN_KEY": secrets.token_urlsafe(24),
         "JANUS_HTTP_PORT": str(http_port),
-        "JANUS_RTP_PORTS": f"{rtp_first}-{rtp_first + 99}",
+        "JANUS_RTP_PORTS": f"{rtp_first}-{rtp_first + rtp_ports - 1}",
     }
     log = folder / "janus.log"
     process = subprocess.Popen(  # noqa: S603 (our own script)
