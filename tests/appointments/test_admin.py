@@ -109,8 +109,9 @@ def seeded(settings, now):
         token=TOKEN_HASH,
         expires_at=now + timedelta(hours=2),
     )
-    GroupSessionInterpreter.objects.create(
-        session=GroupSession.objects.first(), language_id="ar", interpreter=interpreter
+    # The demo's session has its Arabic interpreter already; any other seed gets one here.
+    GroupSessionInterpreter.objects.get_or_create(
+        session=GroupSession.objects.first(), language_id="ar", defaults={"interpreter": interpreter}
     )
     if not Invitation.objects.filter(token_hash=TOKEN_HASH).exists():
         Invitation.objects.create(
