@@ -10,3 +10,6 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from appointments import checks  # noqa: F401 (registers the system checks)
+        from appointments.services.slot_cache import watch_availability
+
+        watch_availability()

@@ -153,6 +153,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # delivered; "pubsub": its pub/sub layer publishes a group event once and each process hands it to its
 # own members, faster, but at most once: it lost frames to 2,000 dashboards in
 # tests/bench/bench_websockets.py, which measures both side by side (README, "Benchmarks").
+# Free times the public pages show are cached this long at most, and dropped at every change
+# (appointments/services/slot_cache.py); only with a cache all processes share.
+SLOT_CACHE_SECONDS = envint("SLOT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "lists")
 # The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.

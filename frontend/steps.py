@@ -123,6 +123,7 @@ def slot_page(
         mode=mode,
         language=language,
         caseworker_ids=[caseworker.pk] if caseworker else None,
+        shared=True,
     )
     return {**slot_days(slots, per_page=per_page), "earlier": first > today}
 

@@ -103,6 +103,7 @@ class SlotListView(ThrottledView):
             language=query.validated_data.get("language"),
             date_from=query.validated_data["date_from"],
             date_to=query.validated_data["date_to"],
+            shared=True,
         )
         return Response({"results": s.SlotSerializer(slots, many=True).data})
 

@@ -10,6 +10,7 @@ Everything is loaded in a fixed number of queries, whatever the number of casewo
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from appointments.models import (
     OfficeClosure,
     Topic,
 )
+from appointments.services import slot_cache
 
 
 @dataclass(frozen=True)
@@ -263,14 +265,45 @@ def free_slots(
     language: str | None = None,
     now: datetime | None = None,
     caseworker_ids: list[int] | None = None,
+    shared: bool = False,
 ) -> list[Slot]:
-    """Start times, earliest first, at which some caseworker offering the topic (of those given) is free."""
+    """Start times, earliest first, at which some caseworker offering the topic (of those given) is free.
+
+    `shared`: through the cache the web processes share (`slot_cache`), for the public pages that
+    show times; whoever decides on a booking asks `check_start`, which never uses it.
+    """
     office = topic.office
     now = now or timezone.now()
     earliest, latest = bookable_window(office, now)
     modes = _requested_modes(topic, mode)
     if not modes or not topic.active or date_from > date_to:
         return []
+    if not shared:
+        window = earliest.timestamp(), latest.timestamp()
+        return _free_slots(topic, modes, language, date_from, date_to, caseworker_ids, *window)
+    # Cached by days, not by the moment: the notice and horizon of this moment are applied to them here.
+    date_to = min(date_to, office.today(now) + timedelta(days=office.horizon_days))
+    if date_from > date_to:
+        return []
+    slots = slot_cache.remembered(
+        ("free_slots", topic.pk, sorted(modes), language, date_from, date_to, caseworker_ids),
+        lambda: _free_slots(topic, modes, language, date_from, date_to, caseworker_ids, -math.inf, math.inf),
+    )
+    return [slot for slot in slots if earliest <= slot.start < latest]
+
+
+def _free_slots(
+    topic: Topic,
+    modes: frozenset[str],
+    language: str | None,
+    date_from: date,
+    date_to: date,
+    caseworker_ids: list[int] | None,
+    first_start: float,
+    last_start: float,
+) -> list[Slot]:
+    """The free start times of those days from `first_start` to before `last_start` (epoch seconds)."""
+    office = topic.office
     calendar = _Calendar(
         topic=topic,
         modes=modes,
@@ -280,8 +313,6 @@ def free_slots(
         caseworker_ids=caseworker_ids,
     )
     step = office.slot_step_minutes * 60
-    first_start = earliest.timestamp()
-    last_start = latest.timestamp()
     found: dict[float, set[str]] = {}
     for day in _days(date_from, date_to):
         # Caseworkers with the same hours share one pass over their start times, and a start
@@ -290,13 +321,13 @@ def free_slots(
         for caseworker_id in calendar.caseworker_ids:
             for hours in calendar.hours(caseworker_id, day):
                 sharing[hours].append(caseworker_id)
-        for hours, caseworker_ids in sharing.items():
+        for hours, sharers in sharing.items():
             start = calendar.instant(day, hours.start)
             finish = calendar.instant(day, hours.end)
             while start + calendar.duration <= finish and start < last_start:
                 known = found.get(start)
                 if start >= first_start and not (known and hours.modes <= known):
-                    for caseworker_id in caseworker_ids:
+                    for caseworker_id in sharers:
                         if calendar.is_free(caseworker_id, start):
                             found.setdefault(start, set()).update(hours.modes)
                             break

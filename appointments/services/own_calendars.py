@@ -28,6 +28,7 @@ from icalendar import Calendar
 
 from appointments.exceptions import ApplicationError
 from appointments.models import Appointment, CalendarBusy, CalendarLink, Caseworker, Office
+from appointments.services.slot_cache import availability_changed
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def read_calendar(link: CalendarLink, *, ics: bytes | None = None, now: datetime
 
 def replace_busy_times(link: CalendarLink, spans, *, fields: list[str] | None = None) -> None:
     """The only writer of CalendarBusy: the link's busy times become `spans` (none: before the
-    link goes); `fields` of the link are saved with them. A cache of free times is dropped here."""
+    link goes); `fields` of the link are saved with them, and the cached free times dropped."""
     with transaction.atomic():
         # Two workers reading the same calendar at once take turns: else both delete, both insert.
         CalendarLink.objects.select_for_update().filter(pk=link.pk).first()
@@ -205,6 +206,7 @@ def replace_busy_times(link: CalendarLink, spans, *, fields: list[str] | None = 
         )
         if fields:
             link.save(update_fields=fields)
+        availability_changed()  # bulk_create sends no signal
 
 
 def office_address(caseworker: Caseworker) -> str:

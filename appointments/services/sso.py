@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.exceptions import NotAllowed
 from appointments.models import Caseworker, Interpreter, Office, StaffIdentity
+from appointments.services.slot_cache import availability_changed
 
 CASEWORKER, COORDINATOR, INTERPRETER = "caseworker", "coordinator", "interpreter"
 KINDS = (CASEWORKER, COORDINATOR, INTERPRETER)
@@ -72,6 +73,7 @@ def _apply_caseworker(user: AbstractBaseUser, roles: list[Role], name: str) -> N
     office = Office.objects.filter(slug=staff[0].office).first() if staff else None
     if office is None:
         Caseworker.objects.filter(user=user).update(active=False)
+        availability_changed()
         return
     coordinator = any(role.kind == COORDINATOR and role.office == office.slug for role in staff)
     caseworker, _created = Caseworker.objects.get_or_create(

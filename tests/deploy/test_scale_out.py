@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, Notification
+from appointments.services.booking import cancel_appointment
 from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week_of_hours
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.workers import start_worker
@@ -119,3 +120,51 @@ def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_re
     assert max(per_message.values()) == 1, per_message.most_common(3)
     assert sms.filter(status=Notification.Status.SENT).count() == expected
     assert {request["To"] for request in fake.requests} == {body["client"]["phone"] for body in bodies}
+
+
+async def shown_by_each(bases, path) -> list[list[str]]:
+    async with aiohttp.ClientSession() as session:
+        lists = []
+        for base in bases:
+            async with session.get(base + path) as response:
+                assert response.status == 200, await response.text()
+                lists.append([slot["start"] for slot in (await response.json())["results"]])
+        return lists
+
+
+def test_no_web_process_shows_a_time_taken_or_given_back_elsewhere(shared_redis, settings):
+    """The free times are cached in Redis for both daphnes; a booking through one, and a
+    cancellation in a third process, are seen by both at their very next request."""
+    office = OfficeFactory(require_phone_verification=False, min_notice=timedelta(0))
+    topic = TopicFactory(office=office, modes=["telephone"])
+    caseworker = CaseworkerFactory(office=office, topics=[topic])
+    week_of_hours(caseworker, start=time(0), end=time(23, 59), weekdays=range(7))
+    start = free_starts(office, 1)[0]
+    day = start.date().isoformat()
+    path = f"/api/v1/slots/?topic={topic.slug}&date_from={day}&date_to={day}"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": shared_redis}
+    }
+    settings.SLOT_CACHE_SECONDS = 60
+
+    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour"}
+    with daphne(env=env) as one, daphne(env=env) as two:
+        before = asyncio.run(shown_by_each([one, two, one, two], path))
+        assert all(start.isoformat() in shown for shown in before)
+        assert before[0] == before[1] == before[2] == before[3]
+
+        async def book_through_one():
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(f"{one}/api/v1/bookings/", json=booking(topic, start, 1)) as response,
+            ):
+                assert response.status == 201, await response.text()
+
+        asyncio.run(book_through_one())
+        after = asyncio.run(shown_by_each([two, one], path))
+        assert all(start.isoformat() not in shown for shown in after)
+
+        appointment = Appointment.objects.get(topic=topic, start=start)
+        cancel_appointment(appointment=appointment, by="staff", actor=caseworker.user)
+        again = asyncio.run(shown_by_each([two, one], path))
+        assert again == [before[0], before[0]]
