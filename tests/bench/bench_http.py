@@ -1,19 +1,31 @@
 """HTTP under load: slots, booking, the manage page and the staff day page, from concurrent clients
-against the production server (daphne, one process per core) on PostgreSQL and Redis.
+against real servers (one process per core) on PostgreSQL and Redis, side by side:
+
+- daphne as deployed before issue #15 (persistent connections, `CONN_MAX_AGE=60`),
+- daphne as deployed now (a pool of connections per process, `DB_POOL_SIZE=10`),
+- uvicorn and granian with the same settings, for HTTP only: they would serve the same
+  `backend.asgi:application`.
 
 The servers run with DEBUG off and the throttles raised out of the way (they would answer 429
 after a few requests from one address); requests say they came over TLS, as nginx does.
 Each figure: requests per second over the whole run, median and p95 latency, and the requests
-that did not get the expected status (printed, not asserted: on a shared machine PostgreSQL may
-run out of connections, which shows as 503s).
+that did not get the expected status (printed, not asserted). The top of a py-spy profile of one
+daphne process during the bookings is printed too.
 """
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -25,17 +37,18 @@ from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
 from tests.bench.helpers import Timings, analyze, book_half_the_time, build_office, report
 from tests.realtime.conftest import session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import server_process
 
 CLIENTS = 8
 PROCESSES = os.cpu_count() or 2
+DAPHNE = ["daphne", "-b", "127.0.0.1", "backend.asgi:application", "-p"]
 REQUESTS = 300
 
 SERVER_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
     "ALLOWED_HOSTS": "127.0.0.1",
-    "CONN_MAX_AGE": "60",  # as deploy/ sets it
+    "DB_POOL_SIZE": "10",  # as deploy/ sets it
     # Production refuses the console back ends; nothing is sent here (the outbox worker sends).
     "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
     "TWILIO_ACCOUNT_SID": "ACbench",
@@ -48,6 +61,45 @@ SERVER_ENV = {
     },
 }
 OVER_TLS = {"X-Forwarded-Proto": "https"}
+
+
+# How each server is started (`python -m …`, the port appended), and its settings beside SERVER_ENV.
+SERVERS = {
+    "daphne, CONN_MAX_AGE=60 (before)": (DAPHNE, {"DB_POOL_SIZE": "0", "CONN_MAX_AGE": "60"}),
+    "daphne, pool": (DAPHNE, {}),
+    "uvicorn, pool": (
+        [
+            "uvicorn",
+            "backend.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--port",
+        ],
+        {},
+    ),
+    "granian, pool": (
+        [
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--log-level",
+            "warning",
+            "backend.asgi:application",
+            "--port",
+        ],
+        {},
+    ),
+}
+PROFILED = "daphne, pool"
+# BENCH_HTTP_SERVERS="daphne, pool|granian, pool" measures only those.
+MEASURED = [
+    name for name in SERVERS if name in os.environ.get("BENCH_HTTP_SERVERS", "|".join(SERVERS)).split("|")
+]
 
 
 async def _load(bases: list[str], requests: list[tuple[str, str, dict]], *, expected: int, headers: dict):
@@ -74,7 +126,9 @@ async def _load(bases: list[str], requests: list[tuple[str, str, dict]], *, expe
     return elapsed, Timings(latencies), failures
 
 
-def _run(name: str, bases, requests, *, expected: int = 200, headers: dict | None = None) -> None:
+def _run(
+    server: str, name: str, bases, requests, *, expected: int = 200, headers: dict | None = None
+) -> None:
     # One warm-up request per server process: imports and connections are not the figure.
     asyncio.run(_load(bases, requests[: len(bases)], expected=expected, headers=headers or {}))
     elapsed, latency, failures = asyncio.run(
@@ -82,18 +136,62 @@ def _run(name: str, bases, requests, *, expected: int = 200, headers: dict | Non
     )
     count = len(requests) - len(bases)
     report(
-        f"HTTP {name}, {CLIENTS} clients, {len(bases)} daphne processes: {count / elapsed:.0f} req/s, "
+        f"HTTP {name}, {CLIENTS} clients, {len(bases)} × {server}: {count / elapsed:.0f} req/s, "
         f"median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms, {len(failures)} errors"
         + (f" (first: {failures[0]})" if failures else "")
     )
 
 
 @contextlib.contextmanager
-def _servers(redis_url: str):
+def _servers(module: list[str], env: dict[str, str]):
+    """PROCESSES servers; yields their base URLs and processes."""
     with contextlib.ExitStack() as stack:
-        yield [
-            stack.enter_context(daphne(env={**SERVER_ENV, "REDIS_URL": redis_url})) for _ in range(PROCESSES)
+        started = [
+            stack.enter_context(server_process(module, env={**SERVER_ENV, **env})) for _ in range(PROCESSES)
         ]
+        yield [base for base, _process in started], [process for _base, process in started]
+
+
+def _unprofiled(_what: str) -> contextlib.nullcontext:
+    return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _profiled(process, what: str, *, top: int = 15):
+    """py-spy samples `process` meanwhile; the functions it was found in most, printed after."""
+    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        spy = subprocess.Popen(  # noqa: S603 (the venv's py-spy)
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(process.pid),
+                "--format",
+                "raw",
+                "--output",
+                out.name,
+                "--nonblocking",
+                "--rate",
+                "200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            yield
+        finally:
+            spy.send_signal(signal.SIGINT)
+            _out, error = spy.communicate(timeout=30)
+        own: Counter[str] = Counter()
+        for line in Path(out.name).read_text().splitlines():
+            stack, _space, count = line.rpartition(" ")
+            own[stack.rsplit(";", 1)[-1]] += int(count)
+    total = sum(own.values())
+    if not total:
+        report(f"py-spy recorded nothing ({error.decode()[-200:].strip()})")
+        return
+    lines = [f"{100 * count / total:5.1f} %  {frame}" for frame, count in own.most_common(top)]
+    report(f"py-spy, one {PROFILED} during {what}, {total} samples, own time:\n" + "\n".join(lines))
 
 
 @pytest.mark.postgres
@@ -121,17 +219,10 @@ def test_http_slots_booking_manage_and_day_page(shared_redis):
         topic=topic, date_from=today + timedelta(days=1), date_to=today + timedelta(days=13)
     )
 
-    with _servers(shared_redis) as bases:
-        _run("GET /api/v1/slots/ (50 caseworkers, a week)", bases, [("GET", slots_path, {})] * REQUESTS)
-        _run("GET manage page", bases, [("GET", manage_path, {})] * REQUESTS)
-        _run(
-            "GET staff day page",
-            bases,
-            [("GET", reverse("staff:day"), {})] * REQUESTS,
-            headers={"Cookie": session_cookie(caseworker.user)},
-        )
-        numbers = itertools.count()
-        bookings = [
+    numbers = itertools.count()
+
+    def bookings(slots) -> list:
+        return [
             (
                 "POST",
                 reverse("api-bookings"),
@@ -148,6 +239,30 @@ def test_http_slots_booking_manage_and_day_page(shared_redis):
                     }
                 },
             )
-            for slot in bookable[:REQUESTS]
+            for slot in slots
         ]
-        _run("POST /api/v1/bookings/", bases, bookings, expected=201)
+
+    cookie = {"Cookie": session_cookie(caseworker.user)}
+    for server in MEASURED:
+        module, env = SERVERS[server]
+        with _servers(module, {"REDIS_URL": shared_redis, **env}) as (bases, processes):
+            profiled = functools.partial(_profiled, processes[0]) if server == PROFILED else _unprofiled
+            with profiled("GET /api/v1/slots/"):
+                _run(
+                    server,
+                    "GET /api/v1/slots/ (50 caseworkers, a week)",
+                    bases,
+                    [("GET", slots_path, {})] * REQUESTS,
+                )
+            _run(server, "GET manage page", bases, [("GET", manage_path, {})] * REQUESTS)
+            _run(
+                server,
+                "GET staff day page",
+                bases,
+                [("GET", reverse("staff:day"), {})] * REQUESTS,
+                headers=cookie,
+            )
+            # Every server books the same times: each has more free caseworkers than servers.
+            times = bookable[:REQUESTS]
+            with profiled("the bookings"):
+                _run(server, "POST /api/v1/bookings/", bases, bookings(times), expected=201)

@@ -101,7 +101,7 @@ def test_compose_has_every_service_with_its_replicas_and_health_checks():
 
     assert services["web"]["deploy"]["replicas"] == 2
     assert services["worker"]["deploy"]["replicas"] == 2
-    assert services["web"]["environment"]["CONN_MAX_AGE"] == "60"
+    assert services["web"]["environment"]["DB_POOL_SIZE"] == "10"
     assert services["web"]["environment"]["NUM_PROXIES"] == "1"
 
     # Migrations once, before any app process; the app processes wait for it.

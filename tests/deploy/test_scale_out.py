@@ -92,7 +92,7 @@ def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_re
     )
     bodies = [booking(topic, start, n) for n, start in enumerate(free_starts(office, BOOKINGS))]
 
-    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour"}
+    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour", "DB_POOL_SIZE": "10"}  # as deployed
     with daphne(env=env) as one, daphne(env=env) as two:
         replies = asyncio.run(book_through_both([one, two], bodies, session_cookie(caseworker.user)))
     assert (
@@ -147,7 +147,7 @@ def test_no_web_process_shows_a_time_taken_or_given_back_elsewhere(shared_redis,
     }
     settings.SLOT_CACHE_SECONDS = 60
 
-    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour"}
+    env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour", "DB_POOL_SIZE": "10"}  # as deployed
     with daphne(env=env) as one, daphne(env=env) as two:
         before = asyncio.run(shown_by_each([one, two, one, two], path))
         assert all(start.isoformat() in shown for shown in before)
