@@ -6,6 +6,7 @@ exclusion constraint settles that, and a client who loses everywhere gets a 409 
 """
 
 import itertools
+import multiprocessing
 import threading
 import time
 from collections import defaultdict
@@ -140,3 +141,62 @@ def test_booking_profile(now):
         book()
     report(f"book_appointment: {len(queries)} queries per booking")
     report("book_appointment profile, 100 bookings one after another:\n" + profile(book, repetitions=100))
+
+
+def _book_share(topic, staff, now, number: int, starts: list, results) -> None:
+    """One client process: books its share of the start times; reports (booked, taken, latencies)."""
+    connections.close_all()  # the parent's connection is not this process's to use
+    booked = taken = 0
+    latencies_ms = []
+    for index, start in enumerate(starts):
+        details = ClientDetails(name=f"Kunde {number}", phone=f"+491513{number:02d}{index:05d}")
+        began = time.perf_counter()
+        try:
+            book_appointment(
+                topic=topic, mode="telephone", start=start, client=details, booked_by=staff, now=now
+            )
+        except SlotTaken:
+            taken += 1
+        else:
+            booked += 1
+        latencies_ms.append((time.perf_counter() - began) * 1000)
+    connections.close_all()
+    results.put((booked, taken, latencies_ms))
+
+
+@pytest.mark.postgres
+def test_booking_throughput_8_client_processes(now):
+    """The same 8 clients as processes: threads of one process share its interpreter lock, so the
+    figure above is bounded by one core's Python; processes use both cores, as web processes do."""
+    topic = build_office(10, name="processes")
+    staff = UserFactory(username="bench-process-desk")
+    slots = free_slots(topic=topic, date_from=FIRST_DAY, date_to=FIRST_DAY + timedelta(days=13), now=now)
+    starts = [slot.start for slot in slots]
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    connections.close_all()
+    processes = [
+        context.Process(
+            target=_book_share, args=(topic, staff, now, number, starts[number::CLIENTS], results)
+        )
+        for number in range(CLIENTS)
+    ]
+    began = time.perf_counter()
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=300) for _ in processes]
+    elapsed = time.perf_counter() - began
+    for process in processes:
+        process.join()
+    booked = sum(outcome[0] for outcome in outcomes)
+    taken = sum(outcome[1] for outcome in outcomes)
+    latency = Timings([sample for outcome in outcomes for sample in outcome[2]])
+    report(
+        f"book_appointment {CLIENTS} concurrent client processes, 10 caseworkers: "
+        f"{booked / elapsed:.1f} bookings/s ({booked} booked, {taken} x 409 SlotTaken, {elapsed:.2f} s incl. "
+        f"starting the processes; per booking median {latency.median:.1f} ms, p95 {latency.p95:.1f} ms)"
+    )
+    assert all(process.exitcode == 0 for process in processes)
+    assert booked + taken == len(starts)
+    assert Appointment.objects.count() == booked
+    assert _overlaps() == []
