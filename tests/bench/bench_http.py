@@ -18,14 +18,8 @@ import contextlib
 import functools
 import itertools
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -35,7 +29,7 @@ from django.utils import timezone
 from appointments.models import Caseworker
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
-from tests.bench.helpers import Timings, analyze, book_half_the_time, build_office, report
+from tests.bench.helpers import Timings, analyze, book_half_the_time, build_office, py_spy_profile, report
 from tests.realtime.conftest import session_cookie
 from tests.realtime.servers import server_process
 
@@ -156,44 +150,6 @@ def _unprofiled(_what: str) -> contextlib.nullcontext:
     return contextlib.nullcontext()
 
 
-@contextlib.contextmanager
-def _profiled(process, what: str, *, top: int = 15):
-    """py-spy samples `process` meanwhile; the functions it was found in most, printed after."""
-    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
-        spy = subprocess.Popen(  # noqa: S603 (the venv's py-spy)
-            [
-                str(Path(sys.executable).with_name("py-spy")),
-                "record",
-                "--pid",
-                str(process.pid),
-                "--format",
-                "raw",
-                "--output",
-                out.name,
-                "--nonblocking",
-                "--rate",
-                "200",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            yield
-        finally:
-            spy.send_signal(signal.SIGINT)
-            _out, error = spy.communicate(timeout=30)
-        own: Counter[str] = Counter()
-        for line in Path(out.name).read_text().splitlines():
-            stack, _space, count = line.rpartition(" ")
-            own[stack.rsplit(";", 1)[-1]] += int(count)
-    total = sum(own.values())
-    if not total:
-        report(f"py-spy recorded nothing ({error.decode()[-200:].strip()})")
-        return
-    lines = [f"{100 * count / total:5.1f} %  {frame}" for frame, count in own.most_common(top)]
-    report(f"py-spy, one {PROFILED} during {what}, {total} samples, own time:\n" + "\n".join(lines))
-
-
 @pytest.mark.postgres
 def test_http_slots_booking_manage_and_day_page(shared_redis):
     # A 50-caseworker office, half booked over four weeks from today.
@@ -246,7 +202,11 @@ def test_http_slots_booking_manage_and_day_page(shared_redis):
     for server in MEASURED:
         module, env = SERVERS[server]
         with _servers(module, {"REDIS_URL": shared_redis, **env}) as (bases, processes):
-            profiled = functools.partial(_profiled, processes[0]) if server == PROFILED else _unprofiled
+            profiled = (
+                functools.partial(py_spy_profile, processes[0], f"one {PROFILED}")
+                if server == PROFILED
+                else _unprofiled
+            )
             with profiled("GET /api/v1/slots/"):
                 _run(
                     server,

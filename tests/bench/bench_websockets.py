@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 
 from appointments.events import publish_appointment
 from backend.settings import CHANNEL_LAYER, redis_channel_layer
-from tests.bench.helpers import report
+from tests.bench.helpers import py_spy_profile, report
 from tests.factories import CaseworkerFactory
 from tests.realtime.conftest import make_call, session_cookie
 from tests.realtime.servers import daphne_process, server_process
@@ -34,9 +34,9 @@ SOCKETS = int(os.environ.get("BENCH_WS_SOCKETS", 2000))
 EVENTS = int(os.environ.get("BENCH_WS_EVENTS", 20))
 CYCLES = int(os.environ.get("BENCH_WS_CYCLES", 10_000))
 CONCURRENCY = 50
-# Persistent database connections in daphne, as production should run it (each connect reads
-# the session and the caseworker; with CONN_MAX_AGE=0 that is a new PostgreSQL connection each time).
-DAPHNE_ENV = {"CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60")}
+# A pool of database connections in daphne, as deployed (each connect reads the session and the
+# caseworker; without a pool that is a new PostgreSQL connection each time).
+DAPHNE_ENV = {"DB_POOL_SIZE": "10"}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
 FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
@@ -229,7 +229,13 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
                     if per_connection is None:
                         dashboards.run(dashboards.open(SOCKETS))
                     opened_in = time.perf_counter() - began
-                    delays, lost = dashboards.fan_out(publish)
+                    profiled = (
+                        py_spy_profile(servers[0][1], f"daphne [{kind}]", f"fan-out to {SOCKETS}")
+                        if processes == 1
+                        else contextlib.nullcontext()
+                    )
+                    with profiled:
+                        delays, lost = dashboards.fan_out(publish)
                     median, p95 = percentiles(delays)
                     report(
                         f"websockets [{kind}, {processes} daphne]: booking event to {SOCKETS} dashboards "

@@ -4,18 +4,25 @@ Timings use `time.perf_counter()`: time_machine freezes the wall clock (`time.ti
 `datetime.now`) but leaves the performance counter running.
 """
 
+import contextlib
 import cProfile
 import gc
 import io
 import math
 import pstats
 import random
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from pathlib import Path
 
 import holidays
 from django.contrib.auth import get_user_model
@@ -171,3 +178,41 @@ def profile(call: Callable[[], object], *, repetitions: int, top: int = 20) -> s
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     return out.getvalue()
+
+
+@contextlib.contextmanager
+def py_spy_profile(process, who: str, what: str, *, top: int = 15):
+    """py-spy samples `process` meanwhile; the functions it was found in most (own time), printed after."""
+    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        spy = subprocess.Popen(  # noqa: S603 (the venv's py-spy)
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(process.pid),
+                "--format",
+                "raw",
+                "--output",
+                out.name,
+                "--nonblocking",
+                "--rate",
+                "200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            yield
+        finally:
+            spy.send_signal(signal.SIGINT)
+            _out, error = spy.communicate(timeout=30)
+        own: Counter[str] = Counter()
+        for line in Path(out.name).read_text().splitlines():
+            stack, _space, count = line.rpartition(" ")
+            own[stack.rsplit(";", 1)[-1]] += int(count)
+    total = sum(own.values())
+    if not total:
+        report(f"py-spy recorded nothing ({error.decode()[-200:].strip()})")
+        return
+    lines = [f"{100 * count / total:5.1f} %  {frame}" for frame, count in own.most_common(top)]
+    report(f"py-spy, {who} during {what}, {total} samples, own time:\n" + "\n".join(lines))
