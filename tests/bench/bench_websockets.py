@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 
 from appointments.events import publish_appointment
 from backend.settings import CHANNEL_LAYER, redis_channel_layer
-from tests.bench.helpers import py_spy_profile, report
+from tests.bench.helpers import PRODUCTION_ENV, py_spy_profile, report
 from tests.factories import CaseworkerFactory
 from tests.realtime.conftest import make_call, session_cookie
 from tests.realtime.servers import daphne_process, server_process
@@ -34,9 +34,9 @@ SOCKETS = int(os.environ.get("BENCH_WS_SOCKETS", 2000))
 EVENTS = int(os.environ.get("BENCH_WS_EVENTS", 20))
 CYCLES = int(os.environ.get("BENCH_WS_CYCLES", 10_000))
 CONCURRENCY = 50
-# A pool of database connections in daphne, as deployed (each connect reads the session and the
-# caseworker; without a pool that is a new PostgreSQL connection each time).
-DAPHNE_ENV = {"DB_POOL_SIZE": "10"}
+# daphne as deployed: DEBUG off, a pool of database connections (each connect reads the session
+# and the caseworker; without a pool that is a new PostgreSQL connection each time).
+DAPHNE_ENV = PRODUCTION_ENV
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
 FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
@@ -199,6 +199,7 @@ def raw_broadcast(open_files) -> tuple[tuple[float, float], float]:
 
 
 def test_two_thousand_dashboards(redis_url, open_files, settings):
+    settings.SECRET_KEY = DAPHNE_ENV["SECRET_KEY"]  # the coordinator's session must hold in daphne
     call = make_call()
     coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True)
     cookie = session_cookie(get_user_model().objects.get(pk=coordinator.user_id))

@@ -180,6 +180,22 @@ def profile(call: Callable[[], object], *, repetitions: int, top: int = 20) -> s
     return out.getvalue()
 
 
+# Servers started by the benchmarks run as deployed: DEBUG off (no query log held in memory),
+# a pool of database connections. The test process signs its session cookies with the same key.
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "DB_POOL_SIZE": "10",  # as deploy/ sets it
+    # Production refuses the console back ends; nothing is sent here (the outbox worker sends).
+    "SMS_BACKEND": "appointments.providers.sms.TwilioBackend",
+    "TWILIO_ACCOUNT_SID": "ACbench",
+    "TWILIO_AUTH_TOKEN": "bench",
+    "TWILIO_FROM": "+493000000000",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
 @contextlib.contextmanager
 def py_spy_profile(process, who: str, what: str, *, top: int = 15):
     """py-spy samples `process` meanwhile; the functions it was found in most (own time), printed after."""
