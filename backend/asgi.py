@@ -1,6 +1,5 @@
 """ASGI entry point: HTTP through Django, websockets through Channels (daphne serves both)."""
 
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -28,9 +27,3 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The cyclic garbage collector, walking a process that holds thousands of websockets, stalled a
-# fan-out for hundreds of milliseconds (p95 568 -> 232 ms to 2,000 dashboards in
-# tests/bench/bench_websockets.py): what is loaded at start is frozen out of its walks, and the
-# youngest generation is collected after 50,000 new objects instead of 700.
-gc.freeze()
-gc.set_threshold(50_000, 50, 100)

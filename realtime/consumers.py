@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils.functional import LazyObject, empty
@@ -377,26 +376,29 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
 
         Channels waits on the websocket and the layer together with asyncio.wait and a new task
         for every message; with 2,000 feeds in a process that bookkeeping took most of an
-        event's fan-out (py-spy in tests/bench/bench_websockets.py, issue #15). Events are
-        forwarded once the websocket is accepted, as Channels' one-at-a-time loop ensured.
+        event's fan-out (py-spy in tests/bench/bench_websockets.py, issue #15). The websocket's
+        own messages are read here, without a task of their own; events are forwarded once the
+        websocket is accepted, as Channels' one-at-a-time loop ensured.
         """
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.accepted = asyncio.get_running_loop().create_future()
-        tasks = [
-            asyncio.ensure_future(await_many_dispatch([receive], self.dispatch)),
-            asyncio.ensure_future(self._forward_events()),
-        ]
+        consumer = asyncio.current_task()
+        forwarding = asyncio.ensure_future(self._forward_events())
+        # A failure while forwarding ends the consumer with that error, as Channels' loop would.
+        forwarding.add_done_callback(
+            lambda task: task.cancelled() or task.exception() is None or consumer.cancel()
+        )
         try:
-            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                with contextlib.suppress(StopConsumer):
-                    task.result()
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            forwarding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forwarding
 
     async def _forward_events(self) -> None:
         await self.accepted

@@ -32,4 +32,6 @@ class SecondFactorMiddleware(BaseMiddleware):
         signed_in = user is not None and user.is_authenticated
         if signed_in and await database_sync_to_async(_lacks_second_factor)(user, scope.get("session")):
             scope = {**scope, "user": AnonymousUser()}
-        return await super().__call__(scope, receive, send)
+        # Not BaseMiddleware's copy of the scope: it changes nothing in it, and every copy stays
+        # in memory for as long as the socket is open.
+        return await self.inner(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Staff websockets at scale: 2,000 dashboards on one or two daphnes per channel layer, and a raw broadcast.
+"""Staff websockets at scale: 2,000 dashboards on one or two servers per channel layer, and a raw broadcast.
 
 Traps this measures around: channels-redis's list layer drops group messages silently once a
 channel holds `capacity` (default 100) undelivered messages, and its `group_send` costs one Redis
@@ -26,7 +26,7 @@ from backend.settings import CHANNEL_LAYER, redis_channel_layer
 from tests.bench.helpers import PRODUCTION_ENV, py_spy_profile, report
 from tests.factories import CaseworkerFactory
 from tests.realtime.conftest import make_call, session_cookie
-from tests.realtime.servers import daphne_process, server_process
+from tests.realtime.servers import server_process
 
 pytestmark = pytest.mark.postgres
 
@@ -39,6 +39,23 @@ CONCURRENCY = 50
 DAPHNE_ENV = PRODUCTION_ENV
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
+# How each ASGI server is started (`python -m …`, the port appended): daphne as deployed, and
+# uvicorn on the `websockets` library (its sans-I/O protocol), the one the raw broadcast uses.
+APPLICATION = "tests.realtime.e2e_asgi:application"
+SERVERS = {
+    "daphne": ["daphne", "-b", "127.0.0.1", APPLICATION, "-p"],
+    "uvicorn": [
+        *("uvicorn", APPLICATION, "--host", "127.0.0.1", "--lifespan", "off", "--no-access-log"),
+        *("--ws", "websockets-sansio", "--port"),
+    ],
+}
+# Every layer on daphne, the production layer on the other servers too.
+MEASURED = [
+    (server, kind)
+    for server in os.environ.get("BENCH_WS_SERVERS", ",".join(SERVERS)).split(",")
+    for kind in LAYERS
+    if server == "daphne" or kind == CHANNEL_LAYER
+]
 FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
 KIB_PER_CONNECTION_LIMIT = 40
 CHURN_LIMIT_MIB = 20
@@ -214,13 +231,14 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
         f"websockets: raw `websockets` broadcast to {SOCKETS} sockets ({EVENTS} events): "
         f"median {raw_median:.0f} ms, p95 {raw_p95:.0f} ms; {raw_kib:.1f} KiB per connection"
     )
-    for kind in LAYERS:
+    for server, kind in MEASURED:
         use_layer(settings, kind)
         env = {**DAPHNE_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
         for processes in (1, 2):
+            name = f"[{kind}, {processes} {server}]"
             with contextlib.ExitStack() as stack:
                 servers = [
-                    stack.enter_context(daphne_process(env=env, open_files=open_files))
+                    stack.enter_context(server_process(SERVERS[server], env=env, open_files=open_files))
                     for _ in range(processes)
                 ]
                 dashboards = Dashboards([base for base, _ in servers], "/ws/staff/", cookie)
@@ -231,7 +249,7 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
                         dashboards.run(dashboards.open(SOCKETS))
                     opened_in = time.perf_counter() - began
                     profiled = (
-                        py_spy_profile(servers[0][1], f"daphne [{kind}]", f"fan-out to {SOCKETS}")
+                        py_spy_profile(servers[0][1], f"{server} [{kind}]", f"fan-out to {SOCKETS}")
                         if processes == 1
                         else contextlib.nullcontext()
                     )
@@ -239,7 +257,7 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
                         delays, lost = dashboards.fan_out(publish)
                     median, p95 = percentiles(delays)
                     report(
-                        f"websockets [{kind}, {processes} daphne]: booking event to {SOCKETS} dashboards "
+                        f"websockets {name}: booking event to {SOCKETS} dashboards "
                         f"({EVENTS} events, {lost} frames lost): median {median:.0f} ms, p95 {p95:.0f} ms; "
                         f"limit {FAN_OUT_LIMIT}× raw p95 = {FAN_OUT_LIMIT * raw_p95:.0f} ms; "
                         f"p95 ratio to raw {p95 / raw_p95:.1f}× (opened in {opened_in:.0f} s)"
@@ -247,25 +265,25 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
                     assert kind != CHANNEL_LAYER or not lost, "the production layer lost events"
                     if per_connection is not None:
                         report(
-                            f"websockets [{kind}, 1 daphne]: {per_connection:.1f} KiB per open connection; "
+                            f"websockets {name}: {per_connection:.1f} KiB per open connection; "
                             f"limit {KIB_PER_CONNECTION_LIMIT} KiB; raw {raw_kib:.1f} KiB, "
                             f"ratio to raw {per_connection / raw_kib:.1f}×"
                         )
                     dashboards.run(dashboards.close())
-                    if processes == 1 and kind == CHANNEL_LAYER:  # the production default's churn
-                        churn(servers[0][1], dashboards)
+                    if processes == 1 and kind == CHANNEL_LAYER:
+                        churn(name, servers[0][1], dashboards)
                 finally:
                     dashboards.stop()
 
 
-def churn(process, dashboards: Dashboards) -> None:
+def churn(name: str, process, dashboards: Dashboards) -> None:
     after_close = rss_kib(process.pid)
     began = time.perf_counter()
     dashboards.run(dashboards.churn(CYCLES), timeout=1800)
     churned_in = time.perf_counter() - began
     grown = (rss_kib(process.pid) - after_close) / 1024
     report(
-        f"websockets [{CHANNEL_LAYER}, 1 daphne]: {CYCLES} connect/disconnect cycles in "
-        f"{churned_in:.0f} s ({CYCLES / churned_in:.0f}/s); daphne RSS {after_close / 1024:.0f} MiB "
+        f"websockets {name}: {CYCLES} connect/disconnect cycles in "
+        f"{churned_in:.0f} s ({CYCLES / churned_in:.0f}/s); RSS {after_close / 1024:.0f} MiB "
         f"{grown:+.1f} MiB; limit < {CHURN_LIMIT_MIB} MiB ({grown / CHURN_LIMIT_MIB:.0%} of it)"
     )

@@ -1,5 +1,7 @@
 """The staff feed: only caseworkers get in; each gets their own events, coordinators the office's too."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
@@ -189,5 +191,28 @@ def test_feeds_forward_the_frame_as_rendered_and_leave_their_groups_on_disconnec
             assert await socket.receive_from(timeout=2) == frame
             await socket.disconnect()
         assert not layer.groups.get(group)
+
+    async_to_sync(scenario)()
+
+
+def test_a_failure_while_forwarding_ends_the_feed_with_that_error(db, monkeypatch):
+    """Events are read in a task of their own (issue #15); its error must not leave a feed open
+    that forwards nothing."""
+    caseworker = CaseworkerFactory()
+
+    async def broken(self, event):
+        raise RuntimeError("forwarding failed")
+
+    monkeypatch.setattr(consumers.FeedConsumer, "event_message", broken)
+
+    async def scenario():
+        socket, connected, _ = await open_socket("/ws/staff/", cookie=await cookie_for(caseworker.user))
+        assert connected
+        await get_channel_layer().group_send(
+            caseworker_group(caseworker.pk), {"type": "event.message", "text": "{}"}
+        )
+        done, _ = await asyncio.wait([socket.future], timeout=2)  # ended by itself, not by a time-out
+        assert done
+        assert str(socket.future.exception()) == "forwarding failed"
 
     async_to_sync(scenario)()
