@@ -44,7 +44,7 @@ def console_back_ends_only_in_debug(app_configs, **kwargs) -> list[Error]:
 
 
 def refuse_console_back_ends() -> None:
-    """For the web processes: daphne runs no system checks, so the same errors stop it here."""
+    """For the web processes: the ASGI server runs no system checks, so the same errors stop it here."""
     errors = console_back_ends_only_in_debug(None)
     if errors:
         raise ImproperlyConfigured(" ".join(f"{error.msg} {error.hint}" for error in errors))

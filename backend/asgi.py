@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (daphne serves both)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (uvicorn serves both in production)."""
 
 import os
 

@@ -168,7 +168,7 @@ SLOT_CACHE_SECONDS = envint("SLOT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 # popped by the receiving process. tests/bench/bench_websockets.py measures both side by side
 # (README, "Benchmarks"): pub/sub reached 2,000 dashboards in less than half the time.
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
-# The list layer keeps one Redis list per daphne process, capped at `capacity` messages (default 100),
+# The list layer keeps one Redis list per web process, capped at `capacity` messages (default 100),
 # and silently drops a group message beyond that: an event to 2,000 dashboards on one process needs more.
 CHANNEL_LAYER_CAPACITY = envint("CHANNEL_LAYER_CAPACITY", 10_000)
 CHANNEL_LAYER_REDIS_CONNECTIONS = envint("CHANNEL_LAYER_REDIS_CONNECTIONS", 2000)
@@ -182,7 +182,7 @@ def redis_channel_layer(url: str, kind: str = CHANNEL_LAYER) -> dict:
     """channels-redis (`kind` names the layer) with room for big groups, and redis-py 8's new defaults undone.
 
     redis-py 8 reads with a 5 s socket time-out, the same as channels-redis's BZPOPMIN wait, so an
-    idle process's receive loop raises TimeoutError and daphne closes a websocket (1011) every few
+    idle process's receive loop raises TimeoutError and the server closes a websocket (1011) every few
     seconds; and its pool refuses a 101st connection ("Too many connections"), so a burst of
     connects or disconnects fails group_add/group_discard. tests/realtime/test_multiprocess.py
     and tests/bench/bench_websockets.py show both.
@@ -483,11 +483,10 @@ CALL_OPENS_MINUTES_BEFORE = envint("CALL_OPENS_MINUTES_BEFORE", 10)
 CALL_CLOSES_MINUTES_AFTER = envint("CALL_CLOSES_MINUTES_AFTER", 60)
 # A call socket that has not sent a valid join by then is closed (an idle socket costs a process).
 CALL_JOIN_TIMEOUT_SECONDS = envint("CALL_JOIN_TIMEOUT_SECONDS", 10)
-# The largest websocket message daphne reads (runserver; the deploy files pass the same to daphne).
-# The call protocol's own frame limit (realtime/protocol.py, 32 KiB) sits below it, so a frame in
-# between gets a clear error frame, and anything larger is cut off before it is read.
-DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 64 * 1024
-DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 64 * 1024
+# The largest websocket message the web server reads (the deploy files pass it to uvicorn as
+# --ws-max-size). The call protocol's own frame limit (realtime/protocol.py, 32 KiB) sits below
+# it, so a frame in between gets a clear error frame, and anything larger is cut off unread.
+WEBSOCKET_MAX_MESSAGE_SIZE = 64 * 1024
 # Calling codes ("+49", the "+" optional) that SMS and outgoing calls may reach (an office may add
 # more); SMS pumping and toll fraud go to far-away premium ranges. Read through
 # appointments.services.phones.allowed_calling_codes, the one place that decides.

@@ -1,4 +1,4 @@
-"""WSGI entry point, for tools that want one; production serves ASGI through daphne."""
+"""WSGI entry point, for tools that want one; production serves ASGI through uvicorn."""
 
 import os
 

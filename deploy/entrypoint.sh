@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Container entry point: wait for PostgreSQL, then exec the given command (default: daphne).
-#   entrypoint.sh daphne --proxy-headers --proxy-headers-host X-Real-IP --websocket-max-message-size 65536 … -b 0.0.0.0 -p 8000 backend.asgi:application
+# Container entry point: wait for PostgreSQL, then exec the given command (default: uvicorn).
+#   entrypoint.sh uvicorn --ws websockets-sansio --ws-max-size 65536 … --host 0.0.0.0 --port 8000 backend.asgi:application
 #   entrypoint.sh python manage.py run_message_worker
 #   entrypoint.sh healthcheck        (the image's HEALTHCHECK; no database wait)
 # Migrations are not run here: compose runs them once, in the one-shot `migrate` service.

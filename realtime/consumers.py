@@ -84,7 +84,7 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid", "text frames only")
             return
         # Characters never outnumber bytes: a long text is refused without encoding a copy.
-        # (daphne cuts off anything beyond settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE unread.)
+        # (the web server cuts off anything beyond settings.WEBSOCKET_MAX_MESSAGE_SIZE unread.)
         if len(text_data) > protocol.MAX_FRAME_BYTES or len(text_data.encode()) > protocol.MAX_FRAME_BYTES:
             await self.send_error("too_large", f"frames are limited to {protocol.MAX_FRAME_BYTES} bytes")
             return

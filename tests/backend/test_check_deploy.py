@@ -98,11 +98,11 @@ def test_production_cookies_redirects_and_trusted_origins():
     ]
 
 
-def test_every_daphne_behind_nginx_takes_the_client_address_from_x_real_ip():
-    """daphne's REMOTE_ADDR is the client's (login lockouts, logs), from the header nginx overwrites.
+def test_every_web_process_behind_nginx_takes_the_client_address_that_nginx_writes():
+    """uvicorn's client address is the client's (login lockouts, throttles, logs).
 
-    Without --proxy-headers it is nginx's; with daphne's default header (X-Forwarded-For) it would
-    be the first entry, which the client writes itself.
+    Without --proxy-headers it is nginx's; uvicorn takes the first X-Forwarded-For entry from a
+    trusted peer, so nginx must overwrite the header rather than append to what the client sent.
     """
     deploy = ROOT / "deploy"
     compose = yaml.safe_load((deploy / "compose.yaml").read_text())
@@ -117,18 +117,19 @@ def test_every_daphne_behind_nginx_takes_the_client_address_from_x_real_ip():
 
     for argv in commands:
         assert "--proxy-headers" in argv, argv
-        assert argv[argv.index("--proxy-headers-host") + 1] == "X-Real-IP", argv
+        assert "--forwarded-allow-ips" in argv, argv
     nginx = (deploy / "nginx" / "sprechstunde.conf").read_text()
+    assert "$proxy_add_x_forwarded_for" not in nginx
     proxied = [
         block for block in nginx.split("location ")[1:] if "proxy_pass http://sprechstunde_web" in block
     ]
     assert len(proxied) == 2
     for block in proxied:
-        assert "proxy_set_header X-Real-IP $remote_addr;" in block
+        assert "proxy_set_header X-Forwarded-For $remote_addr;" in block
 
 
 def test_the_web_process_refuses_the_console_back_ends_with_debug_off():
-    # daphne runs no system checks: importing the application is where it stops.
+    # uvicorn runs no system checks: importing the application is where it stops.
     script = "import backend.asgi"
     refused = run(["-c", script], production(SMS_BACKEND="appointments.providers.sms.ConsoleBackend"))
     started = run(["-c", script], production())

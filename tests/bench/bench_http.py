@@ -2,15 +2,15 @@
 against real servers (one process per core) on PostgreSQL and Redis, side by side:
 
 - daphne as deployed before issue #15 (persistent connections, `CONN_MAX_AGE=60`),
-- daphne as deployed now (a pool of connections per process, `DB_POOL_SIZE=10`),
-- uvicorn and granian with the same settings, for HTTP only: they would serve the same
+- daphne with a pool of connections per process (`DB_POOL_SIZE=10`),
+- uvicorn as deployed now (the same pool), and granian with the same settings, serving the same
   `backend.asgi:application`.
 
 The servers run with DEBUG off and the throttles raised out of the way (they would answer 429
 after a few requests from one address); requests say they came over TLS, as nginx does.
 Each figure: requests per second over the whole run, median and p95 latency, and the requests
-that did not get the expected status (printed, not asserted). The top of a py-spy profile of one
-daphne process during the bookings is printed too.
+that did not get the expected status (printed, not asserted; a redirect counts). The top of a
+py-spy profile of one uvicorn process during the slots and the bookings is printed too.
 """
 
 import asyncio
@@ -88,7 +88,7 @@ SERVERS = {
         {},
     ),
 }
-PROFILED = "daphne, pool"
+PROFILED = "uvicorn, pool"
 # BENCH_HTTP_SERVERS="daphne, pool|granian, pool" measures only those.
 MEASURED = [
     name for name in SERVERS if name in os.environ.get("BENCH_HTTP_SERVERS", "|".join(SERVERS)).split("|")

@@ -26,7 +26,7 @@ from backend.settings import CHANNEL_LAYER, redis_channel_layer
 from tests.bench.helpers import PRODUCTION_ENV, py_spy_profile, report
 from tests.factories import CaseworkerFactory
 from tests.realtime.conftest import make_call, session_cookie
-from tests.realtime.servers import server_process
+from tests.realtime.servers import WEB_SERVER, server_process
 
 pytestmark = pytest.mark.postgres
 
@@ -34,27 +34,25 @@ SOCKETS = int(os.environ.get("BENCH_WS_SOCKETS", 2000))
 EVENTS = int(os.environ.get("BENCH_WS_EVENTS", 20))
 CYCLES = int(os.environ.get("BENCH_WS_CYCLES", 10_000))
 CONCURRENCY = 50
-# daphne as deployed: DEBUG off, a pool of database connections (each connect reads the session
-# and the caseworker; without a pool that is a new PostgreSQL connection each time).
-DAPHNE_ENV = PRODUCTION_ENV
+# The servers as deployed: DEBUG off, a pool of database connections (each connect reads the
+# session and the caseworker; without a pool that is a new PostgreSQL connection each time).
+SERVER_ENV = PRODUCTION_ENV
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
-# How each ASGI server is started (`python -m …`, the port appended): daphne as deployed, and
-# uvicorn on the `websockets` library (its sans-I/O protocol), the one the raw broadcast uses.
-APPLICATION = "tests.realtime.e2e_asgi:application"
+# How each ASGI server is started (`python -m …`, the port appended): uvicorn as deployed (on
+# websockets' sans-I/O protocol, the library the raw broadcast uses), and daphne, which served
+# production before issue #15.
+PRODUCTION = "uvicorn"
 SERVERS = {
-    "daphne": ["daphne", "-b", "127.0.0.1", APPLICATION, "-p"],
-    "uvicorn": [
-        *("uvicorn", APPLICATION, "--host", "127.0.0.1", "--lifespan", "off", "--no-access-log"),
-        *("--ws", "websockets-sansio", "--port"),
-    ],
+    "uvicorn": WEB_SERVER,
+    "daphne": ["daphne", "-b", "127.0.0.1", "tests.realtime.e2e_asgi:application", "-p"],
 }
-# Every layer on daphne, the production layer on the other servers too.
+# Every layer on the production server, the production layer on daphne too.
 MEASURED = [
     (server, kind)
     for server in os.environ.get("BENCH_WS_SERVERS", ",".join(SERVERS)).split(",")
     for kind in LAYERS
-    if server == "daphne" or kind == CHANNEL_LAYER
+    if server == PRODUCTION or kind == CHANNEL_LAYER
 ]
 FAN_OUT_LIMIT = 2  # × the raw broadcast's p95 (issue #15)
 KIB_PER_CONNECTION_LIMIT = 40
@@ -82,7 +80,7 @@ def redis_url():
 
 
 def use_layer(settings, kind: str) -> None:
-    """This process publishes through the same layer as the daphnes."""
+    """This process publishes through the same layer as the servers."""
     settings.CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, kind)}
     channel_layers.backends.clear()
 
@@ -135,7 +133,7 @@ class Dashboards:
                 self.done[version].set()
 
     async def open(self, count: int) -> None:
-        """Open `count` feeds, each read from the start: unanswered pings make daphne drop it."""
+        """Open `count` feeds, each read from the start: unanswered pings make the server drop it."""
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         limit = asyncio.Semaphore(CONCURRENCY)
         self.listeners = []
@@ -216,7 +214,7 @@ def raw_broadcast(open_files) -> tuple[tuple[float, float], float]:
 
 
 def test_two_thousand_dashboards(redis_url, open_files, settings):
-    settings.SECRET_KEY = DAPHNE_ENV["SECRET_KEY"]  # the coordinator's session must hold in daphne
+    settings.SECRET_KEY = SERVER_ENV["SECRET_KEY"]  # the coordinator's session must hold there
     call = make_call()
     coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True)
     cookie = session_cookie(get_user_model().objects.get(pk=coordinator.user_id))
@@ -233,7 +231,7 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
     )
     for server, kind in MEASURED:
         use_layer(settings, kind)
-        env = {**DAPHNE_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
+        env = {**SERVER_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
         for processes in (1, 2):
             name = f"[{kind}, {processes} {server}]"
             with contextlib.ExitStack() as stack:

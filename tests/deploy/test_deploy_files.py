@@ -4,7 +4,7 @@ No Docker engine and no network: the compose file is checked by parsing it, alwa
 `docker compose config` too where the compose plugin is installed; it is not on the dev machine),
 the systemd units with `systemd-analyze verify` where it exists, nginx with `nginx -t` where
 nginx is installed. The entry point runs for real against the test database, and its health
-check against a real daphne. `docker build` is not tested here.
+check against a real uvicorn. `docker build` is not tested here.
 """
 
 import base64
@@ -35,7 +35,7 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI") == "true"
 
-DAPHNE_APP = "backend.asgi:application"
+ASGI_APP = "backend.asgi:application"
 
 
 def skip_or_fail(reason: str) -> None:
@@ -59,23 +59,33 @@ def manage_commands_in(argv: list[str]) -> list[str]:
     return re.findall(r"manage\.py\s+([a-z_]+)", text)
 
 
-def assert_daphne_serves_the_app(argv: list[str]) -> None:
-    """daphne, serving the app, reading no websocket message beyond the project's limit."""
+def option(argv: list[str], flag: str) -> str:
+    assert flag in argv, (flag, argv)
+    return argv[argv.index(flag) + 1]
+
+
+def assert_server_serves_the_app(argv: list[str]) -> None:
+    """uvicorn as measured in README "Benchmarks", serving the app, reading no websocket message
+    beyond the project's limit, keeping no compressor per socket, logging no paths."""
     from django.conf import settings
 
     from realtime.protocol import MAX_FRAME_BYTES
 
-    assert Path(argv[0]).name == "daphne", argv
-    assert argv[-1] == DAPHNE_APP, argv
-    # daphne's default is 1 MiB, read into memory for anybody who opens a socket.
-    limits = {
-        "--websocket-max-message-size": settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE,
-        "--websocket-max-frame-size": settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE,
-    }
-    for flag, limit in limits.items():
-        assert flag in argv, argv
-        assert int(argv[argv.index(flag) + 1]) == limit, flag
-        assert MAX_FRAME_BYTES < limit <= 4 * MAX_FRAME_BYTES, flag
+    assert Path(argv[0]).name == "uvicorn", argv
+    assert argv[-1] == ASGI_APP, argv
+    assert option(argv, "--ws") == "websockets-sansio"
+    # uvicorn's default is 16 MiB, read into memory for anybody who opens a socket.
+    limit = int(option(argv, "--ws-max-size"))
+    assert limit == settings.WEBSOCKET_MAX_MESSAGE_SIZE
+    assert MAX_FRAME_BYTES < limit <= 4 * MAX_FRAME_BYTES
+    # On by default: a browser would negotiate a zlib context per socket (hundreds of KiB each).
+    assert option(argv, "--ws-per-message-deflate") == "false"
+    assert "--proxy-headers" in argv
+    # Access logs would hold the manage links' tokens; Django has no lifespan; open websockets
+    # must not hold up a restart for ever.
+    assert "--no-access-log" in argv
+    assert option(argv, "--lifespan") == "off"
+    assert 0 < int(option(argv, "--timeout-graceful-shutdown")) <= 20
 
 
 def test_the_asgi_application_the_deploy_files_name_exists():
@@ -143,7 +153,7 @@ def test_compose_mounts_files_that_exist_and_nginx_serves_what_migrate_copies():
 
 def test_compose_commands_exist():
     services = compose()["services"]
-    assert_daphne_serves_the_app(as_argv(services["web"]["command"]))
+    assert_server_serves_the_app(as_argv(services["web"]["command"]))
     assert manage_commands_in(as_argv(services["migrate"]["command"])) == ["migrate"]
     assert manage_commands_in(as_argv(services["worker"]["command"])) == ["run_message_worker"]
     assert manage_commands_in(as_argv(services["tasks"]["command"])) == ["db_worker"]
@@ -188,12 +198,24 @@ def dockerfile_instruction(name: str) -> str:
     return found[-1]
 
 
-def test_dockerfile_runs_daphne_through_the_entrypoint_as_a_non_root_user():
+def test_the_tests_run_the_web_server_as_deployed():
+    """Browser, multi-process and scale-out tests start tests/realtime/servers.WEB_SERVER: the
+    deployed command's websocket and logging options, with the tests' application and address."""
+    from tests.realtime.servers import WEB_SERVER
+
+    deployed = as_argv(compose()["services"]["web"]["command"])
+    for flag in ("--ws", "--ws-max-size", "--ws-per-message-deflate", "--lifespan"):
+        assert option(WEB_SERVER, flag) == option(deployed, flag), flag
+    assert "--no-access-log" in WEB_SERVER
+    assert Path(WEB_SERVER[0]).name == Path(deployed[0]).name == "uvicorn"
+
+
+def test_dockerfile_runs_uvicorn_through_the_entrypoint_as_a_non_root_user():
     text = (DEPLOY / "Dockerfile").read_text()
     assert text.count("FROM python:3.12-slim") >= 1
     entrypoint = json.loads(dockerfile_instruction("ENTRYPOINT"))
     assert entrypoint == ["/app/deploy/entrypoint.sh"]
-    assert_daphne_serves_the_app(json.loads(dockerfile_instruction("CMD")))
+    assert_server_serves_the_app(json.loads(dockerfile_instruction("CMD")))
     assert dockerfile_instruction("USER") not in {"root", "0"}
     assert 'CMD ["/app/deploy/entrypoint.sh", "healthcheck"]' in text.split("HEALTHCHECK", 1)[1]
     # Built with a throwaway secret and DEBUG off; gettext only in the build stage.
@@ -265,10 +287,10 @@ def test_entrypoint_gives_up_when_postgres_does_not_answer():
 
 
 @contextlib.contextmanager
-def production_daphne(argv: list[str] | None = None):
-    """daphne with DEBUG off, a real host name and the test database; yields its port and env.
+def production_server(argv: list[str] | None = None):
+    """uvicorn with DEBUG off, a real host name and the test database; yields its port and env.
 
-    `argv`: daphne's options (without -b and -p), as a deploy file gives them.
+    `argv`: its command as a deploy file gives it (host and port are replaced).
     """
     port = free_port()
     env = {
@@ -283,11 +305,11 @@ def production_daphne(argv: list[str] | None = None):
     }
     env.pop("REDIS_URL", None)
     options = [arg for arg in (argv or [])[1:-1]]
-    for flag in ("-b", "-p"):
+    for flag in ("--host", "--port"):
         if flag in options:
             del options[options.index(flag) : options.index(flag) + 2]
-    daphne = subprocess.Popen(  # noqa: S603 (fixed programs, our own arguments)
-        [str(VENV_BIN / "daphne"), *options, "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
+    server = subprocess.Popen(  # noqa: S603 (fixed programs, our own arguments)
+        [str(VENV_BIN / "uvicorn"), *options, "--host", "127.0.0.1", "--port", str(port), ASGI_APP],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -301,19 +323,19 @@ def production_daphne(argv: list[str] | None = None):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert daphne.poll() is None, daphne.stderr.read()
-                assert time.monotonic() < deadline, "daphne did not start"
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "uvicorn did not start"
                 time.sleep(0.2)
         yield port, env
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
+        server.terminate()
+        server.wait(timeout=15)
 
 
 @pytest.mark.django_db
-def test_health_check_passes_against_daphne_with_production_settings():
+def test_health_check_passes_against_uvicorn_with_production_settings():
     """DEBUG off, SSL redirect on, a real host name: the check still gets the start page."""
-    with production_daphne() as (port, env):
+    with production_server() as (port, env):
         result = run_entrypoint(
             "healthcheck", **{k: env[k] for k in ("DEBUG", "ALLOWED_HOSTS")}, HEALTHCHECK_PORT=str(port)
         )
@@ -373,26 +395,26 @@ def read_frame(sock: socket.socket) -> tuple[int, bytes]:
 
 
 @pytest.mark.django_db
-def test_daphne_as_deployed_refuses_a_large_websocket_message_before_reading_it():
+def test_uvicorn_as_deployed_refuses_a_large_websocket_message_before_reading_it():
     """Above the limit: closed with 1009 on the frame's header alone. Between the consumer's own
-    limit and daphne's: the call consumer answers with an error frame and stays open."""
+    limit and the server's: the call consumer answers with an error frame and stays open."""
     from django.conf import settings
 
     from realtime.protocol import MAX_FRAME_BYTES
 
     argv = json.loads(dockerfile_instruction("CMD"))
-    with production_daphne(argv) as (port, _env):
+    with production_server(argv) as (port, _env):
         sock = websocket(port, "/ws/calls/some-room/")
         text = json.dumps({"type": "offer", "to": "x", "sdp": "a" * MAX_FRAME_BYTES}).encode()
         sock.sendall(frame_header(len(text)) + text)
         opcode, payload = read_frame(sock)
         assert (opcode, json.loads(payload)["code"]) == (1, "too_large")
-        # Only the header and one byte: daphne must refuse without waiting for the rest (with its
-        # 1 MiB default it waits, and the read below times out).
-        sock.sendall(frame_header(settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE + 1) + b"{")
+        # Only the header and one byte: the server must refuse without waiting for the rest (with
+        # uvicorn's 16 MiB default it waits, and the read below times out).
+        sock.sendall(frame_header(settings.WEBSOCKET_MAX_MESSAGE_SIZE + 1) + b"{")
         try:
             opcode, payload = read_frame(sock)
-        except ConnectionResetError:  # dropped at once (autobahn's failByDrop)
+        except ConnectionResetError:  # dropped at once
             pass
         else:
             assert (opcode, int.from_bytes(payload[:2], "big")) == (8, 1009)  # close: message too big
@@ -430,9 +452,10 @@ def test_units_run_real_commands_as_a_hardened_dedicated_user(name, command):
     argv = shlex.split(exec_start)
     assert argv[0].startswith("/opt/sprechstunde/venv/bin/")
     if command is None:
-        assert_daphne_serves_the_app(argv)
-        assert argv[argv.index("-p") + 1] == "%i"
-        assert argv[argv.index("-b") + 1] == "127.0.0.1"
+        assert_server_serves_the_app(argv)
+        assert option(argv, "--port") == "%i"
+        assert option(argv, "--host") == "127.0.0.1"
+        assert option(argv, "--forwarded-allow-ips") == "127.0.0.1"  # nginx on the same machine
     else:
         assert manage_commands_in(argv) == [command]
         assert command in get_commands()
@@ -523,7 +546,7 @@ def test_nginx_redirects_to_https_and_proxies_websockets_with_upgrade_headers():
     for line in (
         "proxy_pass http://sprechstunde_web;",
         "proxy_set_header Host $host;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
     ):
         assert line in rest
@@ -532,7 +555,7 @@ def test_nginx_redirects_to_https_and_proxies_websockets_with_upgrade_headers():
     outside_static = text.replace(location_block(text, "/static/"), "")
     added = re.findall(r"^\s*add_header\s+(\S+)", outside_static, re.M)
     assert added == ["Permissions-Policy"]
-    # The upstream is the compose service `web` on daphne's port.
+    # The upstream is the compose service `web` on uvicorn's port.
     assert "server web:8000 resolve;" in text
 
 
@@ -547,7 +570,7 @@ def test_nginx_limits_websockets_per_client_address():
     req_zone, burst = re.search(r"limit_req zone=(\w+) burst=(\d+) nodelay;", ws).groups()
     assert conn_zone in conn_zones
     assert req_zone in rates
-    # Enough for a carrier's shared IPv4 address, far too few to exhaust the daphne processes.
+    # Enough for a carrier's shared IPv4 address, far too few to exhaust the web processes.
     assert 10 <= int(connections) <= 200
     assert 1 <= int(rates[req_zone]) <= 20
     assert int(burst) <= 100
@@ -578,7 +601,7 @@ def test_nginx_accepts_the_config(tmp_path):
         check=True,
         capture_output=True,
     )
-    # The VM variant (README.md): local daphne ports instead of Docker's DNS.
+    # The VM variant (README.md): local uvicorn ports instead of Docker's DNS.
     conf = NGINX_CONF.read_text()
     conf = re.sub(r"^resolver .*$", "", conf, flags=re.M)
     conf = re.sub(

@@ -1,4 +1,4 @@
-"""Scale-out as deployed: two daphnes and two message workers on one PostgreSQL and one Redis.
+"""Scale-out as deployed: two web processes and two message workers on one PostgreSQL and one Redis.
 
 Bookings go through both web processes; a caseworker's dashboard on the first hears every one
 of them; the two workers share the messages and Twilio (a local fake, through the real client)
@@ -20,7 +20,7 @@ from tests.factories import CaseworkerFactory, OfficeFactory, TopicFactory, week
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.workers import start_worker
 from tests.realtime.conftest import session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 from tests.realtime.test_multiprocess import socket
 
 pytestmark = pytest.mark.postgres
@@ -31,7 +31,7 @@ BOOKINGS = 16
 def free_starts(office, count: int) -> list[datetime]:
     """`count` start times tomorrow from 08:00 (office time), 30 minutes apart, all within one day.
 
-    These daphnes run on the real clock, so the day is tomorrow's, whatever the time now.
+    These web processes run on the real clock, so the day is tomorrow's, whatever the time now.
     """
     tomorrow = (timezone.now() + timedelta(days=1)).astimezone(office.zone).date()
     first = datetime.combine(tomorrow, time(8), tzinfo=office.zone)
@@ -78,7 +78,7 @@ async def book_through_both(bases, bodies, cookie) -> list[dict]:
     return replies
 
 
-def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_redis, tmp_path):
+def test_bookings_through_two_web_processes_and_messages_through_two_workers(shared_redis, tmp_path):
     office = OfficeFactory(
         require_phone_verification=False, min_notice=timedelta(0), reminder_offsets_minutes=[60]
     )
@@ -93,7 +93,7 @@ def test_bookings_through_two_daphnes_and_messages_through_two_workers(shared_re
     bodies = [booking(topic, start, n) for n, start in enumerate(free_starts(office, BOOKINGS))]
 
     env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour", "DB_POOL_SIZE": "10"}  # as deployed
-    with daphne(env=env) as one, daphne(env=env) as two:
+    with web_server(env=env) as one, web_server(env=env) as two:
         replies = asyncio.run(book_through_both([one, two], bodies, session_cookie(caseworker.user)))
     assert (
         Appointment.objects.filter(reference__in=[reply["reference"] for reply in replies]).count()
@@ -133,7 +133,7 @@ async def shown_by_each(bases, path) -> list[list[str]]:
 
 
 def test_no_web_process_shows_a_time_taken_or_given_back_elsewhere(shared_redis, settings):
-    """The free times are cached in Redis for both daphnes; a booking through one, and a
+    """The free times are cached in Redis for both web processes; a booking through one, and a
     cancellation in a third process, are seen by both at their very next request."""
     office = OfficeFactory(require_phone_verification=False, min_notice=timedelta(0))
     topic = TopicFactory(office=office, modes=["telephone"])
@@ -148,7 +148,7 @@ def test_no_web_process_shows_a_time_taken_or_given_back_elsewhere(shared_redis,
     settings.SLOT_CACHE_SECONDS = 60
 
     env = {"REDIS_URL": shared_redis, "THROTTLE_BOOKING": "1000/hour", "DB_POOL_SIZE": "10"}  # as deployed
-    with daphne(env=env) as one, daphne(env=env) as two:
+    with web_server(env=env) as one, web_server(env=env) as two:
         before = asyncio.run(shown_by_each([one, two, one, two], path))
         assert all(start.isoformat() in shown for shown in before)
         assert before[0] == before[1] == before[2] == before[3]

@@ -1,10 +1,10 @@
-"""A three-way video call in Chromium via daphne: the client waits, is admitted, all connect, one hangs up."""
+"""A three-way video call in Chromium via uvicorn: the client waits, is admitted, all connect, one leaves."""
 
 import pytest
 
 from tests.browser import CHROMIUM, MEDIA_ARGS
 from tests.realtime.browser import connected, launch, make_party, stage, three_way_call
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -23,7 +23,7 @@ def media_browser(party, monkeypatch):
 
 
 def test_three_people_connect_and_see_a_hang_up(party, media_browser):
-    with daphne() as base:
+    with web_server() as base:
         client, staff, third = three_way_call(media_browser, base, party)
         for page in (client, staff, third):
             assert page.locator("#videos video").count() == 3
@@ -54,7 +54,7 @@ def test_three_people_connect_and_see_a_hang_up(party, media_browser):
 
 def test_denied_camera_gets_a_clear_message(party, media_browser):
     call = party.call
-    with daphne() as base:
+    with web_server() as base:
         page = media_browser.new_context(permissions=[]).new_page()
         page.add_init_script(
             "navigator.mediaDevices.getUserMedia = () =>"

@@ -9,7 +9,7 @@ from tests.factories import CaseworkerFactory
 from tests.janus import janus_environment, use_janus
 from tests.realtime.browser import launch, make_party, open_page, stage, three_way_call
 from tests.realtime.conftest import session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -21,7 +21,7 @@ def test_a_fourth_person_moves_a_mesh_call_to_janus(settings, running_janus, mon
     party = make_party()
     office = party.call.appointment.topic.office
     colleague = session_cookie(CaseworkerFactory(office=office, is_coordinator=True).user)
-    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+    with launch(monkeypatch) as playwright, web_server(env=janus_environment(running_janus)) as base:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
         three = three_way_call(browser, base, party)
         assert all(page.evaluate(PARTICIPANT) is None for page in three)  # the mesh, no Janus yet

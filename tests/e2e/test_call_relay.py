@@ -10,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import CHROMIUM, MEDIA_ARGS
 from tests.realtime.browser import launch, make_party, three_way_call
-from tests.realtime.servers import daphne, free_port
+from tests.realtime.servers import free_port, web_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -77,7 +77,7 @@ def test_relay_only_call_connects_through_coturn(party, coturn, media_browser):
         "STUN_URLS": "",
         "ICE_TRANSPORT_POLICY": "relay",
     }
-    with daphne(env=relay_only) as base:
+    with web_server(env=relay_only) as base:
         pages = three_way_call(media_browser, base, party)
         for page in pages:
             types = page.evaluate("() => window.sprechstundeCall.candidateTypes()")
@@ -91,5 +91,5 @@ def test_wrong_secret_does_not_connect(party, coturn, media_browser):
         "STUN_URLS": "",
         "ICE_TRANSPORT_POLICY": "relay",
     }
-    with daphne(env=wrong) as base, pytest.raises(PlaywrightTimeout):
+    with web_server(env=wrong) as base, pytest.raises(PlaywrightTimeout):
         three_way_call(media_browser, base, party, timeout=8_000)

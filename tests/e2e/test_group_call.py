@@ -18,7 +18,7 @@ from tests.group_call import video_session
 from tests.janus import janus_environment, use_janus
 from tests.realtime.browser import launch, open_page, stage
 from tests.realtime.conftest import session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -51,7 +51,7 @@ def test_a_host_and_four_clients_share_one_janus_room(settings, running_janus, m
     group = video_session(places=4)
     cookie = session_cookie(group.host)
     room = group.room
-    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+    with launch(monkeypatch) as playwright, web_server(env=janus_environment(running_janus)) as base:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
         clients = [
             open_page(browser, f"{base}/video/{place.reference}/{place.token}/") for place in group.places
@@ -128,7 +128,7 @@ def test_the_group_call_pages_pass_axe_on_a_phone(
     use_janus(settings, running_janus)
     group = video_session(places=1)
     place = group.places[0]
-    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+    with launch(monkeypatch) as playwright, web_server(env=janus_environment(running_janus)) as base:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=MEDIA_ARGS)
         client = open_page(browser, f"{base}/video/{place.reference}/{place.token}/", language=language)
         stage(client, "waiting")
@@ -178,7 +178,7 @@ def test_clients_see_the_host_and_whoever_speaks_not_the_others(
     use_janus(settings, running_janus)
     group = video_session(places=2)
     speaker_place, quiet_place = group.places
-    with launch(monkeypatch) as playwright, daphne(env=janus_environment(running_janus)) as base:
+    with launch(monkeypatch) as playwright, web_server(env=janus_environment(running_janus)) as base:
 
         def chromium(loud: bool):
             # The speaker speaks for the first 25 seconds of their page, then falls silent.

@@ -1,4 +1,4 @@
-"""The caseworker's day in Chromium via daphne: a client enters the waiting room, the row lights up live,
+"""The caseworker's day in Chromium via uvicorn: a client enters the waiting room, the row lights up live,
 one click on Admit opens the call and lets the client in."""
 
 import os
@@ -13,7 +13,7 @@ from tests.browser import CHROMIUM, MEDIA_ARGS
 from tests.factories import CaseworkerFactory
 from tests.realtime.browser import connected, launch, open_page, stage
 from tests.realtime.conftest import make_call, session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -42,7 +42,7 @@ def test_waiting_client_lights_up_live_and_one_click_admits(media_browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     row = f'tr[data-reference="{call.reference}"]'
 
-    with daphne() as base:
+    with web_server() as base:
         staff = staff_page(media_browser, base, cookie)
         staff.goto(f"{base}/fachkraft/")
         staff.locator(row).wait_for(timeout=10_000)
@@ -96,7 +96,7 @@ def test_coordinator_sees_a_colleagues_waiting_client_on_the_team_page(media_bro
     SHOTS.mkdir(parents=True, exist_ok=True)
     row = f'tbody[data-caseworker="{call.appointment.caseworker_id}"] tr[data-reference="{call.reference}"]'
 
-    with daphne() as base:
+    with web_server() as base:
         week = staff_page(media_browser, base, colleague_cookie)
         week.goto(f"{base}/fachkraft/woche/")
         week.locator(f'tr[data-reference="{by_phone.reference}"] form[data-phone-call]').wait_for(

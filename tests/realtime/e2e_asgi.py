@@ -1,4 +1,4 @@
-"""The project's ASGI application plus static files, for daphne processes started by tests."""
+"""The project's ASGI application plus static files, for the web server processes tests start."""
 
 import os
 

@@ -1,6 +1,6 @@
-"""Server processes (daphne, the raw broadcast) for browser, multi-process and benchmark tests.
+"""Server processes (uvicorn as deployed, the raw broadcast) for browser, multi-process and benchmark tests.
 
-DAPHNE_LOG=file keeps their logs.
+SERVER_LOG=file keeps their logs.
 """
 
 import contextlib
@@ -68,7 +68,7 @@ def server_process(module: list[str], *, env: dict[str, str] | None = None, open
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=open(os.environ["DAPHNE_LOG"], "ab") if os.environ.get("DAPHNE_LOG") else subprocess.DEVNULL,  # noqa: SIM115
+        stderr=open(os.environ["SERVER_LOG"], "ab") if os.environ.get("SERVER_LOG") else subprocess.DEVNULL,  # noqa: SIM115
         preexec_fn=raise_open_files if open_files else None,
     )
     try:
@@ -83,14 +83,22 @@ def server_process(module: list[str], *, env: dict[str, str] | None = None, open
             process.wait()
 
 
-def daphne_process(*, env: dict[str, str] | None = None, open_files: int | None = None):
-    """A daphne process serving the project (plus static files); yields its base URL and the process."""
-    daphne_module = ["daphne", "-b", "127.0.0.1", "tests.realtime.e2e_asgi:application", "-p"]
-    return server_process(daphne_module, env=env, open_files=open_files)
+# The web server as the deploy files run it (tests/deploy/test_deploy_files.py checks those),
+# on the test application with static files; the port is appended.
+WEB_SERVER = [
+    *("uvicorn", "tests.realtime.e2e_asgi:application", "--host", "127.0.0.1"),
+    *("--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false"),
+    *("--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5", "--port"),
+]
+
+
+def web_process(*, env: dict[str, str] | None = None, open_files: int | None = None):
+    """A web server process serving the project (plus static files); yields its base URL and the process."""
+    return server_process(WEB_SERVER, env=env, open_files=open_files)
 
 
 @contextlib.contextmanager
-def daphne(*, env: dict[str, str] | None = None):
-    """A daphne process serving the project (plus static files); yields its base URL."""
-    with daphne_process(env=env) as (base, _process):
+def web_server(*, env: dict[str, str] | None = None):
+    """A web server process serving the project (plus static files); yields its base URL."""
+    with web_process(env=env) as (base, _process):
         yield base

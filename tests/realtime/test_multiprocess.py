@@ -1,4 +1,4 @@
-"""Two daphnes on one Redis: a dashboard on one hears a cancellation on the other; a call spans them."""
+"""Two web processes on one Redis: a dashboard on one hears a cancellation on the other; a call spans them."""
 
 import asyncio
 import re
@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.realtime.conftest import make_call, session_cookie
-from tests.realtime.servers import daphne
+from tests.realtime.servers import web_server
 
 pytestmark = pytest.mark.postgres
 
@@ -77,5 +77,5 @@ def test_two_processes_share_events_and_calls(shared_redis):
     later.appointment.save(update_fields=["caseworker"])
     cookie = session_cookie(get_user_model().objects.get(caseworker=call.appointment.caseworker))
     env = {"REDIS_URL": shared_redis, "OUTBOX_DIR": ""}
-    with daphne(env=env) as one, daphne(env=env) as two:
+    with web_server(env=env) as one, web_server(env=env) as two:
         asyncio.run(scenario(one, two, cookie=cookie, call=call, later=later))
