@@ -149,8 +149,7 @@ class _Calendar:
             caseworkers = caseworkers.filter(languages__code=language)
         if caseworker_ids is not None:
             caseworkers = caseworkers.filter(pk__in=caseworker_ids)
-        self.caseworker_ids = list(caseworkers.order_by("pk").values_list("pk", flat=True))
-        # The others select by this subquery rather than by the list of ids: hundreds of
+        # Everything selects by this subquery rather than by a list of ids: hundreds of
         # parameters cost more to bind in Python than the subquery costs PostgreSQL.
         ids = caseworkers.order_by().values("pk")
 
@@ -175,6 +174,8 @@ class _Calendar:
             hours = _Hours(start, end, modes.intersection(extra_modes))
             if hours.modes:
                 self.extra[caseworker_id, day].append(hours)
+        # Who has hours with a usable mode then; nobody else can offer a time.
+        self.caseworker_ids = sorted({pk for pk, _ in self.weekly} | {pk for pk, _ in self.extra})
 
         # A day more on each side: an absence or a buffer may reach across midnight.
         range_start, range_end = office.day_bounds(

@@ -301,7 +301,7 @@ class TestQueryCount:
             ExtraHoursFactory(caseworker=worker, date=date(2026, 12, 5))
             book_directly(worker, topic, at(date(2026, 12, 2), time(9 + n % 3)))
         topic = type(topic).objects.select_related("office").get(pk=topic.pk)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             slots = free_slots(topic=topic, language="de", date_from=TUESDAY, date_to=date(2026, 12, 14))
         assert slots
 

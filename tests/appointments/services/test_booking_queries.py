@@ -14,7 +14,7 @@ def test_a_client_booking_with_sms_and_email_makes_a_fixed_number_of_queries(
     topic, django_assert_num_queries
 ):
     # PostgreSQL takes an advisory lock for the cap on a client's bookings; SQLite's write lock needs none.
-    with django_assert_num_queries(21 if connection.vendor == "postgresql" else 20):
+    with django_assert_num_queries(20 if connection.vendor == "postgresql" else 19):
         booking = book(topic, client=AYLIN_IN_FULL)
     # Its messages were written in the same transaction, not after it.
     assert Notification.objects.filter(appointment=booking.appointment).count() >= 3
@@ -22,5 +22,5 @@ def test_a_client_booking_with_sms_and_email_makes_a_fixed_number_of_queries(
 
 def test_a_booking_by_staff_makes_a_fixed_number_of_queries(topic, django_assert_num_queries):
     front_desk = UserFactory()
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         book(topic, booked_by=front_desk)
