@@ -34,9 +34,6 @@ SOCKETS = int(os.environ.get("BENCH_WS_SOCKETS", 2000))
 EVENTS = int(os.environ.get("BENCH_WS_EVENTS", 20))
 CYCLES = int(os.environ.get("BENCH_WS_CYCLES", 10_000))
 CONCURRENCY = 50
-# The servers as deployed: DEBUG off, a pool of database connections (each connect reads the
-# session and the caseworker; without a pool that is a new PostgreSQL connection each time).
-SERVER_ENV = PRODUCTION_ENV
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 LAYERS = os.environ.get("BENCH_WS_LAYERS", "lists,pubsub").split(",")
 # How each ASGI server is started (`python -m …`, the port appended): uvicorn as deployed (on
@@ -214,7 +211,7 @@ def raw_broadcast(open_files) -> tuple[tuple[float, float], float]:
 
 
 def test_two_thousand_dashboards(redis_url, open_files, settings):
-    settings.SECRET_KEY = SERVER_ENV["SECRET_KEY"]  # the coordinator's session must hold there
+    settings.SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]  # the coordinator's session must hold there
     call = make_call()
     coordinator = CaseworkerFactory(office=call.appointment.topic.office, is_coordinator=True)
     cookie = session_cookie(get_user_model().objects.get(pk=coordinator.user_id))
@@ -231,7 +228,7 @@ def test_two_thousand_dashboards(redis_url, open_files, settings):
     )
     for server, kind in MEASURED:
         use_layer(settings, kind)
-        env = {**SERVER_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
+        env = {**PRODUCTION_ENV, "REDIS_URL": redis_url, "CHANNEL_LAYER": kind}
         for processes in (1, 2):
             name = f"[{kind}, {processes} {server}]"
             with contextlib.ExitStack() as stack:
