@@ -1,7 +1,6 @@
 """Websocket consumers: call signalling per room, and the staff's live feed; thin, rules live in services."""
 
 import asyncio
-import contextlib
 import json
 import secrets
 import time
@@ -17,6 +16,7 @@ from django.utils.functional import LazyObject, empty
 
 from appointments.services import calls, mesh_places
 from realtime import protocol
+from realtime.fan_out import feed_hub
 from realtime.groups import call_group, interpreter_feed_groups, staff_feed_groups
 
 FORBIDDEN = 4403  # close code: not allowed into this room or feed
@@ -372,51 +372,84 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     async def __call__(self, scope, receive, send):
-        """Channels' consumer loop, with the channel layer read by a task of its own.
+        """Channels' consumer loop for the websocket alone: events come through this process's
+        hub (realtime/fan_out.py), not through a channel of each feed's own.
 
         Channels waits on the websocket and the layer together with asyncio.wait and a new task
         for every message; with 2,000 feeds in a process that bookkeeping took most of an
-        event's fan-out (py-spy in tests/bench/bench_websockets.py, issue #15). The websocket's
-        own messages are read here, without a task of their own; events are forwarded once the
-        websocket is accepted, as Channels' one-at-a-time loop ensured.
+        event's fan-out (py-spy in tests/bench/bench_websockets.py, issue #15).
         """
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
-        self.accepted = asyncio.get_running_loop().create_future()
-        consumer = asyncio.current_task()
-        forwarding = asyncio.ensure_future(self._forward_events())
-        # A failure while forwarding ends the consumer with that error, as Channels' loop would.
-        forwarding.add_done_callback(
-            lambda task: task.cancelled() or task.exception() is None or consumer.cancel()
-        )
+        self.hub = feed_hub(self.channel_layer)
+        self.groups_joined: list[str] = []
+        self.backlog: list[dict] = []  # rarely more than one event; a deque costs 600 bytes a feed
+        self.accepted = False
+        self.forwarding: asyncio.Task | None = None
+        self.failure: BaseException | None = None
+        self.consumer = asyncio.current_task()
         try:
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        except asyncio.CancelledError:
+            if self.failure is None:
+                raise
+            raise self.failure from None  # ended by `fail`: with that error, as Channels' loop would
         finally:
-            forwarding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await forwarding
+            await self.hub.leave(self, self.groups_joined)
+            if self.forwarding is not None:
+                self.forwarding.cancel()
 
-    async def _forward_events(self) -> None:
-        await self.accepted
-        while True:
-            await self.dispatch(await self.channel_layer.receive(self.channel_name))
+    def deliver(self, event: dict) -> None:
+        """The hub hands over an event: forwarded at once, unless the socket is not accepted yet
+        or an earlier event is still on its way (a full socket buffer, the recheck of the user's
+        rights); then after those."""
+        self.backlog.append(event)
+        if self.accepted and self.forwarding is None:
+            self._forward()
+
+    def _forward(self) -> None:
+        # Eager: runs here until its first wait, which forwarding a frame usually never reaches.
+        forwarding = asyncio.Task(self._forward_backlog(), loop=self.consumer.get_loop(), eager_start=True)
+        if not forwarding.done():
+            self.forwarding = forwarding
+            forwarding.add_done_callback(self._forwarded)
+        elif not forwarding.cancelled() and forwarding.exception() is not None:
+            self.fail(forwarding.exception())
+
+    async def _forward_backlog(self) -> None:
+        while self.backlog:
+            await self.dispatch(self.backlog[0])
+            self.backlog.pop(0)
+
+    def _forwarded(self, forwarding: asyncio.Task) -> None:
+        self.forwarding = None
+        if not forwarding.cancelled() and forwarding.exception() is not None:
+            self.fail(forwarding.exception())
+
+    def fail(self, error: BaseException) -> None:
+        """A failure while forwarding ends the feed with that error: no feed stays open that
+        forwards nothing."""
+        if self.failure is None:
+            self.failure = error
+            self.consumer.cancel()
 
     async def connect(self):
         user = self.scope.get("user")
-        self.groups_joined = await database_sync_to_async(self.feed_groups)(user) if user else []
-        if not self.groups_joined:
+        groups = await database_sync_to_async(self.feed_groups)(user) if user else []
+        if not groups:
             await self.close(code=FORBIDDEN)
             return
         _forget_user(self.scope)
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        await self.hub.join(self, groups)
         self.checked_at = time.monotonic()
         await self.accept()
-        self.accepted.set_result(None)
+        self.accepted = True
+        if self.backlog:  # what came between joining and accepting
+            self._forward()
 
     async def _still_allowed(self) -> bool:
         """A feed can stay open for a day: every so often, ask again whether its user may still see it.
@@ -429,10 +462,6 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self.checked_at = time.monotonic()
         groups = await database_sync_to_async(_current_feed_groups)(self.scope, self.feed_groups)
         return set(groups) >= set(self.groups_joined)
-
-    async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
