@@ -179,3 +179,30 @@ def test_an_event_between_joining_and_accepting_is_forwarded_once_accepted(monke
         await socket.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_feed_that_closes_while_an_event_waits_ends_that_wait(monkeypatch):
+    """What waits to be forwarded is cancelled with the feed, not left behind on the loop."""
+    caseworker = CaseworkerFactory()
+    waiting, ended = asyncio.Event(), []
+
+    async def waits_forever(self, message):
+        waiting.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            ended.append(message["text"])
+            raise
+
+    monkeypatch.setattr(consumers.FeedConsumer, "event_message", waits_forever)
+
+    async def scenario():
+        socket, connected, _ = await open_socket("/ws/staff/", cookie=await cookie_for(caseworker.user))
+        assert connected
+        await get_channel_layer().group_send(caseworker_group(caseworker.pk), event("1"))
+        await asyncio.wait_for(waiting.wait(), 2)
+        await socket.disconnect()
+        await until(lambda: ended == ["1"])
+
+    async_to_sync(scenario)()
