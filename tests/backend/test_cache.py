@@ -5,6 +5,8 @@ import contextvars
 import redis
 from django.core.cache import caches
 
+from backend.cache import SharedPoolRedisCache
+
 
 def test_cache_objects_of_one_configuration_share_their_connections(settings, shared_redis):
     settings.CACHES = {"default": {"BACKEND": "backend.cache.SharedPoolRedisCache", "LOCATION": shared_redis}}
@@ -37,3 +39,26 @@ def test_requests_in_contexts_of_their_own_connect_once(settings, shared_redis):
     assert len({id(cache) for cache in kept}) == 30
     assert server.get(":1:request-29") is not None
     assert connected() - before <= 1
+
+
+def test_cache_calls_share_one_redis_client(settings, shared_redis, monkeypatch):
+    """A redis-py client builds its table of response callbacks when made: not once a call."""
+    settings.CACHES = {"default": {"BACKEND": "backend.cache.SharedPoolRedisCache", "LOCATION": shared_redis}}
+    monkeypatch.setattr(SharedPoolRedisCache, "_clients", {})  # as in a process just started
+    made = []
+    monkeypatch.setattr(redis.Redis, "__init__", _counting(redis.Redis.__init__, made))
+    cache = caches.create_connection("default")
+    cache.set("greeting", "hallo")
+    for _ in range(20):
+        assert cache.get("greeting") == "hallo"
+    cache.add("counter", 0)
+    assert cache.incr("counter") == 1
+    assert len(made) == 1
+
+
+def _counting(init, made):
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    return counted
