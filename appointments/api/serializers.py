@@ -92,7 +92,8 @@ def _days_after(day: date, days: int) -> date:
 
 
 class SlotQuerySerializer(StrictSerializer):
-    """The slot query; without dates it asks for a week from the first day one can book.
+    """The slot query; without dates it asks for a week from the first day one can book
+    (from `now` in the context, if given).
 
     The validated range is cut to the days the office lets anyone book (it may come out
     empty, `date_from` after `date_to`), so that far-off dates cost nothing and never overflow.
@@ -106,7 +107,7 @@ class SlotQuerySerializer(StrictSerializer):
 
     def validate(self, attrs):
         office = attrs["topic"].office
-        earliest, latest = bookable_window(office, timezone.now())
+        earliest, latest = bookable_window(office, self.context.get("now") or timezone.now())
         first_bookable = earliest.astimezone(office.zone).date()
         last_bookable = (latest.astimezone(office.zone) - timedelta(days=1)).date()
         date_from = attrs.get("date_from") or first_bookable

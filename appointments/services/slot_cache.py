@@ -1,12 +1,13 @@
 """The free times the public pages show, cached for all web processes and dropped by every change
 that can alter availability.
 
-Every entry is stored under the current *generation*, one counter in the shared cache. Saving or
-deleting anything `free_slots` reads (hours, absences, own-calendar busy times, appointments, group
-sessions, closures, caseworkers, topics, offices, languages) moves the counter on once the
-transaction has committed, so no later request can find an entry computed before that change: a
-request reads the generation before it reads the database. A request that began before the commit
-may still store what it computed, but under the old generation, which nobody reads any more.
+Every entry is stored with the *generation* it was computed in, one counter in the shared cache.
+Saving or deleting anything `free_slots` reads (hours, absences, own-calendar busy times,
+appointments, group sessions, closures, caseworkers, topics, offices, languages) moves the counter
+on once the transaction has committed, so no later request takes an entry computed before that
+change: a request reads the counter (with the entry, in one round trip) before it reads the
+database, and takes an entry only of the counter it read. A request that began before the commit
+may still store what it computed, but with the old generation, which nobody takes any more.
 
 Changes that bypass model signals (`QuerySet.update`, `bulk_create`) call `availability_changed`
 themselves. The entries' lifetime (`SLOT_CACHE_SECONDS`) bounds the harm of a counter that could
@@ -21,6 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -34,36 +36,44 @@ logger = logging.getLogger(__name__)
 GENERATION = "free-slots:generation"
 
 
-def remembered[T](parts: tuple, compute: Callable[[], T]) -> T:
-    """`compute()`, or what it returned for the same `parts` since availability last changed."""
-    seconds = settings.SLOT_CACHE_SECONDS
-    if not seconds:
+def remembered[T](parts: tuple, compute: Callable[[], T], *, seconds: int | None = None) -> T:
+    """`compute()`, or what it returned for the same `parts` since availability last changed,
+    if that was less than `seconds` ago (SLOT_CACHE_SECONDS unless shorter)."""
+    if not settings.SLOT_CACHE_SECONDS:
         return compute()
+    seconds = min(seconds or settings.SLOT_CACHE_SECONDS, settings.SLOT_CACHE_SECONDS)
     key = "free-slots:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     try:
-        generation = _generation()
-        found = cache.get(key, version=generation)
+        found = cache.get_many([GENERATION, key])
+        generation = found.get(GENERATION)
+        if generation is None:
+            generation = _fresh_generation()
     except RedisError:  # an outage of the cache costs speed, never an answer
         logger.warning("free-slots cache unreachable; computing without it", exc_info=True)
         return compute()
-    if found is not None:
-        return found
+    kept = found.get(key)
+    if kept is not None and kept[0] == generation:
+        return kept[1]
     value = compute()
     try:
-        cache.set(key, value, seconds, version=generation)
+        cache.set(key, (generation, value), seconds)
     except RedisError:
         logger.warning("free-slots cache unreachable; result not kept", exc_info=True)
     return value
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION)
-    if generation is None:
-        # A fresh counter starts past every earlier one, so entries of a counter the cache has
-        # lost can never be read again.
-        cache.add(GENERATION, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION)
-    return generation
+def this_second(now: datetime) -> datetime:
+    """`now` rounded up to the whole second. Start times and notices are whole seconds (minutes,
+    in fact), so the times bookable at `now` and at this instant are the same ones: an answer
+    computed for it serves every request of that second."""
+    return now if not now.microsecond else now.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def _fresh_generation() -> int:
+    # A fresh counter starts past every earlier one, so entries of a counter the cache has lost
+    # can never be taken again.
+    cache.add(GENERATION, time.time_ns(), timeout=None)
+    return cache.get(GENERATION)
 
 
 def _move_on() -> None:

@@ -3,6 +3,7 @@
 from datetime import time
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours
 from tests.scenario import TUESDAY, iso
@@ -10,6 +11,15 @@ from tests.scenario import TUESDAY, iso
 pytestmark = pytest.mark.django_db
 
 TUESDAY_ONLY = {"date_from": "2026-12-01", "date_to": "2026-12-01"}
+
+
+@pytest.fixture(autouse=True, params=["computed", "through the shared cache"])
+def slot_cache_seconds(request, settings):
+    """Every answer twice: computed, and kept as in production (see test_slot_answers.py)."""
+    settings.SLOT_CACHE_SECONDS = 60 if request.param != "computed" else 0
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def slots(api, **query):
