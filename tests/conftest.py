@@ -30,6 +30,12 @@ def _in_memory_providers(settings):
 
 
 @pytest.fixture
+def shared_slot_cache(settings):
+    """Free times kept in the cache as production keeps them in Redis (locmem here, emptied above)."""
+    settings.SLOT_CACHE_SECONDS = 60
+
+
+@pytest.fixture
 def now(time_machine):
     time_machine.move_to(MONDAY_MORNING, tick=False)
     return MONDAY_MORNING

@@ -4,24 +4,15 @@ nothing kept outlives a change or the notice of the moment."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appointments.services.availability import free_slots
 from tests.scenario import TUESDAY, TUESDAY_9, at, book
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("caseworker")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("caseworker", "shared_slot_cache")]
 
 TUESDAY_ONLY = {"date_from": "2026-12-01", "date_to": "2026-12-01"}
-
-
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    settings.SLOT_CACHE_SECONDS = 60
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def shown(api, topic) -> list[str]:

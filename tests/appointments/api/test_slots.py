@@ -3,7 +3,6 @@
 from datetime import time
 
 import pytest
-from django.core.cache import cache
 
 from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours
 from tests.scenario import TUESDAY, iso
@@ -13,13 +12,11 @@ pytestmark = pytest.mark.django_db
 TUESDAY_ONLY = {"date_from": "2026-12-01", "date_to": "2026-12-01"}
 
 
-@pytest.fixture(autouse=True, params=["computed", "through the shared cache"])
-def slot_cache_seconds(request, settings):
+@pytest.fixture(autouse=True, params=["computed", "kept"])
+def slot_cache(request):
     """Every answer twice: computed, and kept as in production (see test_slot_answers.py)."""
-    settings.SLOT_CACHE_SECONDS = 60 if request.param != "computed" else 0
-    cache.clear()
-    yield
-    cache.clear()
+    if request.param == "kept":
+        request.getfixturevalue("shared_slot_cache")
 
 
 def slots(api, **query):

@@ -32,15 +32,10 @@ from tests.factories import CaseworkerFactory, TopicFactory, week_of_hours
 from tests.scenario import TUESDAY, TUESDAY_9, TUESDAY_10, at, book
 
 # Serialized rollback: the flush after each test would take the languages the migrations wrote.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    settings.SLOT_CACHE_SECONDS = 60
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("shared_slot_cache"),
+]
 
 
 def shown(topic, day: date = TUESDAY, **options) -> list:
@@ -89,8 +84,9 @@ class TestCached:
         assert shown(topic, last_day) == computed(topic, last_day) != []
         assert free_slots(topic=topic, date_from=after, date_to=after, shared=True) == []
 
-    def test_a_lost_counter_never_brings_back_an_old_list(self, topic, caseworker):
+    def test_a_lost_counter_never_brings_back_an_old_list(self, topic, caseworker, time_machine):
         before = shown(topic)
+        time_machine.shift(timedelta(seconds=1))  # a fresh counter starts from the clock
         with transaction.atomic():
             book(topic, TUESDAY_9, caseworker=caseworker)
             cache.delete(slot_cache.GENERATION)  # evicted, and then the booking's drop finds none
