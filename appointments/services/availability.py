@@ -141,6 +141,7 @@ class _Calendar:
         self.before = topic.buffer_before.total_seconds()
         self.after = topic.buffer_after.total_seconds()
         self.modes = modes
+        self.exclude_appointment_id = exclude_appointment_id
         self._instants: dict[tuple[date, time], float] = {}
 
         # A group topic has no times of its own to offer: its sessions have places instead.
@@ -177,10 +178,20 @@ class _Calendar:
         # Who has hours with a usable mode then; nobody else can offer a time.
         self.caseworker_ids = sorted({pk for pk, _ in self.weekly} | {pk for pk, _ in self.extra})
 
-        # A day more on each side: an absence or a buffer may reach across midnight.
-        range_start, range_end = office.day_bounds(
-            first_day - timedelta(days=1), last_day + timedelta(days=1)
+        self.offering = ids
+        self.busy: dict[int, tuple[list[float], list[float]]] = {}  # by `load_busy`
+
+        closed = set(
+            OfficeClosure.objects.filter(office=office, date__range=(first_day, last_day)).values_list(
+                "date", flat=True
+            )
         )
+        for year in range(first_day.year, last_day.year + 1):
+            closed |= _public_holidays(office.state, year)
+        self.closed = closed
+
+    def load_busy(self, ids: QuerySet | list[int], range_start: datetime, range_end: datetime) -> None:
+        """The busy times of these caseworkers (`offering`, or a few ids) that touch the range."""
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
         own_calendars = CalendarBusy.objects.filter(
             caseworker_id__in=ids, start__lt=range_end, end__gt=range_start
@@ -194,8 +205,8 @@ class _Calendar:
         appointments = Appointment.objects.filter(
             caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
         ).exclude(status=Appointment.Status.CANCELLED)
-        if exclude_appointment_id is not None:
-            appointments = appointments.exclude(pk=exclude_appointment_id)
+        if self.exclude_appointment_id is not None:
+            appointments = appointments.exclude(pk=self.exclude_appointment_id)
         # One query for all busy times (the own calendars' busy times and the group sessions a
         # caseworker hosts count as absences), sorted by caseworker and start, so one pass merges them.
         busy_times = _epochs(absences.order_by(), "start", "end").union(
@@ -205,15 +216,6 @@ class _Calendar:
             all=True,
         )
         self.busy = _merge_sorted(_rows(busy_times.order_by("caseworker_id", "busy_from")))
-
-        closed = set(
-            OfficeClosure.objects.filter(office=office, date__range=(first_day, last_day)).values_list(
-                "date", flat=True
-            )
-        )
-        for year in range(first_day.year, last_day.year + 1):
-            closed |= _public_holidays(office.state, year)
-        self.closed = closed
 
     def instant(self, day: date, wall_clock: time) -> float:
         """Seconds since 1970 of a local wall-clock time, cached: many caseworkers share hours."""
@@ -313,6 +315,10 @@ def _free_slots(
         last_day=date_to,
         caseworker_ids=caseworker_ids,
     )
+    # A day more on each side: an absence or a buffer may reach across midnight.
+    calendar.load_busy(
+        calendar.offering, *office.day_bounds(date_from - timedelta(days=1), date_to + timedelta(days=1))
+    )
     step = office.slot_step_minutes * 60
     found: dict[float, set[str]] = {}
     for day in _days(date_from, date_to):
@@ -397,4 +403,9 @@ def check_start(
             if begin <= target and target + calendar.duration <= finish and (target - begin) % step == 0:
                 offered.append(caseworker_id)
                 break
+    if offered:
+        # The busy times of those who offer it, and only those that touch it with its buffers:
+        # a booking asks for a handful of rows.
+        blocked = target - calendar.before, target + calendar.duration + calendar.after
+        calendar.load_busy(offered, *(datetime.fromtimestamp(instant, tz=UTC) for instant in blocked))
     return StartCheck(offered=offered, free=[pk for pk in offered if calendar.is_free(pk, target)])

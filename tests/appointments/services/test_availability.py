@@ -325,3 +325,17 @@ class TestCheckStart:
     )
     def test_times_outside_the_offer_are_not_offered(self, topic, start):
         assert check_start(topic=topic, mode="video", start=start).offered == []
+
+    def test_its_look_at_the_busy_times_around_one_start_agrees_with_the_day_s_slots(self, topic, caseworker):
+        """check_start loads only the busy times that touch one start with its buffers; free_slots
+        loads the whole day and one on each side. Both must find the same times free."""
+        topic.buffer_before, topic.buffer_after = timedelta(minutes=10), timedelta(minutes=5)
+        topic.save(update_fields=["buffer_before", "buffer_after"])
+        AbsenceFactory(caseworker=caseworker, start=at(date(2026, 11, 30), "22:00"), end=at(TUESDAY, "09:25"))
+        book_directly(caseworker, topic, at(TUESDAY, "10:30"))  # blocked 10:20 to 11:05
+        AbsenceFactory(caseworker=caseworker, start=at(TUESDAY, "11:48"), end=at(TUESDAY, "12:30"))
+        shown = {slot.start for slot in free_slots(topic=topic, date_from=TUESDAY, date_to=TUESDAY)}
+        grid = [at(TUESDAY, "09:00") + timedelta(minutes=15 * step) for step in range(11)]
+        assert {start for start in grid if check_start(topic=topic, mode="video", start=start).free} == shown
+        # 09:30 and 11:15 are kept only by their buffers; 09:45 ends its buffer as 10:20 blocks.
+        assert shown == {at(TUESDAY, "09:45")}
