@@ -3,19 +3,19 @@ against real servers (one process per core) on PostgreSQL and Redis, side by sid
 
 - daphne as deployed before issue #15 (persistent connections, `CONN_MAX_AGE=60`),
 - daphne with a pool of connections per process (`DB_POOL_SIZE=10`),
-- uvicorn as deployed now (the same pool), and granian with the same settings, serving the same
-  `backend.asgi:application`.
+- uvicorn as deployed now (the same pool, httptools' parser), uvicorn on its pure-Python h11
+  parser, and granian with the same settings, serving the same `backend.asgi:application`.
 
 The servers run with DEBUG off and the throttles raised out of the way (they would answer 429
 after a few requests from one address); requests say they came over TLS, as nginx does.
 Each figure: requests per second over the whole run, median and p95 latency, and the requests
 that did not get the expected status (printed, not asserted; a redirect counts). The top of a
-py-spy profile of one uvicorn process during the slots and the bookings is printed too.
+py-spy profile of one uvicorn process during slots and bookings is printed too, from runs of
+their own (py-spy slows what it samples).
 """
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import os
 import time
@@ -58,24 +58,22 @@ SERVER_ENV = {
 }
 OVER_TLS = {"X-Forwarded-Proto": "https"}
 
-
+# uvicorn as the deploy files run it, without their websocket and proxy options; `--http` follows.
+UVICORN = [
+    "uvicorn",
+    "backend.asgi:application",
+    "--host",
+    "127.0.0.1",
+    "--lifespan",
+    "off",
+    "--no-access-log",
+]
 # How each server is started (`python -m …`, the port appended), and its settings beside SERVER_ENV.
 SERVERS = {
     "daphne, CONN_MAX_AGE=60 (before)": (DAPHNE, {"DB_POOL_SIZE": "0", "CONN_MAX_AGE": "60"}),
     "daphne, pool": (DAPHNE, {}),
-    "uvicorn, pool": (
-        [
-            "uvicorn",
-            "backend.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--port",
-        ],
-        {},
-    ),
+    "uvicorn, pool": ([*UVICORN, "--http", "httptools", "--port"], {}),
+    "uvicorn, h11 (without httptools)": ([*UVICORN, "--http", "h11", "--port"], {}),
     "granian, pool": (
         [
             "granian",
@@ -149,10 +147,6 @@ def _servers(module: list[str], env: dict[str, str]):
         yield [base for base, _process in started], [process for _base, process in started]
 
 
-def _unprofiled(_what: str) -> contextlib.nullcontext:
-    return contextlib.nullcontext()
-
-
 @pytest.mark.postgres
 def test_http_slots_booking_manage_and_day_page(shared_redis, settings):
     settings.SECRET_KEY = SERVER_ENV["SECRET_KEY"]  # the staff session must hold in the servers
@@ -206,18 +200,8 @@ def test_http_slots_booking_manage_and_day_page(shared_redis, settings):
     for server in MEASURED:
         module, env = SERVERS[server]
         with _servers(module, {"REDIS_URL": shared_redis, **env}) as (bases, processes):
-            profiled = (
-                functools.partial(py_spy_profile, processes[0], f"one {PROFILED}")
-                if server == PROFILED
-                else _unprofiled
-            )
-            with profiled("GET /api/v1/slots/"):
-                _run(
-                    server,
-                    "GET /api/v1/slots/ (50 caseworkers, a week)",
-                    bases,
-                    [("GET", slots_path, {})] * SLOT_REQUESTS,
-                )
+            slots = [("GET", slots_path, {})]
+            _run(server, "GET /api/v1/slots/ (50 caseworkers, a week)", bases, slots * SLOT_REQUESTS)
             _run(server, "GET manage page", bases, [("GET", manage_path, {})] * REQUESTS)
             _run(
                 server,
@@ -228,5 +212,9 @@ def test_http_slots_booking_manage_and_day_page(shared_redis, settings):
             )
             # Every server books the same times: each has more free caseworkers than servers.
             times = bookable[: REQUESTS + WARM_UP * len(bases)]
-            with profiled("the bookings"):
-                _run(server, "POST /api/v1/bookings/", bases, bookings(times), expected=201)
+            _run(server, "POST /api/v1/bookings/", bases, bookings(times), expected=201)
+            if server == PROFILED:  # runs of their own: py-spy slows what it samples
+                with py_spy_profile(processes[0], f"one {server}", "GET /api/v1/slots/"):
+                    _run(server, "GET /api/v1/slots/ under py-spy", bases, slots * REQUESTS)
+                with py_spy_profile(processes[0], f"one {server}", "the bookings"):
+                    _run(server, "POST /api/v1/bookings/ under py-spy", bases, bookings(times), expected=201)

@@ -73,6 +73,8 @@ def assert_server_serves_the_app(argv: list[str]) -> None:
 
     assert Path(argv[0]).name == "uvicorn", argv
     assert argv[-1] == ASGI_APP, argv
+    # Explicit: without httptools installed, uvicorn would fall back to h11 without a word.
+    assert option(argv, "--http") == "httptools"
     assert option(argv, "--ws") == "websockets-sansio"
     # uvicorn's default is 16 MiB, read into memory for anybody who opens a socket.
     limit = int(option(argv, "--ws-max-size"))
@@ -204,7 +206,7 @@ def test_the_tests_run_the_web_server_as_deployed():
     from tests.realtime.servers import WEB_SERVER
 
     deployed = as_argv(compose()["services"]["web"]["command"])
-    for flag in ("--ws", "--ws-max-size", "--ws-per-message-deflate", "--lifespan"):
+    for flag in ("--http", "--ws", "--ws-max-size", "--ws-per-message-deflate", "--lifespan"):
         assert option(WEB_SERVER, flag) == option(deployed, flag), flag
     assert "--no-access-log" in WEB_SERVER
     assert Path(WEB_SERVER[0]).name == Path(deployed[0]).name == "uvicorn"

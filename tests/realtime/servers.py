@@ -86,7 +86,7 @@ def server_process(module: list[str], *, env: dict[str, str] | None = None, open
 # The web server as the deploy files run it (tests/deploy/test_deploy_files.py checks those),
 # on the test application with static files; the port is appended.
 WEB_SERVER = [
-    *("uvicorn", "tests.realtime.e2e_asgi:application", "--host", "127.0.0.1"),
+    *("uvicorn", "tests.realtime.e2e_asgi:application", "--host", "127.0.0.1", "--http", "httptools"),
     *("--ws", "websockets-sansio", "--ws-max-size", "65536", "--ws-per-message-deflate", "false"),
     *("--no-access-log", "--lifespan", "off", "--timeout-graceful-shutdown", "5", "--port"),
 ]
