@@ -44,6 +44,11 @@ class FeedHub:
 
     async def join(self, feed: Feed, names: Iterable[str]) -> None:
         """Once this returns, the feed gets every event sent to these groups."""
+        names = list(names)
+        if all(name in self.groups for name in names):  # the common case: all followed already
+            for name in names:
+                self.groups[name].feeds[feed] = None
+            return
         async with self.lock:
             for name in names:
                 group = self.groups.get(name)
@@ -68,6 +73,8 @@ class FeedHub:
                 del group.feeds[feed]
                 if not group.feeds:
                     emptied.append(name)
+        if not emptied:  # the common case: others still follow every group
+            return
         async with self.lock:
             for name in emptied:
                 group = self.groups.get(name)
