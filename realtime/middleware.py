@@ -1,5 +1,6 @@
-"""Websockets follow the HTTP login rules: a session that lacks the second factor counts as anonymous,
-and so does a coordinator whose office requires a second factor that they have not set up yet."""
+"""Websocket middleware: the session, and the HTTP login rules. A session that lacks the second
+factor counts as anonymous, and so does a coordinator whose office requires a second factor that
+they have not set up yet."""
 
 import functools
 from importlib import import_module
