@@ -132,7 +132,6 @@ class _Calendar:
         language: str | None,
         first_day: date,
         last_day: date,
-        exclude_appointment_id: int | None = None,
         caseworker_ids: list[int] | None = None,
     ) -> None:
         office = topic.office
@@ -141,7 +140,6 @@ class _Calendar:
         self.before = topic.buffer_before.total_seconds()
         self.after = topic.buffer_after.total_seconds()
         self.modes = modes
-        self.exclude_appointment_id = exclude_appointment_id
         self._instants: dict[tuple[date, time], float] = {}
 
         # A group topic has no times of its own to offer: its sessions have places instead.
@@ -150,8 +148,8 @@ class _Calendar:
             caseworkers = caseworkers.filter(languages__code=language)
         if caseworker_ids is not None:
             caseworkers = caseworkers.filter(pk__in=caseworker_ids)
-        # Everything selects by this subquery rather than by a list of ids: hundreds of
-        # parameters cost more to bind in Python than the subquery costs PostgreSQL.
+        # The hours (and free_slots' busy times) select by this subquery rather than by a list of
+        # ids: hundreds of parameters cost more to bind in Python than the subquery costs PostgreSQL.
         ids = caseworkers.order_by().values("pk")
 
         # (caseworker, weekday) → [(valid_from, valid_until, hours)]
@@ -190,8 +188,15 @@ class _Calendar:
             closed |= _public_holidays(office.state, year)
         self.closed = closed
 
-    def load_busy(self, ids: QuerySet | list[int], range_start: datetime, range_end: datetime) -> None:
-        """The busy times of these caseworkers (`offering`, or a few ids) that touch the range."""
+    def load_busy(
+        self,
+        ids: QuerySet | list[int],
+        range_start: datetime,
+        range_end: datetime,
+        exclude_appointment_id: int | None = None,
+    ) -> None:
+        """The busy times of these caseworkers (`offering`, or a few ids) that touch the range,
+        leaving out the appointment being moved, if any."""
         absences = Absence.objects.filter(caseworker_id__in=ids, start__lt=range_end, end__gt=range_start)
         own_calendars = CalendarBusy.objects.filter(
             caseworker_id__in=ids, start__lt=range_end, end__gt=range_start
@@ -205,8 +210,8 @@ class _Calendar:
         appointments = Appointment.objects.filter(
             caseworker_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
         ).exclude(status=Appointment.Status.CANCELLED)
-        if self.exclude_appointment_id is not None:
-            appointments = appointments.exclude(pk=self.exclude_appointment_id)
+        if exclude_appointment_id is not None:
+            appointments = appointments.exclude(pk=exclude_appointment_id)
         # One query for all busy times (the own calendars' busy times and the group sessions a
         # caseworker hosts count as absences), sorted by caseworker and start, so one pass merges them.
         busy_times = _epochs(absences.order_by(), "start", "end").union(
@@ -390,7 +395,6 @@ def check_start(
         language=language,
         first_day=day,
         last_day=day,
-        exclude_appointment_id=exclude_appointment_id,
         caseworker_ids=caseworker_ids,
     )
     step = office.slot_step_minutes * 60
@@ -407,5 +411,6 @@ def check_start(
         # The busy times of those who offer it, and only those that touch it with its buffers:
         # a booking asks for a handful of rows.
         blocked = target - calendar.before, target + calendar.duration + calendar.after
-        calendar.load_busy(offered, *(datetime.fromtimestamp(instant, tz=UTC) for instant in blocked))
+        range_start, range_end = (datetime.fromtimestamp(instant, tz=UTC) for instant in blocked)
+        calendar.load_busy(offered, range_start, range_end, exclude_appointment_id)
     return StartCheck(offered=offered, free=[pk for pk in offered if calendar.is_free(pk, target)])
