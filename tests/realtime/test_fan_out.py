@@ -63,6 +63,35 @@ def test_the_feeds_of_a_process_share_one_member_of_each_group():
     asyncio.run(scenario())
 
 
+def test_feeds_racing_to_join_and_leave_a_group_on_redis_keep_one_member_and_miss_nothing(shared_redis):
+    """Twenty feeds join a group nobody follows yet at once; then the last ones leave while new
+    ones join: every feed in the group at a send gets the event, and the process has one member."""
+
+    async def scenario():
+        layer = pubsub_layer(shared_redis)
+        hub = FeedHub(layer)
+        first = [Feed() for _ in range(20)]
+        await asyncio.gather(*(hub.join(feed, ["office"]) for feed in first))
+        assert list(hub.groups) == ["office"]
+        assert [len(members) for members in layer.groups.values()] == [1]  # one channel for all 20
+        await layer.group_send("office", event("1"))
+        await until(lambda: all(feed.texts == ["1"] for feed in first))
+
+        later = [Feed() for _ in range(5)]
+        await asyncio.gather(
+            *(hub.leave(feed, ["office"]) for feed in first),
+            *(hub.join(feed, ["office"]) for feed in later),
+        )
+        await layer.group_send("office", event("2"))
+        await until(lambda: all(feed.texts == ["2"] for feed in later))
+        assert all(feed.texts == ["1"] for feed in first)
+        await asyncio.gather(*(hub.leave(feed, ["office"]) for feed in later))
+        assert (hub.groups, layer.channels, layer.groups) == ({}, {}, {})
+        await layer.flush()
+
+    asyncio.run(scenario())
+
+
 def test_two_processes_on_redis_each_get_a_group_event_once(shared_redis):
     async def scenario():
         layers = [pubsub_layer(shared_redis), pubsub_layer(shared_redis)]
